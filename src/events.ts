@@ -1,0 +1,89 @@
+/**
+ * The kit's events. Each is a class with typed readonly fields, so listeners need no casts.
+ * Events bubble and cross shadow roots, except `error`: like the native `error` of `<img>` or `<video>`
+ * it stays on its element, because an `error` reaching `window` is reported as an uncaught exception
+ * by `window.onerror` handlers (test runners, error trackers).
+ */
+
+const crossing: EventInit = { bubbles: true, composed: true };
+
+/** What failed, on a {@link CallErrorEvent}. */
+export type ErrorOperation =
+  | 'attribute'
+  | 'signaling'
+  | 'negotiation'
+  | 'ice-candidate'
+  | 'add-track'
+  | 'remove-track'
+  | 'replace-track'
+  | 'acquire'
+  | 'play';
+
+/**
+ * A failure that the element survived: the call goes on. An `ErrorEvent`, so `message` is readable as is.
+ */
+export class CallErrorEvent extends ErrorEvent {
+  static readonly eventName = 'error';
+  /** What the element was doing when it failed. */
+  readonly operation: ErrorOperation;
+
+  constructor(error: unknown, operation: ErrorOperation) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    super(CallErrorEvent.eventName, { error, message, bubbles: false, composed: false });
+    this.operation = operation;
+  }
+}
+
+/** A remote stream has been assembled and joined `remoteStreams`. */
+export class StreamAddedEvent extends Event {
+  static readonly eventName = 'streamadded';
+  constructor(readonly stream: MediaStream) {
+    super(StreamAddedEvent.eventName, crossing);
+  }
+}
+
+/** A remote stream lost its last track (or the call ended) and left `remoteStreams`. */
+export class StreamRemovedEvent extends Event {
+  static readonly eventName = 'streamremoved';
+  constructor(readonly stream: MediaStream) {
+    super(StreamRemovedEvent.eventName, crossing);
+  }
+}
+
+/** The connection's `connectionState` changed; the native event carries no state, this one does. */
+export class ConnectionStateChangeEvent extends Event {
+  static readonly eventName = 'connectionstatechange';
+  constructor(readonly state: RTCPeerConnectionState) {
+    super(ConnectionStateChangeEvent.eventName, crossing);
+  }
+}
+
+/** An offer/answer exchange completed and signaling is `stable` again. */
+export class NegotiatedEvent extends Event {
+  static readonly eventName = 'negotiated';
+  constructor(
+    /** Whether this side made the offer. */
+    readonly offered: boolean,
+  ) {
+    super(NegotiatedEvent.eventName, crossing);
+  }
+}
+
+/** A `<local-track>` now sends another track, or none (`track` is `null`). */
+export class TrackChangeEvent extends Event {
+  static readonly eventName = 'trackchange';
+  constructor(readonly track: MediaStreamTrack | null) {
+    super(TrackChangeEvent.eventName, crossing);
+  }
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    connectionstatechange: ConnectionStateChangeEvent;
+    track: RTCTrackEvent;
+    streamadded: StreamAddedEvent;
+    streamremoved: StreamRemovedEvent;
+    negotiated: NegotiatedEvent;
+    trackchange: TrackChangeEvent;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The kit's classes and types. Importing this module registers nothing and touches no browser API:
+ * import `./define` (or call `customElements.define` with your own names) to use the elements.
+ */
+export { PeerConnection, type PeerConnectionState } from './peer-connection/peer-connection.js';
+export { LocalTrack, type LocalTrackState } from './local-track/local-track.js';
+export { RemoteStream } from './remote-stream/remote-stream.js';
+export {
+  CallErrorEvent,
+  ConnectionStateChangeEvent,
+  NegotiatedEvent,
+  StreamAddedEvent,
+  StreamRemovedEvent,
+  TrackChangeEvent,
+  type ErrorOperation,
+} from './events.js';
+export {
+  createSignaling,
+  SignalingAddressError,
+  type NegotiationMessage,
+  type SignalingChannel,
+  type SignalingFactory,
+  type SignalingListener,
+  type SignalingOptions,
+} from './signaling/signaling.js';
+export { LoopbackChannel, LoopbackFullError, loopbackSignaling } from './signaling/loopback.js';
+export { parseNegotiationMessage, SignalingMessageError } from './signaling/message.js';
+export { PerfectNegotiator } from './negotiation/perfect-negotiation.js';
+export { SenderReconciler, type TrackSource } from './senders/sender-reconciler.js';
+export { RemoteStreams, type StreamlessPolicy } from './streams/remote-streams.js';
+export { LocalStreams, parseStreamNames } from './streams/local-streams.js';
+export { PeerSession } from './session/peer-session.js';
+export { TrackKindError, type LocalTrackKind } from './local-track/acquire.js';

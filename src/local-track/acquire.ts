@@ -1,0 +1,56 @@
+/** What a `<local-track>` can capture. */
+export type LocalTrackKind = 'audio' | 'video' | 'screen';
+
+export const LOCAL_TRACK_KINDS: readonly LocalTrackKind[] = ['audio', 'video', 'screen'];
+
+/** A `kind` attribute that names nothing the element can capture. */
+export class TrackKindError extends TypeError {
+  override readonly name = 'TrackKindError';
+}
+
+/** Checks a `kind` attribute; throws a {@link TrackKindError} that says what is allowed. */
+export function parseKind(kind: string): LocalTrackKind {
+  if ((LOCAL_TRACK_KINDS as readonly string[]).includes(kind)) return kind as LocalTrackKind;
+  throw new TrackKindError(
+    `kind="${kind}" is not one of ${LOCAL_TRACK_KINDS.map((k) => `"${k}"`).join(', ')}`,
+  );
+}
+
+/** The constraints for one track of `kind`, honouring an exact `device` (deviceId) when one is named. */
+export function trackConstraints(
+  constraints: MediaTrackConstraints | undefined,
+  device: string | null,
+): MediaTrackConstraints | true {
+  if (!device) return constraints ?? true;
+  return { ...constraints, deviceId: { exact: device } };
+}
+
+/**
+ * Captures one track: camera or microphone through getUserMedia, a screen through getDisplayMedia. When `signal`
+ * aborts before the browser answers, the track that arrives anyway is stopped and an AbortError thrown, so an
+ * element that went away never leaves a camera on.
+ */
+export async function acquireTrack(
+  kind: LocalTrackKind,
+  constraints: MediaTrackConstraints | undefined,
+  device: string | null,
+  signal: AbortSignal,
+): Promise<MediaStreamTrack> {
+  const media = navigator.mediaDevices;
+  if (!media) {
+    throw new DOMException('Media capture needs a secure context (https or localhost).', 'NotSupportedError');
+  }
+  const wanted = trackConstraints(constraints, device);
+  const stream =
+    kind === 'screen'
+      ? await media.getDisplayMedia({ video: wanted, audio: false })
+      : await media.getUserMedia(kind === 'audio' ? { audio: wanted } : { video: wanted });
+  const [track] = kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks();
+  for (const other of stream.getTracks()) if (other !== track) other.stop();
+  if (signal.aborted) {
+    track?.stop();
+    throw signal.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError');
+  }
+  if (!track) throw new DOMException(`The browser gave no ${kind} track.`, 'NotFoundError');
+  return track;
+}

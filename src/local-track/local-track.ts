@@ -1,0 +1,251 @@
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import { CallErrorEvent, TrackChangeEvent, type ErrorOperation } from '../events.js';
+import type { AttachedTrack, ConnectionHost } from '../shared/connection-context.js';
+import { ConnectionLink } from '../shared/connection-link.js';
+import { DisconnectGrace } from '../shared/disconnect-grace.js';
+import { parseStreamNames } from '../streams/local-streams.js';
+import { acquireTrack, parseKind, type LocalTrackKind } from './acquire.js';
+import { styles } from './local-track.styles.js';
+
+export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
+
+/**
+ * One outgoing track. While the element is attached to a `<peer-connection>` (the one around it, or the one named
+ * by `for`), its track is sent; when the element goes away, or its track ends, the track is removed from the
+ * connection, and a track the element captured itself is stopped.
+ *
+ * @summary A camera, microphone or screen track sent on a `<peer-connection>`.
+ *
+ * @fires {TrackChangeEvent} trackchange - The element's track changed (`event.track`, `null` when it has none).
+ * @fires {CallErrorEvent} error - Capture or sending failed (`event.error`, `event.operation`). Does not bubble.
+ *
+ * @csspart preview - The `<video>` of the local preview (with `preview`, for video and screen).
+ *
+ * @cssstate idle - No track and nothing under way.
+ * @cssstate acquiring - Waiting for the camera, microphone or screen.
+ * @cssstate live - The track is live (sent when attached).
+ * @cssstate ended - The track ended (device unplugged, screen sharing stopped).
+ * @cssstate error - Capture failed.
+ *
+ * @cssprop [--local-track-width=auto] - Width of the preview.
+ * @cssprop [--local-track-aspect-ratio=auto] - Aspect ratio of the preview.
+ * @cssprop [--local-track-background=transparent] - Background behind the preview.
+ * @cssprop [--local-track-radius=0] - Corner radius of the preview.
+ * @cssprop [--local-track-object-fit=cover] - How the video fills the preview.
+ * @cssprop [--local-track-preview-transform=scaleX(-1)] - Transform of the preview (mirrored by default).
+ */
+export class LocalTrack extends LitElement {
+  static override styles = styles;
+
+  /** What to capture: `audio` (microphone), `video` (camera) or `screen`. Ignored while `track` is set. */
+  @property({ reflect: true })
+  kind: LocalTrackKind | '' = '';
+
+  /** Space-separated names of the local streams this track joins; the far side receives them together. */
+  @property()
+  stream = '';
+
+  /** The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`). */
+  @property()
+  device: string | null = null;
+
+  /** Constraints for the capture, such as `{ width: 1280 }`. */
+  @property({ attribute: false })
+  constraints?: MediaTrackConstraints;
+
+  /** Sends nothing while set: the track stays but is disabled, with no renegotiation. */
+  @property({ type: Boolean, reflect: true })
+  muted = false;
+
+  /** Shows a local preview of a video or screen track. */
+  @property({ type: Boolean, reflect: true })
+  preview = false;
+
+  /** The id of the `<peer-connection>` to attach to, when the element is not inside it. */
+  @property({ attribute: 'for' })
+  htmlFor: string | null = null;
+
+  /** Where the track stands. */
+  @property({ reflect: true })
+  state: LocalTrackState = 'idle';
+
+  /** The track being sent, or `null`. Set it to send a track of the page's own: the element never stops those. */
+  @property({ attribute: false })
+  get track(): MediaStreamTrack | null {
+    return this.current;
+  }
+  set track(track: MediaStreamTrack | null) {
+    const old = this.pageTrack;
+    this.pageTrack = track;
+    this.requestUpdate('track', old);
+  }
+
+  private pageTrack: MediaStreamTrack | null = null;
+  private current: MediaStreamTrack | null = null;
+  private ownsCurrent = false;
+  private capture?: AbortController;
+  private torndown = false;
+  private readonly internals = this.attachInternals();
+
+  /** This element as its connection sees it: the live track to send, and the streams it joins. */
+  private readonly attachment: AttachedTrack;
+  private readonly link = new ConnectionLink(this, (next, previous) => this.relink(next, previous));
+
+  constructor() {
+    super();
+    const element = this;
+    this.attachment = {
+      get track() {
+        return element.current?.readyState === 'live' ? element.current : null;
+      },
+      get streamNames() {
+        return parseStreamNames(element.stream);
+      },
+      reportError: (error, operation) => this.reportError(error, operation),
+    };
+    new DisconnectGrace(this, () => this.teardown());
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.torndown) {
+      // Back in the document after a teardown: capture again.
+      this.torndown = false;
+      void this.refreshTrack();
+    }
+  }
+
+  // Capture starts before render, so the `acquiring` state lands in this update rather than scheduling another.
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (['kind', 'device', 'constraints', 'track'].some((p) => changed.has(p as keyof LocalTrack))) {
+      void this.refreshTrack();
+    }
+    if (changed.has('muted') && this.current) this.current.enabled = !this.muted;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('htmlFor')) this.link.resolve();
+    if (changed.has('stream')) this.link.current?.update(this.attachment);
+  }
+
+  /** Captures (or adopts) the track that the properties now describe, and swaps it in. */
+  private async refreshTrack(): Promise<void> {
+    if (!this.isConnected || this.torndown) return;
+    this.capture?.abort();
+    this.capture = undefined;
+    if (this.pageTrack) {
+      this.use(this.pageTrack, false);
+      return;
+    }
+    if (this.kind === '') {
+      this.use(null, false);
+      this.setState('idle');
+      return;
+    }
+    let kind: LocalTrackKind;
+    try {
+      kind = parseKind(this.kind);
+    } catch (error) {
+      this.use(null, false);
+      this.fail(error, 'attribute');
+      return;
+    }
+    const capture = (this.capture = new AbortController());
+    this.setState('acquiring');
+    try {
+      const track = await acquireTrack(kind, this.constraints, this.device, capture.signal);
+      if (capture.signal.aborted) {
+        track.stop();
+        return;
+      }
+      this.use(track, true);
+    } catch (error) {
+      if (capture.signal.aborted) return;
+      this.use(null, false);
+      this.fail(error, 'acquire');
+    }
+  }
+
+  /** Makes `track` the element's track: the connection swaps it in, the previous captured track is stopped. */
+  private use(track: MediaStreamTrack | null, owned: boolean): void {
+    const previous = this.current;
+    const ownedPrevious = this.ownsCurrent;
+    if (track === previous) return;
+    previous?.removeEventListener('ended', this.onEnded);
+    this.current = track;
+    this.ownsCurrent = owned;
+    if (track) {
+      track.enabled = !this.muted;
+      track.addEventListener('ended', this.onEnded);
+      this.setState(track.readyState === 'live' ? 'live' : 'ended');
+    }
+    this.link.current?.update(this.attachment);
+    if (ownedPrevious) previous?.stop();
+    this.requestUpdate();
+    this.dispatchEvent(new TrackChangeEvent(track));
+  }
+
+  private relink(next: ConnectionHost | undefined, previous: ConnectionHost | undefined): void {
+    previous?.detach(this.attachment);
+    next?.attach(this.attachment);
+  }
+
+  private teardown(): void {
+    this.torndown = true;
+    this.capture?.abort();
+    this.capture = undefined;
+    this.link.release();
+    this.use(null, false);
+    this.setState('idle');
+  }
+
+  private readonly onEnded = (): void => {
+    this.setState('ended');
+    this.link.current?.update(this.attachment);
+    this.requestUpdate();
+    this.dispatchEvent(new TrackChangeEvent(null));
+  };
+
+  private fail(error: unknown, operation: ErrorOperation): void {
+    this.setState('error');
+    this.reportError(error, operation);
+  }
+
+  private reportError(error: unknown, operation: ErrorOperation): void {
+    this.dispatchEvent(new CallErrorEvent(error, operation));
+  }
+
+  private setState(state: LocalTrackState): void {
+    this.internals.states?.delete(this.state);
+    this.state = state;
+    this.internals.states?.add(state);
+  }
+
+  override render() {
+    const track = this.current;
+    if (!this.preview || !track || track.kind !== 'video' || track.readyState !== 'live') return nothing;
+    return html`<video
+      part="preview"
+      autoplay
+      playsinline
+      .muted=${true}
+      .srcObject=${previewStream(track)}
+    ></video>`;
+  }
+}
+
+const previews = new WeakMap<MediaStreamTrack, MediaStream>();
+
+/** One preview stream per track, so re-renders do not restart the video. */
+function previewStream(track: MediaStreamTrack): MediaStream {
+  let stream = previews.get(track);
+  if (!stream) previews.set(track, (stream = new MediaStream([track])));
+  return stream;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'local-track': LocalTrack;
+  }
+}

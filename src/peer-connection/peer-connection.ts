@@ -1,0 +1,310 @@
+import { ContextProvider } from '@lit/context';
+import { html, LitElement, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import {
+  CallErrorEvent,
+  ConnectionStateChangeEvent,
+  NegotiatedEvent,
+  StreamAddedEvent,
+  StreamRemovedEvent,
+  type ErrorOperation,
+} from '../events.js';
+import { PeerSession } from '../session/peer-session.js';
+import {
+  connectionContext,
+  HOST_READY_EVENT,
+  type AttachedTrack,
+  type ConnectionHost,
+} from '../shared/connection-context.js';
+import { DisconnectGrace } from '../shared/disconnect-grace.js';
+import { signalingAdapters } from '../signaling/adapters.js';
+import { inertSignaling } from '../signaling/inert.js';
+import { createSignaling, type SignalingChannel } from '../signaling/signaling.js';
+import type { StreamlessPolicy } from '../streams/remote-streams.js';
+import { styles } from './peer-connection.styles.js';
+
+/** `state` before the first connection exists, and the browser's `connectionState` after. */
+export type PeerConnectionState = RTCPeerConnectionState;
+
+const STREAMLESS_POLICIES: readonly string[] = ['shared', 'separate'];
+
+/**
+ * A WebRTC connection to one far side. The `<local-track>` elements inside it (or naming it with `for`) are what it
+ * sends; the far side's tracks are assembled into `remoteStreams`, which `<remote-stream>` elements render.
+ * Negotiation follows the perfect-negotiation pattern, so both sides may add and remove tracks at any time.
+ *
+ * @summary A WebRTC connection that sends its `<local-track>`s and assembles remote streams.
+ *
+ * @slot - Local tracks, remote streams and any other content.
+ *
+ * @fires {RTCTrackEvent} track - The browser's `track` event, re-dispatched from the element.
+ * @fires {StreamAddedEvent} streamadded - A remote stream joined `remoteStreams` (`event.stream`).
+ * @fires {StreamRemovedEvent} streamremoved - A remote stream left `remoteStreams` (`event.stream`).
+ * @fires {ConnectionStateChangeEvent} connectionstatechange - `connectionState` changed (`event.state`).
+ * @fires {NegotiatedEvent} negotiated - An offer/answer exchange completed; signaling is stable again.
+ * @fires {CallErrorEvent} error - Something failed and the call goes on (`event.error`, `event.operation`).
+ *   Does not bubble.
+ *
+ * @cssstate new - No media path yet.
+ * @cssstate connecting - ICE and DTLS are being established.
+ * @cssstate connected - Media can flow.
+ * @cssstate disconnected - Connectivity was lost; it may come back.
+ * @cssstate failed - Connectivity failed; `restartIce()` may recover it.
+ * @cssstate closed - The connection is closed.
+ *
+ * @cssprop [--peer-connection-display=block] - The element's `display`.
+ */
+export class PeerConnection extends LitElement {
+  static override styles = styles;
+
+  /**
+   * Where negotiation messages go: `loopback:NAME` pairs two connections of one page. Set the property to an
+   * object implementing `SignalingChannel` to use any other transport. Changing it starts a new connection.
+   */
+  @property({ attribute: 'signaling' })
+  signaling: string | SignalingChannel | null = null;
+
+  /** This side yields when both sides offer at once. When neither side says, the signaling channel decides. */
+  @property({ type: Boolean, reflect: true })
+  polite = false;
+
+  /**
+   * Where a remote track that names no stream goes: `shared` puts them all in one stream, `separate` gives
+   * each its own.
+   */
+  @property()
+  streamless: StreamlessPolicy = 'shared';
+
+  /** The `RTCConfiguration` of the connection. */
+  @property({ attribute: false })
+  configuration: RTCConfiguration = {};
+
+  /** ICE servers as a JSON array of `RTCIceServer`; when set, it replaces `configuration.iceServers`. */
+  @property({ attribute: 'ice-servers' })
+  iceServers: string | null = null;
+
+  /** The connection's `connectionState`; `closed` once the element closed it. */
+  @property({ reflect: true })
+  state: PeerConnectionState = 'new';
+
+  private session?: PeerSession;
+  private channel?: SignalingChannel;
+  private readonly attached = new Set<AttachedTrack>();
+  private readonly streamObservers = new Set<() => void>();
+  private readonly internals = this.attachInternals();
+
+  /**
+   * What the elements inside (or naming this one) use to attach themselves.
+   * @internal
+   */
+  readonly connectionHost: ConnectionHost = {
+    attach: (track) => {
+      this.attached.add(track);
+      this.session?.senders.sync(track);
+    },
+    update: (track) => {
+      if (this.attached.has(track)) this.session?.senders.sync(track);
+    },
+    detach: (track) => {
+      this.attached.delete(track);
+      this.session?.senders.remove(track);
+    },
+    streams: () => this.remoteStreams,
+    observeStreams: (listener) => {
+      this.streamObservers.add(listener);
+      return () => this.streamObservers.delete(listener);
+    },
+  };
+
+  constructor() {
+    super();
+    new ContextProvider(this, { context: connectionContext, initialValue: this.connectionHost });
+    new DisconnectGrace(this, () => this.teardown());
+  }
+
+  /** The `RTCPeerConnection`, while there is one. */
+  get connection(): RTCPeerConnection | null {
+    return this.session?.pc ?? null;
+  }
+
+  /** The remote streams, in the order they arrived. */
+  get remoteStreams(): readonly MediaStream[] {
+    return this.session?.remote.streams ?? [];
+  }
+
+  /** The connection's `signalingState`; `closed` when there is no connection. */
+  get signalingState(): RTCSignalingState {
+    return this.session?.pc.signalingState ?? 'closed';
+  }
+
+  /**
+   * Sends a track the page manages itself, as `RTCPeerConnection.addTrack()` does, with its errors.
+   * @throws InvalidStateError when there is no open connection; InvalidAccessError when the track is already sent.
+   */
+  addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
+    return this.openConnection().addTrack(track, ...streams);
+  }
+
+  /**
+   * Stops sending a sender's track, as `RTCPeerConnection.removeTrack()` does. A sender this connection does not
+   * have is ignored, as the reference page says (the specification would throw InvalidAccessError).
+   * @throws InvalidStateError when there is no open connection.
+   */
+  removeTrack(sender: RTCRtpSender): void {
+    const pc = this.openConnection();
+    if (pc.getSenders().includes(sender)) pc.removeTrack(sender);
+  }
+
+  /** Restarts ICE: the next negotiation gathers new candidates (after a network change or a failure). */
+  restartIce(): void {
+    this.openConnection().restartIce();
+  }
+
+  /** Closes the connection and the signaling channel. A new connection starts when `signaling` changes. */
+  close(): void {
+    this.endSession();
+    this.setState('closed');
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.session) this.startSession();
+    this.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (!this.isConnected) return;
+    if (changed.has('streamless') && !STREAMLESS_POLICIES.includes(this.streamless)) {
+      this.reportError(
+        new TypeError(`streamless="${this.streamless}" is not "shared" or "separate"; using "shared"`),
+        'attribute',
+      );
+    }
+    // The first update only reports initial values: connectedCallback already used them.
+    const changedLater = (...names: (keyof PeerConnection)[]): boolean =>
+      names.some((name) => changed.has(name) && changed.get(name) !== undefined);
+    if (changedLater('signaling', 'polite', 'streamless')) this.startSession();
+    else if (changedLater('configuration', 'iceServers')) this.reconfigure();
+  }
+
+  private startSession(): void {
+    this.endSession();
+    this.channel = this.openChannel();
+    const session = (this.session = new PeerSession(
+      {
+        configuration: this.effectiveConfiguration(),
+        channel: this.channel,
+        polite: () => this.polite || (this.channel?.polite ?? false),
+        streamless: this.streamless === 'separate' ? 'separate' : 'shared',
+      },
+      {
+        track: (event) => this.dispatchEvent(retargetTrackEvent(event)),
+        streamAdded: (stream) => this.streamsChanged(new StreamAddedEvent(stream)),
+        streamRemoved: (stream) => this.streamsChanged(new StreamRemovedEvent(stream)),
+        connectionStateChange: (state) => {
+          this.setState(state);
+          this.dispatchEvent(new ConnectionStateChangeEvent(state));
+        },
+        signalingStateChange: () => {},
+        negotiated: (offered) => this.dispatchEvent(new NegotiatedEvent(offered)),
+        error: (error, operation) => this.reportError(error, operation),
+        sourceError: (source, error, operation) =>
+          (source as AttachedTrack).reportError(error, operation),
+      },
+    ));
+    this.setState(session.pc.connectionState);
+    for (const track of this.attached) session.senders.sync(track);
+  }
+
+  private openChannel(): SignalingChannel {
+    const { signaling } = this;
+    if (signaling === null || signaling === '') return inertSignaling();
+    if (typeof signaling !== 'string') return signaling;
+    try {
+      return createSignaling(signaling, signalingAdapters, this.polite ? { polite: true } : {});
+    } catch (error) {
+      this.reportError(error, 'attribute');
+      return inertSignaling();
+    }
+  }
+
+  private endSession(): void {
+    this.session?.close();
+    this.session = undefined;
+    // A channel the page handed over is the page's to close.
+    if (typeof this.signaling === 'string') this.channel?.close();
+    this.channel = undefined;
+  }
+
+  private teardown(): void {
+    this.endSession();
+    this.setState('closed');
+  }
+
+  private reconfigure(): void {
+    try {
+      this.session?.pc.setConfiguration(this.effectiveConfiguration());
+    } catch (error) {
+      this.reportError(error, 'attribute');
+    }
+  }
+
+  private effectiveConfiguration(): RTCConfiguration {
+    if (this.iceServers === null) return this.configuration;
+    try {
+      const iceServers: unknown = JSON.parse(this.iceServers);
+      if (!Array.isArray(iceServers)) throw new TypeError('expected a JSON array of RTCIceServer');
+      return { ...this.configuration, iceServers: iceServers as RTCIceServer[] };
+    } catch (error) {
+      this.reportError(
+        new TypeError(`ice-servers is not a JSON array of ICE servers: ${(error as Error).message}`),
+        'attribute',
+      );
+      return this.configuration;
+    }
+  }
+
+  private openConnection(): RTCPeerConnection {
+    if (!this.session || this.session.closed) {
+      throw new DOMException('The RTCPeerConnection is closed.', 'InvalidStateError');
+    }
+    return this.session.pc;
+  }
+
+  private setState(state: PeerConnectionState): void {
+    this.internals.states?.delete(this.state);
+    this.state = state;
+    this.internals.states?.add(state);
+  }
+
+  private streamsChanged(event: StreamAddedEvent | StreamRemovedEvent): void {
+    for (const listener of this.streamObservers) listener();
+    this.dispatchEvent(event);
+  }
+
+  private reportError(error: unknown, operation: ErrorOperation): void {
+    this.dispatchEvent(new CallErrorEvent(error, operation));
+  }
+
+  override render() {
+    return html`<slot></slot>`;
+  }
+}
+
+/** The browser's `track` event cannot be dispatched twice; this is the same event, from the element. */
+function retargetTrackEvent({ receiver, track, streams, transceiver }: RTCTrackEvent): RTCTrackEvent {
+  return new RTCTrackEvent('track', {
+    receiver,
+    track,
+    streams: [...streams],
+    transceiver,
+    bubbles: true,
+    composed: true,
+  });
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'peer-connection': PeerConnection;
+  }
+}

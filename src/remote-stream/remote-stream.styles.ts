@@ -1,0 +1,46 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    display: block;
+    position: relative;
+    inline-size: var(--remote-stream-width, auto);
+    aspect-ratio: var(--remote-stream-aspect-ratio, 16 / 9);
+    background: var(--remote-stream-background, #111);
+    border-radius: var(--remote-stream-radius, 0);
+    overflow: hidden;
+  }
+
+  :host([hidden]) {
+    display: none;
+  }
+
+  video {
+    display: block;
+    inline-size: 100%;
+    block-size: 100%;
+    object-fit: var(--remote-stream-object-fit, contain);
+  }
+
+  video[hidden],
+  audio {
+    display: none;
+  }
+
+  .overlay {
+    position: absolute;
+    inset: 0;
+    display: grid;
+    place-items: center;
+  }
+
+  .overlay[hidden] {
+    display: none;
+  }
+
+  [part='play-button'] {
+    font: inherit;
+    padding: 0.5em 1em;
+    cursor: pointer;
+  }
+`;

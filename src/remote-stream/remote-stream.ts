@@ -1,0 +1,196 @@
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { CallErrorEvent } from '../events.js';
+import { styles } from './remote-stream.styles.js';
+import type { ConnectionHost } from '../shared/connection-context.js';
+import { ConnectionLink } from '../shared/connection-link.js';
+import { DisconnectGrace } from '../shared/disconnect-grace.js';
+
+/**
+ * Plays one remote stream of a `<peer-connection>` (the one around it, or the one named by `for`): the stream whose
+ * id is `stream-id`, else the `index`-th in arrival order, or the one set through the `stream` property. It follows
+ * the stream as the far side adds, removes, mutes and ends tracks.
+ *
+ * @summary Plays a remote stream of a `<peer-connection>`.
+ *
+ * @slot placeholder - Shown while there is no live video (no stream, audio only, or video muted or ended).
+ *
+ * @csspart video - The `<video>` that plays a stream with video.
+ * @csspart audio - The `<audio>` that plays a stream without video.
+ * @csspart play-button - Starts playback when the browser refused to autoplay.
+ *
+ * @fires {CallErrorEvent} error - Playback failed for another reason than autoplay (`operation` is `play`).
+ *   Does not bubble.
+ *
+ * @cssstate waiting - No live video to show (the placeholder is visible).
+ * @cssstate playing - Live video is showing.
+ * @cssstate blocked - The browser refused to autoplay; the play button is visible.
+ *
+ * @cssprop [--remote-stream-width=auto] - Width of the element.
+ * @cssprop [--remote-stream-aspect-ratio=16 / 9] - Aspect ratio of the element.
+ * @cssprop [--remote-stream-background=#111] - Background behind the video and placeholder.
+ * @cssprop [--remote-stream-radius=0] - Corner radius.
+ * @cssprop [--remote-stream-object-fit=contain] - How the video fills the element.
+ */
+export class RemoteStream extends LitElement {
+  static override styles = styles;
+
+  /** The id of the remote stream to play (the sender's stream id). */
+  @property({ attribute: 'stream-id' })
+  streamId: string | null = null;
+
+  /** Which remote stream to play, in arrival order, when `stream-id` is not set. */
+  @property({ type: Number })
+  index = 0;
+
+  /** Silences playback. */
+  @property({ type: Boolean, reflect: true })
+  muted = false;
+
+  /** The id of the `<peer-connection>` to play from, when the element is not inside it. */
+  @property({ attribute: 'for' })
+  htmlFor: string | null = null;
+
+  /** The stream to play; set it to play any stream, or read it to see which one is playing. */
+  @property({ attribute: false })
+  get stream(): MediaStream | null {
+    return this.pageStream ?? this.chosenStream();
+  }
+  set stream(stream: MediaStream | null) {
+    const old = this.stream;
+    this.pageStream = stream;
+    this.requestUpdate('stream', old);
+  }
+
+  /** The browser refused to start playback without a user gesture. */
+  @state() private blocked = false;
+
+  @query('video, audio') private media?: HTMLMediaElement;
+
+  private pageStream: MediaStream | null = null;
+  private stopObserving?: () => void;
+  private watched?: MediaStream;
+  private readonly internals = this.attachInternals();
+  private readonly link = new ConnectionLink(this, (next) => this.observe(next));
+
+  constructor() {
+    super();
+    new DisconnectGrace(this, () => {
+      this.link.release();
+      this.watch(null);
+    });
+  }
+
+  protected override willUpdate(): void {
+    this.watch(this.stream);
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('htmlFor')) this.link.resolve();
+    const live = hasLiveVideo(this.watched);
+    for (const [name, on] of [
+      ['playing', live],
+      ['waiting', !live],
+      ['blocked', this.blocked],
+    ] as const) {
+      if (on) this.internals.states?.add(name);
+      else this.internals.states?.delete(name);
+    }
+    void this.play();
+  }
+
+  private chosenStream(): MediaStream | null {
+    const streams = this.link.current?.streams() ?? [];
+    if (this.streamId) return streams.find((s) => s.id === this.streamId) ?? null;
+    return streams[this.index] ?? null;
+  }
+
+  private observe(host: ConnectionHost | undefined): void {
+    this.stopObserving?.();
+    this.stopObserving = host?.observeStreams(() => this.requestUpdate());
+    this.requestUpdate();
+  }
+
+  /** Re-renders on every change of the stream's tracks, so the video, audio and placeholder follow it. */
+  private watch(stream: MediaStream | null): void {
+    if (stream === (this.watched ?? null)) return;
+    for (const target of this.watchedTargets()) {
+      for (const type of TRACK_EVENTS) target.removeEventListener(type, this.onTrackChange);
+    }
+    this.watched = stream ?? undefined;
+    this.blocked = false;
+    this.rewatchTracks();
+  }
+
+  private rewatchTracks(): void {
+    for (const target of this.watchedTargets()) {
+      for (const type of TRACK_EVENTS) target.addEventListener(type, this.onTrackChange);
+    }
+  }
+
+  private watchedTargets(): EventTarget[] {
+    return this.watched ? [this.watched, ...this.watched.getTracks()] : [];
+  }
+
+  private readonly onTrackChange = (): void => {
+    // New tracks need listeners too; adding the same listener twice is a no-op.
+    this.rewatchTracks();
+    this.requestUpdate();
+  };
+
+  /** Starts playback; a refusal to autoplay shows the play button instead of failing. */
+  private async play(): Promise<void> {
+    const media = this.media;
+    if (!media || !media.paused || !media.srcObject) return;
+    try {
+      await media.play();
+      this.blocked = false;
+    } catch (error) {
+      const name = (error as DOMException).name;
+      if (name === 'NotAllowedError') this.blocked = true;
+      // AbortError: the source changed while starting; the next update starts it again.
+      else if (name !== 'AbortError') this.dispatchEvent(new CallErrorEvent(error, 'play'));
+    }
+  }
+
+  private onPlayClick(): void {
+    this.blocked = false;
+    void this.play();
+  }
+
+  override render() {
+    const stream = this.watched ?? null;
+    const hasVideo = (stream?.getVideoTracks().length ?? 0) > 0;
+    const live = hasLiveVideo(this.watched);
+    const media = hasVideo
+      ? html`<video
+          part="video"
+          autoplay
+          playsinline
+          ?hidden=${!live}
+          .muted=${this.muted}
+          .srcObject=${stream}
+        ></video>`
+      : stream
+        ? html`<audio part="audio" autoplay .muted=${this.muted} .srcObject=${stream}></audio>`
+        : nothing;
+    return html`${media}
+      <div class="overlay" ?hidden=${live && !this.blocked}>
+        ${this.blocked
+          ? html`<button part="play-button" type="button" @click=${this.onPlayClick}>Play</button>`
+          : html`<slot name="placeholder"></slot>`}
+      </div>`;
+  }
+}
+
+const TRACK_EVENTS = ['addtrack', 'removetrack', 'mute', 'unmute', 'ended'] as const;
+
+function hasLiveVideo(stream: MediaStream | undefined): boolean {
+  return !!stream?.getVideoTracks().some((track) => track.readyState === 'live' && !track.muted);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'remote-stream': RemoteStream;
+  }
+}

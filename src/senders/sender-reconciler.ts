@@ -1,0 +1,158 @@
+import type { ErrorOperation } from '../events.js';
+import { LocalStreams } from '../streams/local-streams.js';
+
+/** What one `<local-track>` (or any other source) wants sent. */
+export interface TrackSource {
+  readonly track: MediaStreamTrack | null;
+  readonly streamNames: readonly string[];
+}
+
+interface Sending {
+  readonly track: MediaStreamTrack;
+  readonly streamNames: readonly string[];
+  readonly transceiver: RTCRtpTransceiver;
+}
+
+/**
+ * Keeps a connection's senders equal to the set of sources attached to it. A new track is added, a vanished one
+ * removed, a changed one swapped in place with `replaceTrack` (no renegotiation), and a track that comes back takes
+ * an idle transceiver of its kind instead of a new one, so the session description does not grow with every
+ * remove/add cycle.
+ */
+export class SenderReconciler {
+  private readonly sending = new Map<TrackSource, Sending>();
+  /** The stream names each transceiver last sent with, so a returning track prefers its old transceiver. */
+  private readonly lastStreams = new WeakMap<RTCRtpTransceiver, string>();
+  readonly localStreams = new LocalStreams();
+
+  constructor(
+    private readonly pc: RTCPeerConnection,
+    private readonly onError: (source: TrackSource, error: unknown, operation: ErrorOperation) => void,
+  ) {}
+
+  /** The transceiver that sends this source's track, if any. */
+  transceiverOf(source: TrackSource): RTCRtpTransceiver | undefined {
+    return this.sending.get(source)?.transceiver;
+  }
+
+  /** Makes what is sent for `source` match its current track and streams. */
+  sync(source: TrackSource): void {
+    const current = this.sending.get(source);
+    const { track, streamNames } = source;
+    if (!current) {
+      if (track) this.guard(source, 'add-track', () => this.start(source, track, streamNames));
+    } else if (!track) {
+      this.stop(source);
+    } else if (track !== current.track && track.kind !== current.track.kind) {
+      this.stop(source);
+      this.guard(source, 'add-track', () => this.start(source, track, streamNames));
+    } else if (track !== current.track) {
+      this.guard(source, 'replace-track', () => this.replace(source, current, track, streamNames));
+    } else if (key(streamNames) !== key(current.streamNames)) {
+      this.guard(source, 'add-track', () => this.restream(source, current, streamNames));
+    }
+  }
+
+  /** Stops sending for `source` (its element left). Safe on a closed connection. */
+  remove(source: TrackSource): void {
+    if (this.sending.has(source)) this.stop(source);
+  }
+
+  private start(source: TrackSource, track: MediaStreamTrack, names: readonly string[]): void {
+    if (this.pc.signalingState === 'closed') {
+      throw new DOMException('The RTCPeerConnection is closed.', 'InvalidStateError');
+    }
+    this.assertNotSent(track);
+    const streams = this.localStreams.place(track, names);
+    const idle = this.idleTransceiver(track.kind, key(names));
+    let transceiver: RTCRtpTransceiver;
+    if (idle) {
+      // Sending again on a transceiver that sent before: the same m-line, no new one.
+      idle.direction = idle.direction === 'inactive' ? 'sendonly' : 'sendrecv';
+      idle.sender.setStreams(...streams);
+      transceiver = idle;
+      this.watch(source, 'add-track', idle.sender.replaceTrack(track));
+    } else {
+      const sender = this.pc.addTrack(track, ...streams);
+      transceiver = this.pc.getTransceivers().find((t) => t.sender === sender)!;
+    }
+    this.lastStreams.set(transceiver, key(names));
+    this.sending.set(source, { track, streamNames: [...names], transceiver });
+  }
+
+  private stop(source: TrackSource): void {
+    const { track, transceiver } = this.sending.get(source)!;
+    this.sending.delete(source);
+    this.localStreams.remove(track);
+    if (this.pc.signalingState === 'closed') return;
+    try {
+      this.pc.removeTrack(transceiver.sender);
+    } catch (error) {
+      this.onError(source, error, 'remove-track');
+    }
+  }
+
+  private replace(
+    source: TrackSource,
+    current: Sending,
+    track: MediaStreamTrack,
+    names: readonly string[],
+  ): void {
+    this.assertNotSent(track);
+    this.localStreams.remove(current.track);
+    const streams = this.localStreams.place(track, names);
+    if (key(names) !== key(current.streamNames)) current.transceiver.sender.setStreams(...streams);
+    this.lastStreams.set(current.transceiver, key(names));
+    this.sending.set(source, { ...current, track, streamNames: [...names] });
+    this.watch(source, 'replace-track', current.transceiver.sender.replaceTrack(track));
+  }
+
+  private restream(source: TrackSource, current: Sending, names: readonly string[]): void {
+    const streams = this.localStreams.place(current.track, names);
+    current.transceiver.sender.setStreams(...streams);
+    this.lastStreams.set(current.transceiver, key(names));
+    this.sending.set(source, { ...current, streamNames: [...names] });
+  }
+
+  /**
+   * An idle transceiver of this kind: not stopped, sending nothing, and not claimed by another source.
+   * One that last sent with the same streams is preferred, so the far side's stream sees the track return.
+   */
+  private idleTransceiver(kind: string, streamsKey: string): RTCRtpTransceiver | undefined {
+    const claimed = new Set([...this.sending.values()].map((s) => s.transceiver));
+    const idle = this.pc
+      .getTransceivers()
+      .filter(
+        (t) =>
+          !claimed.has(t) &&
+          t.currentDirection !== 'stopped' &&
+          t.direction !== 'stopped' &&
+          !t.sender.track &&
+          t.receiver.track.kind === kind &&
+          (t.direction === 'recvonly' || t.direction === 'inactive'),
+      );
+    return idle.find((t) => this.lastStreams.get(t) === streamsKey) ?? idle[0];
+  }
+
+  private assertNotSent(track: MediaStreamTrack): void {
+    if (this.pc.getSenders().some((sender) => sender.track === track)) {
+      throw new DOMException('The track is already sent on this connection.', 'InvalidAccessError');
+    }
+  }
+
+  private guard(source: TrackSource, operation: ErrorOperation, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.onError(source, error, operation);
+    }
+  }
+
+  private watch(source: TrackSource, operation: ErrorOperation, done: Promise<void>): void {
+    done.catch((error: unknown) => {
+      if (this.pc.signalingState !== 'closed') this.onError(source, error, operation);
+    });
+  }
+}
+
+const key = (names: readonly string[]): string => names.join(' ');

@@ -1,0 +1,70 @@
+import type { ErrorOperation } from '../events.js';
+import { PerfectNegotiator } from '../negotiation/perfect-negotiation.js';
+import { SenderReconciler, type TrackSource } from '../senders/sender-reconciler.js';
+import type { SignalingChannel } from '../signaling/signaling.js';
+import { RemoteStreams, type StreamlessPolicy } from '../streams/remote-streams.js';
+
+export interface PeerSessionOptions {
+  readonly configuration: RTCConfiguration;
+  readonly channel: SignalingChannel;
+  readonly polite: () => boolean;
+  readonly streamless: StreamlessPolicy;
+}
+
+/** What a session tells its owner. */
+export interface PeerSessionEvents {
+  track(event: RTCTrackEvent): void;
+  streamAdded(stream: MediaStream): void;
+  streamRemoved(stream: MediaStream): void;
+  connectionStateChange(state: RTCPeerConnectionState): void;
+  signalingStateChange(state: RTCSignalingState): void;
+  negotiated(offered: boolean): void;
+  error(error: unknown, operation: ErrorOperation): void;
+  sourceError(source: TrackSource, error: unknown, operation: ErrorOperation): void;
+}
+
+/**
+ * One `RTCPeerConnection` with everything around it: perfect negotiation over a signaling channel, senders kept
+ * equal to the attached sources, and remote streams assembled from `track` events. No DOM, no Lit: the
+ * `<peer-connection>` element owns one session at a time and forwards what happens as events.
+ */
+export class PeerSession {
+  readonly pc: RTCPeerConnection;
+  readonly senders: SenderReconciler;
+  readonly remote: RemoteStreams;
+  private readonly negotiator: PerfectNegotiator;
+
+  constructor(options: PeerSessionOptions, events: PeerSessionEvents) {
+    const pc = (this.pc = new RTCPeerConnection(options.configuration));
+    this.senders = new SenderReconciler(pc, events.sourceError);
+    this.remote = new RemoteStreams(options.streamless, {
+      added: events.streamAdded,
+      removed: events.streamRemoved,
+    });
+    pc.addEventListener('track', (event) => {
+      this.remote.handleTrack(event);
+      events.track(event);
+    });
+    pc.addEventListener('connectionstatechange', () =>
+      events.connectionStateChange(pc.connectionState),
+    );
+    pc.addEventListener('signalingstatechange', () => events.signalingStateChange(pc.signalingState));
+    this.negotiator = new PerfectNegotiator(pc, options.channel, {
+      polite: options.polite,
+      descriptionApplied: () => this.remote.sync(),
+      negotiated: events.negotiated,
+      error: events.error,
+    });
+  }
+
+  get closed(): boolean {
+    return this.pc.signalingState === 'closed';
+  }
+
+  /** Closes the connection; remote streams are reported removed. The channel stays with its owner. */
+  close(): void {
+    this.negotiator.dispose();
+    this.pc.close();
+    this.remote.clear();
+  }
+}

@@ -1,0 +1,36 @@
+import { createContext } from '@lit/context';
+import type { TrackSource } from '../senders/sender-reconciler.js';
+import type { ErrorOperation } from '../events.js';
+
+/** A `<local-track>` as the connection sees it: what to send, and where to report a failure to send it. */
+export interface AttachedTrack extends TrackSource {
+  reportError(error: unknown, operation: ErrorOperation): void;
+}
+
+/**
+ * What a `<peer-connection>` offers the elements inside it (through context) or naming it (`for="id"`).
+ * One stable object for the element's life: it outlives the `RTCPeerConnection`s the element makes.
+ */
+export interface ConnectionHost {
+  /** Starts sending the track's `track` (when it has one), now and on every later connection. */
+  attach(track: AttachedTrack): void;
+  /** Its track or streams changed. */
+  update(track: AttachedTrack): void;
+  /** Stops sending it. */
+  detach(track: AttachedTrack): void;
+  /** The remote streams, in arrival order. */
+  streams(): readonly MediaStream[];
+  /** Calls `listener` whenever `remoteStreams` changes; returns the function that stops it. */
+  observeStreams(listener: () => void): () => void;
+}
+
+export const connectionContext = createContext<ConnectionHost>(Symbol('peer-connection'));
+
+/** Fired on a `<peer-connection>`'s root when it connects, so `for="id"` children that came first find it. */
+export const HOST_READY_EVENT = 'peer-connection-ready';
+
+/** The host of the element with this id in the same root, if that element is an upgraded `<peer-connection>`. */
+export function hostById(root: Node, id: string): ConnectionHost | undefined {
+  const target = (root as Document | ShadowRoot).getElementById?.(id);
+  return (target as { connectionHost?: ConnectionHost } | null)?.connectionHost;
+}

@@ -1,0 +1,83 @@
+import { ContextEvent } from '@lit/context';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { connectionContext, hostById, HOST_READY_EVENT, type ConnectionHost } from './connection-context.js';
+
+type LinkedElement = ReactiveControllerHost & HTMLElement;
+
+/**
+ * Finds the `<peer-connection>` an element belongs to: the one named by its `for` attribute, else the nearest one
+ * around it (through context). It looks again each time the element is connected; unlinking on removal is left to
+ * the element's {@link DisconnectGrace}, so a move within the same connection changes nothing.
+ */
+export class ConnectionLink implements ReactiveController {
+  /** The linked connection's host, if any. */
+  current?: ConnectionHost;
+  private waitingRoot?: Node;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly element: LinkedElement,
+    private readonly onChange: (next: ConnectionHost | undefined, previous: ConnectionHost | undefined) => void,
+  ) {
+    element.addController(this);
+  }
+
+  hostConnected(): void {
+    this.resolve();
+  }
+
+  hostDisconnected(): void {
+    this.stopListening();
+  }
+
+  /** Looks the connection up again (on connect, or when `for` changed). */
+  resolve(): void {
+    this.stopListening();
+    if (!this.element.isConnected) return;
+    const id = this.element.getAttribute('for');
+    if (id) {
+      const root = this.element.getRootNode();
+      const host = hostById(root, id);
+      // The named connection may come later in the document, or be added later.
+      if (!host) this.waitFor(root);
+      this.set(host);
+      return;
+    }
+    // A provider answers synchronously; no answer means there is no <peer-connection> around this element.
+    let answered = false;
+    const answer = (host: ConnectionHost, unsubscribe?: () => void): void => {
+      answered = true;
+      this.unsubscribe = unsubscribe;
+      this.set(host);
+    };
+    this.element.dispatchEvent(new ContextEvent(connectionContext, this.element, answer, true));
+    if (!answered) this.set(undefined);
+  }
+
+  /** Leaves the connection (the element is gone for good). */
+  release(): void {
+    this.stopListening();
+    this.set(undefined);
+  }
+
+  private set(next: ConnectionHost | undefined): void {
+    const previous = this.current;
+    if (next === previous) return;
+    this.current = next;
+    this.onChange(next, previous);
+  }
+
+  private waitFor(root: Node): void {
+    this.waitingRoot = root;
+    root.addEventListener(HOST_READY_EVENT, this.onHostReady);
+  }
+
+  private stopListening(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.waitingRoot?.removeEventListener(HOST_READY_EVENT, this.onHostReady);
+    this.waitingRoot = undefined;
+  }
+
+  private readonly onHostReady = (): void => this.resolve();
+}

@@ -1,0 +1,103 @@
+import type {
+  NegotiationMessage,
+  SignalingChannel,
+  SignalingListener,
+  SignalingOptions,
+} from './signaling.js';
+
+/** Thrown when a third connection joins a loopback pair. */
+export class LoopbackFullError extends Error {
+  override readonly name = 'LoopbackFullError';
+}
+
+/**
+ * A pair of connections in the same document, found by name. Messages go through JSON, as on a wire,
+ * and arrive in a later microtask, as from a network. Messages sent before the far side joins wait for it.
+ */
+class LoopbackPair {
+  readonly ends: LoopbackChannel[] = [];
+  constructor(readonly name: string) {}
+
+  join(end: LoopbackChannel): void {
+    if (this.ends.length === 2) {
+      throw new LoopbackFullError(`loopback:${this.name} already joins two connections`);
+    }
+    this.ends.push(end);
+  }
+
+  leave(end: LoopbackChannel): void {
+    this.ends.splice(this.ends.indexOf(end), 1);
+    if (this.ends.length === 0) pairs.delete(this.name);
+    else this.ends[0].farSideLeft();
+  }
+
+  farSideOf(end: LoopbackChannel): LoopbackChannel | undefined {
+    return this.ends.find((other) => other !== end);
+  }
+}
+
+const pairs = new Map<string, LoopbackPair>();
+/** Messages kept for a far side that has not joined yet; a bound, so a lone connection cannot grow memory. */
+const MAX_PENDING = 1000;
+
+export class LoopbackChannel implements SignalingChannel {
+  private listener?: SignalingListener;
+  private readonly pending: string[] = [];
+  private readonly pair: LoopbackPair;
+  private closed = false;
+
+  constructor(
+    name: string,
+    private readonly options: SignalingOptions = {},
+  ) {
+    this.pair = pairs.get(name) ?? new LoopbackPair(name);
+    pairs.set(name, this.pair);
+    this.pair.join(this);
+  }
+
+  /** Declared role first; else the far side's declared role decides; else the second to join is polite. */
+  get polite(): boolean {
+    if (this.options.polite !== undefined) return this.options.polite;
+    const far = this.pair.farSideOf(this);
+    if (far?.options.polite !== undefined) return !far.options.polite;
+    return this.pair.ends.indexOf(this) === 1;
+  }
+
+  start(listener: SignalingListener): void {
+    this.listener = listener;
+    this.pair.farSideOf(this)?.flush();
+  }
+
+  send(message: NegotiationMessage): void {
+    if (this.closed) return;
+    this.pending.length < MAX_PENDING && this.pending.push(JSON.stringify(message));
+    this.flush();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listener = undefined;
+    this.pair.leave(this);
+  }
+
+  /** Hands what this end sent to the far side, once the far side listens. */
+  private flush(): void {
+    const far = this.pair.farSideOf(this);
+    if (!far?.listener) return;
+    for (const text of this.pending.splice(0)) {
+      queueMicrotask(() => far.listener?.message(JSON.parse(text)));
+    }
+  }
+
+  /** @internal */
+  farSideLeft(): void {
+    this.pending.length = 0;
+    const listener = this.listener;
+    queueMicrotask(() => listener?.peerLeft?.());
+  }
+}
+
+/** `loopback:NAME`: the two connections of one document that name the same NAME talk to each other. */
+export const loopbackSignaling = (name: string, options: SignalingOptions): SignalingChannel =>
+  new LoopbackChannel(name, options);

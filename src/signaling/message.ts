@@ -1,0 +1,100 @@
+import type { NegotiationMessage } from './signaling.js';
+
+/** A signaling message that is not a negotiation message the kit can apply. */
+export class SignalingMessageError extends Error {
+  override readonly name = 'SignalingMessageError';
+}
+
+/** Session descriptions beyond this are refused before they reach the browser's parser. */
+export const MAX_SDP_LENGTH = 256 * 1024;
+const MAX_CANDIDATE_LENGTH = 4096;
+const DESCRIPTION_TYPES: readonly string[] = ['offer', 'answer', 'pranswer', 'rollback'];
+
+/**
+ * Checks an untrusted message from a signaling channel and returns it as a typed negotiation message.
+ * Anything else throws a {@link SignalingMessageError} saying what is wrong, so the element can report it
+ * and keep the call going.
+ */
+export function parseNegotiationMessage(message: unknown): NegotiationMessage {
+  if (!isRecord(message)) {
+    throw new SignalingMessageError(`expected an object, got ${describe(message)}`);
+  }
+  const hasDescription = 'description' in message;
+  const hasCandidate = 'candidate' in message;
+  if (hasDescription === hasCandidate) {
+    throw new SignalingMessageError('expected exactly one of "description" or "candidate"');
+  }
+  return hasDescription
+    ? { description: parseDescription(message.description) }
+    : { candidate: parseCandidate(message.candidate) };
+}
+
+function parseDescription(value: unknown): RTCSessionDescriptionInit {
+  if (!isRecord(value)) {
+    throw new SignalingMessageError(`"description" must be an object, got ${describe(value)}`);
+  }
+  const { type, sdp } = value;
+  if (typeof type !== 'string' || !DESCRIPTION_TYPES.includes(type)) {
+    throw new SignalingMessageError(
+      `"description.type" must be one of ${DESCRIPTION_TYPES.join(', ')}, got ${describe(type)}`,
+    );
+  }
+  if (type !== 'rollback' && typeof sdp !== 'string') {
+    throw new SignalingMessageError(`"description.sdp" must be a string, got ${describe(sdp)}`);
+  }
+  if (typeof sdp === 'string' && sdp.length > MAX_SDP_LENGTH) {
+    throw new SignalingMessageError(
+      `"description.sdp" is ${sdp.length} characters, more than ${MAX_SDP_LENGTH}`,
+    );
+  }
+  return { type: type as RTCSdpType, sdp: typeof sdp === 'string' ? sdp : undefined };
+}
+
+function parseCandidate(value: unknown): RTCIceCandidateInit {
+  if (!isRecord(value)) {
+    throw new SignalingMessageError(`"candidate" must be an object, got ${describe(value)}`);
+  }
+  const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = value;
+  if (typeof candidate !== 'string' || candidate.length > MAX_CANDIDATE_LENGTH) {
+    throw new SignalingMessageError(
+      `"candidate.candidate" must be a string of at most ${MAX_CANDIDATE_LENGTH} characters, got ${describe(candidate)}`,
+    );
+  }
+  if (sdpMid != null && typeof sdpMid !== 'string') {
+    throw new SignalingMessageError(`"candidate.sdpMid" must be a string or null, got ${describe(sdpMid)}`);
+  }
+  if (sdpMLineIndex != null && !(Number.isInteger(sdpMLineIndex) && (sdpMLineIndex as number) >= 0)) {
+    throw new SignalingMessageError(
+      `"candidate.sdpMLineIndex" must be a non-negative integer or null, got ${describe(sdpMLineIndex)}`,
+    );
+  }
+  if (sdpMid == null && sdpMLineIndex == null) {
+    throw new SignalingMessageError('a candidate needs "sdpMid" or "sdpMLineIndex"');
+  }
+  if (usernameFragment != null && typeof usernameFragment !== 'string') {
+    throw new SignalingMessageError(
+      `"candidate.usernameFragment" must be a string or null, got ${describe(usernameFragment)}`,
+    );
+  }
+  return {
+    candidate,
+    sdpMid: (sdpMid as string | null | undefined) ?? null,
+    sdpMLineIndex: (sdpMLineIndex as number | null | undefined) ?? null,
+    usernameFragment: (usernameFragment as string | null | undefined) ?? null,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A short, safe rendering of a bad value for an error message (never the whole of a huge string). */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') {
+    return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  }
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,76 @@
+/**
+ * The signaling interface: how a connection exchanges negotiation messages with exactly one far side.
+ * Adapters (loopback, BroadcastChannel, a WebSocket relay, a site's own backend) implement it; a room
+ * of many peers hands out one channel per peer.
+ */
+
+/** One negotiation message as it travels: a session description or an ICE candidate. */
+export type NegotiationMessage =
+  | { description: RTCSessionDescriptionInit }
+  | { candidate: RTCIceCandidateInit };
+
+/** What a channel tells the connection that uses it. */
+export interface SignalingListener {
+  /** A message from the far side, not yet validated: channels carry untrusted data. */
+  message(message: unknown): void;
+  /** The far side went away for good; the connection starts over, ready for the next peer. */
+  peerLeft?(): void;
+}
+
+export interface SignalingChannel {
+  /** Starts delivering the far side's messages. Called once, before any `send`. */
+  start(listener: SignalingListener): void;
+  /** Sends one message to the far side. Must not throw for a far side that is not there yet. */
+  send(message: NegotiationMessage): void;
+  /** Stops delivery and releases the channel. */
+  close(): void;
+  /**
+   * The perfect-negotiation role the channel assigns when the element sets none (for instance from
+   * join order or peer ids); `undefined` when it has no opinion. Read lazily, when a glare happens.
+   */
+  readonly polite?: boolean;
+}
+
+/** What the element knows when it asks for a channel. */
+export interface SignalingOptions {
+  /** `true` when the element has the `polite` attribute: the channel gives the far side the other role. */
+  polite?: boolean;
+}
+
+export type SignalingFactory = (address: string, options: SignalingOptions) => SignalingChannel;
+
+/** Thrown for a `signaling` attribute no adapter understands. */
+export class SignalingAddressError extends Error {
+  override readonly name = 'SignalingAddressError';
+}
+
+/**
+ * Turns a `signaling` attribute into a channel. Adapters are looked up by scheme (`loopback:NAME`),
+ * so each stays in its own module and is only loaded by the registry that names it.
+ */
+export function createSignaling(
+  address: string,
+  factories: Readonly<Record<string, SignalingFactory>>,
+  options: SignalingOptions = {},
+): SignalingChannel {
+  const match = /^([a-z][a-z0-9+.-]*):(.*)$/i.exec(address.trim());
+  if (!match) {
+    throw new SignalingAddressError(
+      `signaling="${address}" is not an address; expected one of ${schemes(factories)}`,
+    );
+  }
+  const [, scheme, rest] = match;
+  const factory = factories[scheme.toLowerCase()];
+  if (!factory) {
+    throw new SignalingAddressError(
+      `signaling="${address}" uses "${scheme}:", which no adapter handles; expected one of ${schemes(factories)}`,
+    );
+  }
+  return factory(rest, options);
+}
+
+function schemes(factories: Readonly<Record<string, SignalingFactory>>): string {
+  return Object.keys(factories)
+    .map((scheme) => `"${scheme}:"`)
+    .join(', ');
+}

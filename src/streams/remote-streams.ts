@@ -1,0 +1,108 @@
+/** Where a remote track that names no stream goes (the two patterns of the addTrack reference page). */
+export type StreamlessPolicy = 'shared' | 'separate';
+
+export interface RemoteStreamsCallbacks {
+  added(stream: MediaStream): void;
+  removed(stream: MediaStream): void;
+}
+
+/**
+ * Turns `track` events into a live list of remote streams, in arrival order. Tracks that name streams join those
+ * streams (the browser keeps them, with the sender's ids); streamless tracks join one shared inbound stream or get
+ * a stream each. A stream leaves the list when its last track is gone.
+ */
+export class RemoteStreams {
+  private readonly list: MediaStream[] = [];
+  /** Streams the kit made for streamless tracks: the browser does not maintain these, `sync` does. */
+  private readonly made = new Set<MediaStream>();
+  private shared?: MediaStream;
+  private readonly receiving = new Map<MediaStreamTrack, RTCRtpTransceiver>();
+
+  constructor(
+    private readonly policy: StreamlessPolicy,
+    private readonly callbacks: RemoteStreamsCallbacks,
+  ) {}
+
+  /** The remote streams, in the order they arrived. */
+  get streams(): readonly MediaStream[] {
+    return this.list;
+  }
+
+  /** Takes one `track` event. */
+  handleTrack({ track, streams, transceiver }: RTCTrackEvent): void {
+    this.receiving.set(track, transceiver);
+    // The same listener object is only added once, however often the track comes back.
+    track.addEventListener('ended', this.onEnded);
+    if (streams.length > 0) {
+      for (const stream of streams) this.admit(stream);
+      return;
+    }
+    const stream = this.streamlessHome();
+    stream.addTrack(track);
+    this.admit(stream);
+  }
+
+  /**
+   * Brings the list up to date after a description was applied: a remote track whose transceiver no longer
+   * receives leaves the kit's own streams (the browser takes it out of the far side's named streams itself), and
+   * streams left with no track leave the list.
+   */
+  sync(): void {
+    for (const [track, transceiver] of this.receiving) {
+      if (isReceiving(transceiver) && track.readyState === 'live') continue;
+      this.receiving.delete(track);
+      for (const stream of this.made) stream.removeTrack(track);
+    }
+    for (const stream of [...this.list]) {
+      if (stream.getTracks().length === 0) this.drop(stream);
+    }
+  }
+
+  /** Empties the list (the connection closed), telling about each stream that goes. */
+  clear(): void {
+    for (const stream of [...this.list]) this.drop(stream);
+    this.receiving.clear();
+  }
+
+  private streamlessHome(): MediaStream {
+    if (this.policy === 'separate') {
+      const own = new MediaStream();
+      this.made.add(own);
+      return own;
+    }
+    if (!this.shared || !this.list.includes(this.shared)) {
+      this.shared = new MediaStream();
+      this.made.add(this.shared);
+    }
+    return this.shared;
+  }
+
+  private admit(stream: MediaStream): void {
+    if (this.list.includes(stream)) return;
+    this.list.push(stream);
+    stream.addEventListener('removetrack', this.onRemoveTrack);
+    this.callbacks.added(stream);
+  }
+
+  private drop(stream: MediaStream): void {
+    this.list.splice(this.list.indexOf(stream), 1);
+    this.made.delete(stream);
+    stream.removeEventListener('removetrack', this.onRemoveTrack);
+    this.callbacks.removed(stream);
+  }
+
+  private readonly onEnded = (): void => this.sync();
+
+  private readonly onRemoveTrack = (event: MediaStreamTrackEvent): void => {
+    const stream = event.target as MediaStream;
+    if (stream.getTracks().length === 0 && this.list.includes(stream)) this.drop(stream);
+  };
+}
+
+/** Whether the far side currently sends on this transceiver, as last negotiated. */
+function isReceiving(transceiver: RTCRtpTransceiver): boolean {
+  const direction = transceiver.currentDirection;
+  // Not yet negotiated to the end (an offer in flight): keep what the track event said.
+  if (direction === null) return true;
+  return direction === 'sendrecv' || direction === 'recvonly';
+}

@@ -1,0 +1,82 @@
+import { fixture, html } from '@open-wc/testing';
+import type { TemplateResult } from 'lit';
+import '../src/define.js';
+import type { PeerConnection } from '../src/index.js';
+
+let counter = 0;
+/** A loopback name no other test uses. */
+export const uniqueName = (): string => `test-${Date.now()}-${counter++}`;
+
+/** Resolves once `predicate` holds; fails with `what` if it does not within `timeout` ms. */
+export async function until(predicate: () => boolean, what: string, timeout = 10000): Promise<void> {
+  const deadline = performance.now() + timeout;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The next event of this type on `target`; fails with a message if none comes within `timeout` ms. */
+export function nextEvent<E extends Event = Event>(
+  target: EventTarget,
+  type: string,
+  timeout = 10000,
+): Promise<E> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${type}" event within ${timeout} ms`)), timeout);
+    target.addEventListener(
+      type,
+      (event) => {
+        clearTimeout(timer);
+        resolve(event as E);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Every event of these types on `target`, collected as they come. */
+export function record<E extends Event = Event>(target: EventTarget, ...types: string[]): E[] {
+  const seen: E[] = [];
+  for (const type of types) target.addEventListener(type, (event) => seen.push(event as E));
+  return seen;
+}
+
+/** Waits until the stream's video shows a decoded frame in a real `<video>` element. */
+export async function decodedFrame(stream: MediaStream, timeout = 10000): Promise<void> {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  video.srcObject = stream;
+  document.body.append(video);
+  try {
+    await video.play();
+    await until(() => video.videoWidth > 0 && video.currentTime > 0, 'a decoded video frame', timeout);
+  } finally {
+    video.srcObject = null;
+    video.remove();
+  }
+}
+
+/** Renders two connections that call each other over a fresh loopback name. */
+export async function callPair(
+  left: (name: string) => TemplateResult,
+  right: (name: string) => TemplateResult,
+): Promise<[PeerConnection, PeerConnection]> {
+  const name = uniqueName();
+  const root = await fixture<HTMLElement>(html`<div>${left(name)}${right(name)}</div>`);
+  const [a, b] = root.querySelectorAll('peer-connection');
+  return [a, b];
+}
+
+/** Counts the m-lines of a session description. */
+export const mLines = (description: RTCSessionDescription | null): number =>
+  (description?.sdp.match(/^m=/gm) ?? []).length;
+
+/** Whether the connection is settled: stable signaling and nothing left to negotiate soon. */
+export async function settled(...connections: PeerConnection[]): Promise<void> {
+  await until(
+    () => connections.every((pc) => pc.signalingState === 'stable'),
+    'stable signaling on both sides',
+  );
+}
