@@ -3,15 +3,10 @@ import { LocalTrack } from './local-track/local-track.js';
 import { PeerConnection } from './peer-connection/peer-connection.js';
 import { RemoteStream } from './remote-stream/remote-stream.js';
 
-const elements = {
-  'peer-connection': PeerConnection,
-  'local-track': LocalTrack,
-  'remote-stream': RemoteStream,
-};
-
-// Parents first, so children upgraded after them find their connection at once.
-for (const [name, element] of Object.entries(elements)) {
-  if (!customElements.get(name)) customElements.define(name, element);
-}
+// Parents first, so children upgraded after them find their connection at once. A name already taken (the kit
+// loaded twice) is left alone rather than throwing.
+if (!customElements.get('peer-connection')) customElements.define('peer-connection', PeerConnection);
+if (!customElements.get('local-track')) customElements.define('local-track', LocalTrack);
+if (!customElements.get('remote-stream')) customElements.define('remote-stream', RemoteStream);
 
 export * from './index.js';

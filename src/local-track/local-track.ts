@@ -15,6 +15,7 @@ export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
  * by `for`), its track is sent; when the element goes away, or its track ends, the track is removed from the
  * connection, and a track the element captured itself is stopped.
  *
+ * @tagname local-track
  * @summary A camera, microphone or screen track sent on a `<peer-connection>`.
  *
  * @fires {TrackChangeEvent} trackchange - The element's track changed (`event.track`, `null` when it has none).
@@ -88,22 +89,12 @@ export class LocalTrack extends LitElement {
   private torndown = false;
   private readonly internals = this.attachInternals();
 
-  /** This element as its connection sees it: the live track to send, and the streams it joins. */
-  private readonly attachment: AttachedTrack;
+  /** This element as its connection sees it. */
+  private readonly attachment: AttachedTrack = new Attachment(this);
   private readonly link = new ConnectionLink(this, (next, previous) => this.relink(next, previous));
 
   constructor() {
     super();
-    const element = this;
-    this.attachment = {
-      get track() {
-        return element.current?.readyState === 'live' ? element.current : null;
-      },
-      get streamNames() {
-        return parseStreamNames(element.stream);
-      },
-      reportError: (error, operation) => this.reportError(error, operation),
-    };
     new DisconnectGrace(this, () => this.teardown());
   }
 
@@ -183,7 +174,7 @@ export class LocalTrack extends LitElement {
     this.link.current?.update(this.attachment);
     if (ownedPrevious) previous?.stop();
     this.requestUpdate();
-    this.dispatchEvent(new TrackChangeEvent(track));
+    this.emit(new TrackChangeEvent(track));
   }
 
   private relink(next: ConnectionHost | undefined, previous: ConnectionHost | undefined): void {
@@ -204,22 +195,23 @@ export class LocalTrack extends LitElement {
     this.setState('ended');
     this.link.current?.update(this.attachment);
     this.requestUpdate();
-    this.dispatchEvent(new TrackChangeEvent(null));
+    this.emit(new TrackChangeEvent(null));
   };
 
   private fail(error: unknown, operation: ErrorOperation): void {
     this.setState('error');
-    this.reportError(error, operation);
-  }
-
-  private reportError(error: unknown, operation: ErrorOperation): void {
-    this.dispatchEvent(new CallErrorEvent(error, operation));
+    this.emit(new CallErrorEvent(error, operation));
   }
 
   private setState(state: LocalTrackState): void {
     this.internals.states?.delete(this.state);
     this.state = state;
     this.internals.states?.add(state);
+  }
+
+  /** Dispatches one of the element's events (all listed under `@fires` above). */
+  private emit(event: Event): void {
+    this.dispatchEvent(event);
   }
 
   override render() {
@@ -232,6 +224,24 @@ export class LocalTrack extends LitElement {
       .muted=${true}
       .srcObject=${previewStream(track)}
     ></video>`;
+  }
+}
+
+/** A `<local-track>` as its connection sees it: the live track to send, the streams it joins. */
+class Attachment implements AttachedTrack {
+  constructor(private readonly element: LocalTrack) {}
+
+  get track(): MediaStreamTrack | null {
+    const { track } = this.element;
+    return track?.readyState === 'live' ? track : null;
+  }
+
+  get streamNames(): string[] {
+    return parseStreamNames(this.element.stream);
+  }
+
+  reportError(error: unknown, operation: ErrorOperation): void {
+    this.element.dispatchEvent(new CallErrorEvent(error, operation));
   }
 }
 

@@ -83,8 +83,7 @@ export class PerfectNegotiator {
 
   private async applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
     const { pc } = this;
-    const readyForOffer =
-      !this.makingOffer && (pc.signalingState === 'stable' || this.settingRemoteAnswer);
+    const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.settingRemoteAnswer);
     const collision = description.type === 'offer' && !readyForOffer;
     this.ignoreOffer = !this.callbacks.polite() && collision;
     if (this.ignoreOffer) return;
@@ -103,7 +102,7 @@ export class PerfectNegotiator {
     if (description.type === 'offer') {
       try {
         await pc.setLocalDescription();
-        this.channel.send({ description: pc.localDescription!.toJSON() });
+        if (pc.localDescription) this.channel.send({ description: pc.localDescription.toJSON() });
       } catch (error) {
         if (pc.signalingState !== 'closed') this.callbacks.error(error, 'negotiation');
         return;
@@ -116,7 +115,11 @@ export class PerfectNegotiator {
   private async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
     if (!this.pc.remoteDescription) {
       if (this.earlyCandidates.length < MAX_EARLY_CANDIDATES) this.earlyCandidates.push(candidate);
-      else this.callbacks.error(new Error('too many ICE candidates before any session description'), 'ice-candidate');
+      else
+        this.callbacks.error(
+          new Error('too many ICE candidates before any session description'),
+          'ice-candidate',
+        );
       return;
     }
     try {

@@ -33,6 +33,7 @@ const STREAMLESS_POLICIES: readonly string[] = ['shared', 'separate'];
  * sends; the far side's tracks are assembled into `remoteStreams`, which `<remote-stream>` elements render.
  * Negotiation follows the perfect-negotiation pattern, so both sides may add and remove tracks at any time.
  *
+ * @tagname peer-connection
  * @summary A WebRTC connection that sends its `<local-track>`s and assembles remote streams.
  *
  * @slot - Local tracks, remote streams and any other content.
@@ -198,18 +199,17 @@ export class PeerConnection extends LitElement {
         streamless: this.streamless === 'separate' ? 'separate' : 'shared',
       },
       {
-        track: (event) => this.dispatchEvent(retargetTrackEvent(event)),
+        track: (event) => this.emit(retargetTrackEvent(event)),
         streamAdded: (stream) => this.streamsChanged(new StreamAddedEvent(stream)),
         streamRemoved: (stream) => this.streamsChanged(new StreamRemovedEvent(stream)),
         connectionStateChange: (state) => {
           this.setState(state);
-          this.dispatchEvent(new ConnectionStateChangeEvent(state));
+          this.emit(new ConnectionStateChangeEvent(state));
         },
         signalingStateChange: () => {},
-        negotiated: (offered) => this.dispatchEvent(new NegotiatedEvent(offered)),
+        negotiated: (offered) => this.emit(new NegotiatedEvent(offered)),
         error: (error, operation) => this.reportError(error, operation),
-        sourceError: (source, error, operation) =>
-          (source as AttachedTrack).reportError(error, operation),
+        sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
       },
     ));
     this.setState(session.pc.connectionState);
@@ -283,7 +283,12 @@ export class PeerConnection extends LitElement {
   }
 
   private reportError(error: unknown, operation: ErrorOperation): void {
-    this.dispatchEvent(new CallErrorEvent(error, operation));
+    this.emit(new CallErrorEvent(error, operation));
+  }
+
+  /** Dispatches one of the element's events (all listed under `@fires` above). */
+  private emit(event: Event): void {
+    this.dispatchEvent(event);
   }
 
   override render() {

@@ -11,6 +11,7 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
  * id is `stream-id`, else the `index`-th in arrival order, or the one set through the `stream` property. It follows
  * the stream as the far side adds, removes, mutes and ends tracks.
  *
+ * @tagname remote-stream
  * @summary Plays a remote stream of a `<peer-connection>`.
  *
  * @slot placeholder - Shown while there is no live video (no stream, audio only, or video muted or ended).
@@ -149,13 +150,18 @@ export class RemoteStream extends LitElement {
       const name = (error as DOMException).name;
       if (name === 'NotAllowedError') this.blocked = true;
       // AbortError: the source changed while starting; the next update starts it again.
-      else if (name !== 'AbortError') this.dispatchEvent(new CallErrorEvent(error, 'play'));
+      else if (name !== 'AbortError') this.emit(new CallErrorEvent(error, 'play'));
     }
   }
 
   private onPlayClick(): void {
     this.blocked = false;
     void this.play();
+  }
+
+  /** Dispatches one of the element's events (all listed under `@fires` above). */
+  private emit(event: Event): void {
+    this.dispatchEvent(event);
   }
 
   override render() {
@@ -176,9 +182,11 @@ export class RemoteStream extends LitElement {
         : nothing;
     return html`${media}
       <div class="overlay" ?hidden=${live && !this.blocked}>
-        ${this.blocked
-          ? html`<button part="play-button" type="button" @click=${this.onPlayClick}>Play</button>`
-          : html`<slot name="placeholder"></slot>`}
+        ${
+          this.blocked
+            ? html`<button part="play-button" type="button" @click=${this.onPlayClick}>Play</button>`
+            : html`<slot name="placeholder"></slot>`
+        }
       </div>`;
   }
 }

@@ -55,7 +55,7 @@ export class SenderReconciler {
 
   /** Stops sending for `source` (its element left). Safe on a closed connection. */
   remove(source: TrackSource): void {
-    if (this.sending.has(source)) this.stop(source);
+    this.stop(source);
   }
 
   private start(source: TrackSource, track: MediaStreamTrack, names: readonly string[]): void {
@@ -74,14 +74,16 @@ export class SenderReconciler {
       this.watch(source, 'add-track', idle.sender.replaceTrack(track));
     } else {
       const sender = this.pc.addTrack(track, ...streams);
-      transceiver = this.pc.getTransceivers().find((t) => t.sender === sender)!;
+      transceiver = transceiverOf(this.pc, sender);
     }
     this.lastStreams.set(transceiver, key(names));
     this.sending.set(source, { track, streamNames: [...names], transceiver });
   }
 
   private stop(source: TrackSource): void {
-    const { track, transceiver } = this.sending.get(source)!;
+    const sending = this.sending.get(source);
+    if (!sending) return;
+    const { track, transceiver } = sending;
     this.sending.delete(source);
     this.localStreams.remove(track);
     if (this.pc.signalingState === 'closed') return;
@@ -153,6 +155,12 @@ export class SenderReconciler {
       if (this.pc.signalingState !== 'closed') this.onError(source, error, operation);
     });
   }
+}
+
+function transceiverOf(pc: RTCPeerConnection, sender: RTCRtpSender): RTCRtpTransceiver {
+  const transceiver = pc.getTransceivers().find((t) => t.sender === sender);
+  if (!transceiver) throw new Error('addTrack returned a sender with no transceiver');
+  return transceiver;
 }
 
 const key = (names: readonly string[]): string => names.join(' ');

@@ -45,9 +45,7 @@ export class PeerSession {
       this.remote.handleTrack(event);
       events.track(event);
     });
-    pc.addEventListener('connectionstatechange', () =>
-      events.connectionStateChange(pc.connectionState),
-    );
+    pc.addEventListener('connectionstatechange', () => events.connectionStateChange(pc.connectionState));
     pc.addEventListener('signalingstatechange', () => events.signalingStateChange(pc.signalingState));
     this.negotiator = new PerfectNegotiator(pc, options.channel, {
       polite: options.polite,

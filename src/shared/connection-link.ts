@@ -17,7 +17,10 @@ export class ConnectionLink implements ReactiveController {
 
   constructor(
     private readonly element: LinkedElement,
-    private readonly onChange: (next: ConnectionHost | undefined, previous: ConnectionHost | undefined) => void,
+    private readonly onChange: (
+      next: ConnectionHost | undefined,
+      previous: ConnectionHost | undefined,
+    ) => void,
   ) {
     element.addController(this);
   }

@@ -70,7 +70,7 @@ export class LoopbackChannel implements SignalingChannel {
 
   send(message: NegotiationMessage): void {
     if (this.closed) return;
-    this.pending.length < MAX_PENDING && this.pending.push(JSON.stringify(message));
+    if (this.pending.length < MAX_PENDING) this.pending.push(JSON.stringify(message));
     this.flush();
   }
 

@@ -6,8 +6,7 @@
 
 /** One negotiation message as it travels: a session description or an ICE candidate. */
 export type NegotiationMessage =
-  | { description: RTCSessionDescriptionInit }
-  | { candidate: RTCIceCandidateInit };
+  { description: RTCSessionDescriptionInit } | { candidate: RTCIceCandidateInit };
 
 /** What a channel tells the connection that uses it. */
 export interface SignalingListener {

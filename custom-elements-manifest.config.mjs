@@ -1,0 +1,18 @@
+/** `npm run analyze` writes custom-elements.json from the elements' JSDoc and Lit decorators. */
+export default {
+  globs: ['src/**/*.ts'],
+  exclude: ['src/**/*.styles.ts'],
+  outdir: '.',
+  litelement: true,
+  // package.json names the manifest already; a check run into another folder must not rewrite it.
+  packagejson: false,
+  plugins: [
+    {
+      name: 'stable-module-order',
+      // The analyzer lists modules in the order files were read, which varies between runs.
+      packageLinkPhase({ customElementsManifest }) {
+        customElementsManifest.modules.sort((a, b) => a.path.localeCompare(b.path));
+      },
+    },
+  ],
+};

@@ -1,0 +1,20 @@
+// Fails when custom-elements.json is not what `npm run analyze` makes of the sources now.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+// The analyzer takes --outdir relative to the working directory.
+mkdirSync('node_modules/.cache', { recursive: true });
+const outdir = mkdtempSync('node_modules/.cache/cem-check-');
+try {
+  execFileSync('npx', ['cem', 'analyze', '--outdir', outdir, '--quiet'], { stdio: 'inherit' });
+  const fresh = readFileSync(join(outdir, 'custom-elements.json'), 'utf8');
+  const committed = readFileSync('custom-elements.json', 'utf8');
+  if (fresh !== committed) {
+    console.error('custom-elements.json is stale: run `npm run analyze` and commit the result.');
+    process.exit(1);
+  }
+  console.log('custom-elements.json is up to date.');
+} finally {
+  rmSync(outdir, { recursive: true, force: true });
+}

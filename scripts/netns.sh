@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs a command inside a fresh network namespace when we are root and may create one, so that the WebRTC traffic
+# of browser tests never leaves the machine. Inside: loopback up, and a veth pair with addresses from the
+# benchmarking range and a default route over it, because Firefox (and media servers) ignore loopback candidates
+# and Firefox gathers nothing without a default route. Elsewhere the command runs as it is.
+set -euo pipefail
+
+if [ "${IN_TEST_NETNS:-}" = 1 ] || [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null || ! command -v ip >/dev/null; then
+  exec "$@"
+fi
+
+if ! unshare -n true 2>/dev/null; then
+  echo "netns.sh: cannot create a network namespace here; running without one" >&2
+  exec "$@"
+fi
+
+exec unshare -n env IN_TEST_NETNS=1 bash -c '
+  set -e
+  ip link set lo up
+  ip link add v0 type veth peer name v1
+  ip addr add 198.18.0.1/24 dev v0
+  ip addr add 198.18.0.2/24 dev v1
+  ip link set v0 up
+  ip link set v1 up
+  ip route add default via 198.18.0.2 dev v0
+  exec "$@"
+' netns "$@"
