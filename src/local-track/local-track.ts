@@ -72,14 +72,13 @@ export class LocalTrack extends LitElement {
   state: LocalTrackState = 'idle';
 
   /** The track being sent, or `null`. Set it to send a track of the page's own: the element never stops those. */
-  @property({ attribute: false })
+  // Every assignment counts: reading gives the track in use, which an assignment only changes at the next update.
+  @property({ attribute: false, hasChanged: () => true })
   get track(): MediaStreamTrack | null {
     return this.current;
   }
   set track(track: MediaStreamTrack | null) {
-    const old = this.pageTrack;
     this.pageTrack = track;
-    this.requestUpdate('track', old);
   }
 
   private pageTrack: MediaStreamTrack | null = null;
@@ -191,11 +190,10 @@ export class LocalTrack extends LitElement {
     this.setState('idle');
   }
 
+  /** The browser ended the track (device unplugged, sharing stopped from its own controls): stop sending it. */
   private readonly onEnded = (): void => {
+    this.use(null, false);
     this.setState('ended');
-    this.link.current?.update(this.attachment);
-    this.requestUpdate();
-    this.emit(new TrackChangeEvent(null));
   };
 
   private fail(error: unknown, operation: ErrorOperation): void {

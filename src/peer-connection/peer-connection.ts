@@ -161,15 +161,20 @@ export class PeerConnection extends LitElement {
     this.openConnection().restartIce();
   }
 
-  /** Closes the connection and the signaling channel. A new connection starts when `signaling` changes. */
+  /**
+   * Closes the connection and the signaling channel. The closed connection stays readable in `connection`; later
+   * attempts to send report `InvalidStateError`. A new connection starts when `signaling` changes or the element is
+   * inserted again after a removal.
+   */
   close(): void {
-    this.endSession();
+    this.session?.close();
+    this.closeChannel();
     this.setState('closed');
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!this.session) this.startSession();
+    if (!this.session || this.session.closed) this.startSession();
     this.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
   }
 
@@ -231,6 +236,10 @@ export class PeerConnection extends LitElement {
   private endSession(): void {
     this.session?.close();
     this.session = undefined;
+    this.closeChannel();
+  }
+
+  private closeChannel(): void {
     // A channel the page handed over is the page's to close.
     if (typeof this.signaling === 'string') this.channel?.close();
     this.channel = undefined;

@@ -58,9 +58,7 @@ export class RemoteStream extends LitElement {
     return this.pageStream ?? this.chosenStream();
   }
   set stream(stream: MediaStream | null) {
-    const old = this.stream;
     this.pageStream = stream;
-    this.requestUpdate('stream', old);
   }
 
   /** The browser refused to start playback without a user gesture. */

@@ -1,0 +1,263 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import { sendMouse } from '@web/test-runner-commands';
+import type { LocalTrack, PeerConnection, TrackChangeEvent } from '../src/index.js';
+import { CallErrorEvent } from '../src/index.js';
+import { callPair, decodedFrame, mLines, nextEvent, record, settled, until } from './helpers.js';
+
+/** A connection pair where the left side sends one `<local-track>` rendered by `track`. */
+async function sendingOne(
+  track: ReturnType<typeof html>,
+): Promise<[PeerConnection, PeerConnection, LocalTrack]> {
+  const [a, b] = await callPair(
+    (name) => html`<peer-connection signaling="loopback:${name}">${track}</peer-connection>`,
+    (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+  );
+  const local = a.querySelector('local-track')!;
+  await until(() => local.state === 'live', 'a live local track');
+  await until(() => b.remoteStreams[0]?.getTracks().length === 1, 'the track at the far side');
+  await settled(a, b);
+  return [a, b, local];
+}
+
+const senderOf = (pc: PeerConnection, track: MediaStreamTrack | null) =>
+  pc.connection!.getSenders().find((s) => s.track === track);
+
+/** Every negotiationneeded from now on, to show that an operation did not renegotiate. */
+const renegotiations = (pc: PeerConnection) => record(pc.connection!, 'negotiationneeded');
+
+/** A short real pause, for "nothing happened" checks: events that would come are queued by then. */
+const pause = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function listenersHearDispatchedTrackEvents(): boolean {
+  const probe = document.createElement('canvas').captureStream().getVideoTracks()[0];
+  let heard = false;
+  probe.addEventListener('mute', () => (heard = true));
+  probe.dispatchEvent(new Event('mute'));
+  probe.stop();
+  return heard;
+}
+
+describe('<local-track>', () => {
+  it('captures the camera, goes live, announces the track and sends it', async () => {
+    const local = document.createElement('local-track');
+    local.kind = 'video';
+    const changed = nextEvent<TrackChangeEvent>(local, 'trackchange');
+    const states: string[] = [];
+    const [a] = await callPair(
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
+    new MutationObserver(() => states.push(local.state)).observe(local, { attributeFilter: ['state'] });
+    a.append(local);
+    const { track } = await changed;
+    expect(track).to.equal(local.track);
+    expect(track!.kind).to.equal('video');
+    expect(local.state).to.equal('live');
+    expect(local.matches(':state(live)')).to.equal(true);
+    expect(states).to.include('acquiring');
+    expect(senderOf(a, track)).to.exist;
+  });
+
+  it('when removed: removes its track from the connection and stops the track it captured', async () => {
+    const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const track = local.track!;
+    const sender = senderOf(a, track)!;
+    local.remove();
+    await until(() => track.readyState === 'ended', 'the captured track stopped');
+    expect(sender.track).to.equal(null);
+    expect(local.state).to.equal('idle');
+    await until(() => b.remoteStreams.length === 0, 'the far side losing the stream');
+  });
+
+  it('never stops a track the page gave it', async () => {
+    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const [a, , local] = await sendingOne(html`<local-track .track=${own}></local-track>`);
+    expect(senderOf(a, own)).to.exist;
+    local.remove();
+    await until(() => !senderOf(a, own), 'the track removed from the connection');
+    await pause(50);
+    expect(own.readyState).to.equal('live');
+    own.stop();
+  });
+
+  it('muted disables the track without renegotiating', async () => {
+    const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const needed = renegotiations(a);
+    local.muted = true;
+    await local.updateComplete;
+    expect(local.track!.enabled).to.equal(false);
+    expect(local.hasAttribute('muted')).to.equal(true);
+    local.muted = false;
+    await local.updateComplete;
+    expect(local.track!.enabled).to.equal(true);
+    await pause();
+    expect(needed).to.have.length(0);
+    await decodedFrame(b.remoteStreams[0]);
+  });
+
+  it('a device change swaps the track in the same sender without renegotiating', async () => {
+    const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const before = local.track!;
+    const sender = senderOf(a, before)!;
+    const needed = renegotiations(a);
+    local.device = before.getSettings().deviceId!;
+    await until(() => local.track !== before && local.state === 'live', 'the new track');
+    await until(() => sender.track === local.track, 'the sender carrying the new track');
+    expect(before.readyState).to.equal('ended');
+    await pause();
+    expect(needed).to.have.length(0);
+    await decodedFrame(b.remoteStreams[0]);
+  });
+
+  it('setting another track swaps it in place; switching kind between audio and video renegotiates', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const sender = senderOf(a, local.track)!;
+    const other = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    local.track = other;
+    await until(() => sender.track === other, 'the page track in the same sender');
+    const needed = nextEvent(a.connection!, 'negotiationneeded');
+    const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    local.track = microphone;
+    await needed;
+    expect(sender.track).to.equal(null);
+    expect(senderOf(a, microphone)).to.exist;
+    other.stop();
+    microphone.stop();
+  });
+
+  it('switches from camera to screen with replaceTrack, or says clearly why it cannot', async () => {
+    const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const camera = local.track!;
+    const sender = senderOf(a, camera)!;
+    const needed = renegotiations(a);
+    const errors = record<CallErrorEvent>(local, 'error');
+    // Screen capture needs a user gesture in Firefox: a real click first.
+    const button = document.createElement('button');
+    button.textContent = 'share';
+    button.style.cssText = 'position:fixed;left:0;top:0;width:80px;height:40px';
+    document.body.append(button);
+    await sendMouse({ type: 'click', position: [20, 20] });
+    button.remove();
+    local.kind = 'screen';
+    await local.updateComplete;
+    expect(local.state).to.equal('acquiring');
+    await until(() => local.state === 'live' || local.state === 'error', 'the screen capture to settle');
+    if (local.state === 'live') {
+      await until(() => sender.track === local.track, 'the screen in the camera’s sender');
+      expect(local.track).not.to.equal(camera);
+      expect(local.track!.kind).to.equal('video');
+      expect(camera.readyState).to.equal('ended');
+      await pause();
+      expect(needed).to.have.length(0);
+    } else {
+      // Headless Firefox has no screen to capture: a readable error, no track, and the connection goes on.
+      expect(navigator.userAgent, errors[0]?.message).to.contain('Firefox');
+      expect(errors[0].operation).to.equal('acquire');
+      expect(errors[0].message).to.match(/^NotFoundError: /);
+      expect(sender.track).to.equal(null);
+      expect(a.state).to.equal('connected');
+      expect(b.state).to.equal('connected');
+    }
+  });
+
+  it('a track that ends is removed from the connection, with state ended', async function () {
+    // The browser's own "ended" (a device unplugged) cannot be caused from a page; the test dispatches it.
+    // Firefox delivers a dispatched event to a track's on-handler but not to its listeners, so it is skipped
+    // there (and reported as skipped, not passed).
+    if (!listenersHearDispatchedTrackEvents()) this.skip();
+    const [a, , local] = await sendingOne(html`<local-track kind="audio"></local-track>`);
+    const track = local.track!;
+    const sender = senderOf(a, track)!;
+    const changed = nextEvent<TrackChangeEvent>(local, 'trackchange');
+    track.dispatchEvent(new Event('ended'));
+    expect((await changed).track).to.equal(null);
+    expect(local.state).to.equal('ended');
+    expect(local.track).to.equal(null);
+    expect(sender.track).to.equal(null);
+    expect(track.readyState).to.equal('ended');
+  });
+
+  it('a bad kind gives a clear error and acquires nothing', async () => {
+    const local = document.createElement('local-track');
+    local.setAttribute('kind', 'camera');
+    const error = nextEvent<CallErrorEvent>(local, 'error');
+    const changes = record(local, 'trackchange');
+    const [a] = await callPair(
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
+    a.append(local);
+    const event = await error;
+    expect(event).to.be.instanceOf(CallErrorEvent);
+    expect(event.operation).to.equal('attribute');
+    expect(event.message).to.contain('kind="camera" is not one of "audio", "video", "screen"');
+    expect(local.state).to.equal('error');
+    expect(local.track).to.equal(null);
+    expect(changes).to.have.length(0);
+    expect(a.connection!.getSenders()).to.have.length(0);
+  });
+
+  it('a missing device gives an error event and state error', async () => {
+    const local = await fixture<LocalTrack>(
+      html`<local-track kind="video" device="no-such-camera"></local-track>`,
+    );
+    const event = await nextEvent<CallErrorEvent>(local, 'error');
+    expect(event.operation).to.equal('acquire');
+    expect(event.message).to.match(/Overconstrained|NotFound/);
+    expect(local.state).to.equal('error');
+    expect(local.matches(':state(error)')).to.equal(true);
+  });
+
+  it('a returning track reuses its idle transceiver: 50 remove/add cycles add no m-line', async () => {
+    const [a, b, local] = await sendingOne(html`<local-track kind="video" stream="cam"></local-track>`);
+    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    local.track = own;
+    await settled(a, b);
+    let afterFirst = 0;
+    for (let cycle = 1; cycle <= 50; cycle++) {
+      local.remove();
+      await nextEvent(a, 'negotiated');
+      a.append(local);
+      await nextEvent(a, 'negotiated');
+      if (cycle === 1) afterFirst = mLines(a.connection!.localDescription);
+    }
+    expect(afterFirst).to.equal(1);
+    expect(mLines(a.connection!.localDescription)).to.equal(afterFirst);
+    expect(a.connection!.getTransceivers()).to.have.length(1);
+    await until(() => b.remoteStreams[0]?.getVideoTracks().length === 1, 'the track back at the far side');
+    await decodedFrame(b.remoteStreams[0]);
+    own.stop();
+  });
+
+  it('changing stream moves the track to another remote stream', async () => {
+    const [, b, local] = await sendingOne(html`<local-track kind="video" stream="first"></local-track>`);
+    const [first] = b.remoteStreams;
+    local.stream = 'second';
+    await until(
+      () => b.remoteStreams.some((s) => s !== first && s.getVideoTracks().length === 1),
+      'the new stream',
+    );
+  });
+
+  it('renders a preview of its video when asked', async () => {
+    const local = await fixture<LocalTrack>(html`<local-track kind="video" preview></local-track>`);
+    await until(() => local.state === 'live', 'live');
+    await local.updateComplete;
+    const video = local.shadowRoot!.querySelector<HTMLVideoElement>('video[part="preview"]')!;
+    expect(video.muted).to.equal(true);
+    expect((video.srcObject as MediaStream).getTracks()).to.deep.equal([local.track]);
+    await until(() => video.videoWidth > 0, 'a decoded preview frame');
+  });
+
+  it('attaches to the <peer-connection> named by for, even one that comes later', async () => {
+    const root = await fixture<HTMLElement>(
+      html`<div><local-track for="later" kind="audio"></local-track></div>`,
+    );
+    const local = root.querySelector('local-track')!;
+    await until(() => local.state === 'live', 'live');
+    const pc = document.createElement('peer-connection');
+    pc.id = 'later';
+    root.append(pc);
+    await until(() => !!senderOf(pc, local.track), 'the track sent on the later connection');
+  });
+});

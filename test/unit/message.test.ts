@@ -1,0 +1,84 @@
+import { expect } from '@open-wc/testing';
+import {
+  MAX_SDP_LENGTH,
+  parseNegotiationMessage,
+  SignalingMessageError,
+} from '../../src/signaling/message.js';
+
+const bad = (message: unknown, pattern: RegExp) => () => {
+  expect(() => parseNegotiationMessage(message))
+    .to.throw(SignalingMessageError)
+    .with.property('message')
+    .that.matches(pattern);
+};
+
+describe('parseNegotiationMessage', () => {
+  it('accepts a description', () => {
+    expect(parseNegotiationMessage({ description: { type: 'offer', sdp: 'v=0' } })).to.deep.equal({
+      description: { type: 'offer', sdp: 'v=0' },
+    });
+  });
+
+  it('accepts a rollback without sdp', () => {
+    expect(parseNegotiationMessage({ description: { type: 'rollback' } })).to.deep.equal({
+      description: { type: 'rollback', sdp: undefined },
+    });
+  });
+
+  it('accepts a candidate and fills the optional fields', () => {
+    expect(
+      parseNegotiationMessage({
+        candidate: { candidate: 'candidate:1 1 udp 1 198.18.0.1 9 typ host', sdpMid: '0' },
+      }),
+    ).to.deep.equal({
+      candidate: {
+        candidate: 'candidate:1 1 udp 1 198.18.0.1 9 typ host',
+        sdpMid: '0',
+        sdpMLineIndex: null,
+        usernameFragment: null,
+      },
+    });
+  });
+
+  it('refuses a non-object', bad('hello', /expected an object, got "hello"/));
+  it('refuses null', bad(null, /got null/));
+  it('refuses an array', bad([1], /got an array/));
+  it('refuses a message with neither field', bad({ foo: 1 }, /exactly one of/));
+  it('refuses a message with both fields', bad({ description: {}, candidate: {} }, /exactly one of/));
+  it(
+    'refuses an unknown description type',
+    bad({ description: { type: 'hello', sdp: '' } }, /description.type/),
+  );
+  it('refuses a description without sdp', bad({ description: { type: 'answer' } }, /description.sdp/));
+  it(
+    'refuses a huge sdp',
+    bad({ description: { type: 'offer', sdp: 'x'.repeat(MAX_SDP_LENGTH + 1) } }, /more than/),
+  );
+  it(
+    'refuses a candidate that is not a string',
+    bad({ candidate: { candidate: 42, sdpMid: '0' } }, /candidate.candidate/),
+  );
+  it(
+    'refuses a candidate with no m-line reference',
+    bad({ candidate: { candidate: 'c' } }, /sdpMid.*sdpMLineIndex/),
+  );
+  it(
+    'refuses a negative m-line index',
+    bad({ candidate: { candidate: 'c', sdpMLineIndex: -1 } }, /non-negative/),
+  );
+  it('refuses a bad sdpMid', bad({ candidate: { candidate: 'c', sdpMid: 5 } }, /sdpMid/));
+  it(
+    'refuses a bad username fragment',
+    bad({ candidate: { candidate: 'c', sdpMid: '0', usernameFragment: {} } }, /usernameFragment/),
+  );
+
+  it('never quotes a huge bad value whole', () => {
+    try {
+      parseNegotiationMessage({ description: { type: 'x'.repeat(100000), sdp: '' } });
+      expect.fail('should throw');
+    } catch (error) {
+      expect((error as Error).message.length).to.be.below(200);
+      expect((error as Error).message).to.contain('a string of 100000 characters');
+    }
+  });
+});

@@ -1,0 +1,115 @@
+import { expect } from '@open-wc/testing';
+import { LoopbackFullError, loopbackSignaling } from '../../src/signaling/loopback.js';
+import {
+  createSignaling,
+  SignalingAddressError,
+  type SignalingChannel,
+} from '../../src/signaling/signaling.js';
+import { signalingAdapters } from '../../src/signaling/adapters.js';
+import { uniqueName, until } from '../helpers.js';
+
+const inbox = (channel: SignalingChannel) => {
+  const received: unknown[] = [];
+  let left = 0;
+  channel.start({ message: (m) => received.push(m), peerLeft: () => left++ });
+  return { received, left: () => left };
+};
+
+describe('createSignaling', () => {
+  it('makes a loopback channel from loopback:NAME', () => {
+    const channel = createSignaling(`loopback:${uniqueName()}`, signalingAdapters);
+    expect(channel.send).to.be.a('function');
+    channel.close();
+  });
+
+  it('says which schemes exist for an unknown one', () => {
+    expect(() => createSignaling('carrier-pigeon:coop', signalingAdapters))
+      .to.throw(SignalingAddressError)
+      .with.property('message')
+      .that.contains('"carrier-pigeon:"')
+      .and.contains('"loopback:"');
+  });
+
+  it('refuses something that is not an address', () => {
+    expect(() => createSignaling('just words', signalingAdapters)).to.throw(
+      SignalingAddressError,
+      /not an address/,
+    );
+  });
+});
+
+describe('loopback signaling', () => {
+  it('delivers each side’s messages to the other, as JSON data, in order', async () => {
+    const name = uniqueName();
+    const a = loopbackSignaling(name, {});
+    const b = loopbackSignaling(name, {});
+    const atA = inbox(a);
+    const atB = inbox(b);
+    const description = { type: 'offer' as const, sdp: 'v=0' };
+    a.send({ description });
+    a.send({ candidate: { candidate: 'c', sdpMid: '0' } });
+    b.send({ description: { type: 'answer', sdp: 'v=0' } });
+    await until(() => atB.received.length === 2 && atA.received.length === 1, 'messages');
+    expect(atB.received).to.deep.equal([{ description }, { candidate: { candidate: 'c', sdpMid: '0' } }]);
+    expect(atB.received[0]).not.to.equal(description);
+    a.close();
+    b.close();
+  });
+
+  it('keeps messages for a far side that joins later', async () => {
+    const name = uniqueName();
+    const a = loopbackSignaling(name, {});
+    inbox(a);
+    a.send({ description: { type: 'offer', sdp: 'v=0' } });
+    const b = loopbackSignaling(name, {});
+    const atB = inbox(b);
+    await until(() => atB.received.length === 1, 'the early message');
+    a.close();
+    b.close();
+  });
+
+  it('makes the second to join polite, unless a side declares itself polite', () => {
+    const first = loopbackSignaling(uniqueName(), {});
+    expect(first.polite).to.equal(false);
+    first.close();
+
+    const name = uniqueName();
+    const a = loopbackSignaling(name, {});
+    const b = loopbackSignaling(name, {});
+    expect([a.polite, b.polite]).to.deep.equal([false, true]);
+    a.close();
+    b.close();
+
+    const other = uniqueName();
+    const c = loopbackSignaling(other, { polite: true });
+    const d = loopbackSignaling(other, {});
+    expect([c.polite, d.polite]).to.deep.equal([true, false]);
+    c.close();
+    d.close();
+  });
+
+  it('refuses a third connection', () => {
+    const name = uniqueName();
+    const a = loopbackSignaling(name, {});
+    const b = loopbackSignaling(name, {});
+    expect(() => loopbackSignaling(name, {})).to.throw(LoopbackFullError, /already joins two/);
+    a.close();
+    b.close();
+  });
+
+  it('tells the remaining side when the other leaves, and takes a new far side', async () => {
+    const name = uniqueName();
+    const a = loopbackSignaling(name, {});
+    const b = loopbackSignaling(name, {});
+    const atA = inbox(a);
+    inbox(b);
+    b.close();
+    await until(() => atA.left() === 1, 'peerLeft');
+    const c = loopbackSignaling(name, {});
+    const atC = inbox(c);
+    a.send({ description: { type: 'offer', sdp: 'v=0' } });
+    await until(() => atC.received.length === 1, 'delivery to the new far side');
+    a.close();
+    c.close();
+  });
+});
