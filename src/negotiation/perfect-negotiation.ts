@@ -14,6 +14,8 @@ export interface NegotiatorCallbacks {
   negotiated(offered: boolean): void;
   /** Something failed; negotiation goes on with the next message. */
   error(error: unknown, operation: ErrorOperation): void;
+  /** The channel says the far side left for good. */
+  peerLeft(): void;
 }
 
 /**
@@ -40,6 +42,7 @@ export class PerfectNegotiator {
       message: (message) => {
         this.incoming = this.incoming.then(() => this.receive(message));
       },
+      peerLeft: () => callbacks.peerLeft(),
     });
   }
 

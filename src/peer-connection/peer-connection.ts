@@ -193,13 +193,20 @@ export class PeerConnection extends LitElement {
     else if (changedLater('configuration', 'iceServers')) this.reconfigure();
   }
 
+  /** A new connection over a new signaling channel (first connect, or `signaling` changed). */
   private startSession(): void {
     this.endSession();
     this.channel = this.openChannel();
+    this.renewSession(this.channel);
+  }
+
+  /** A new connection over the same channel: the far side left, and the next one will find this side fresh. */
+  private renewSession(channel: SignalingChannel): void {
+    this.session?.close();
     const session = (this.session = new PeerSession(
       {
         configuration: this.effectiveConfiguration(),
-        channel: this.channel,
+        channel,
         polite: () => this.polite || (this.channel?.polite ?? false),
         streamless: this.streamless === 'separate' ? 'separate' : 'shared',
       },
@@ -211,10 +218,12 @@ export class PeerConnection extends LitElement {
           this.setState(state);
           this.emit(new ConnectionStateChangeEvent(state));
         },
-        signalingStateChange: () => {},
         negotiated: (offered) => this.emit(new NegotiatedEvent(offered)),
         error: (error, operation) => this.reportError(error, operation),
         sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
+        peerLeft: () => {
+          if (this.session === session) this.renewSession(channel);
+        },
       },
     ));
     this.setState(session.pc.connectionState);

@@ -17,10 +17,11 @@ export interface PeerSessionEvents {
   streamAdded(stream: MediaStream): void;
   streamRemoved(stream: MediaStream): void;
   connectionStateChange(state: RTCPeerConnectionState): void;
-  signalingStateChange(state: RTCSignalingState): void;
   negotiated(offered: boolean): void;
   error(error: unknown, operation: ErrorOperation): void;
   sourceError(source: TrackSource, error: unknown, operation: ErrorOperation): void;
+  /** The far side left for good (the channel said so); the owner starts a fresh session for the next one. */
+  peerLeft(): void;
 }
 
 /**
@@ -46,12 +47,12 @@ export class PeerSession {
       events.track(event);
     });
     pc.addEventListener('connectionstatechange', () => events.connectionStateChange(pc.connectionState));
-    pc.addEventListener('signalingstatechange', () => events.signalingStateChange(pc.signalingState));
     this.negotiator = new PerfectNegotiator(pc, options.channel, {
       polite: options.polite,
       descriptionApplied: () => this.remote.sync(),
       negotiated: events.negotiated,
       error: events.error,
+      peerLeft: events.peerLeft,
     });
   }
 

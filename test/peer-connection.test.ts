@@ -1,0 +1,253 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import type { LocalTrack, PeerConnection } from '../src/index.js';
+import {
+  CallErrorEvent,
+  ConnectionStateChangeEvent,
+  loopbackSignaling,
+  type NegotiationMessage,
+  type SignalingChannel,
+} from '../src/index.js';
+import { callPair, decodedFrame, nextEvent, record, settled, uniqueName, until } from './helpers.js';
+
+/**
+ * A loopback channel the test can watch (`sent` gets every outgoing message) and add to (`inject`), as a hostile or
+ * broken far side would.
+ */
+function tappedLoopback(
+  name: string,
+  sent: (message: NegotiationMessage) => void = () => {},
+): SignalingChannel & { inject(message: unknown): void } {
+  const inner = loopbackSignaling(name, {});
+  let deliver: (message: unknown) => void = () => {};
+  return {
+    start(listener) {
+      deliver = (message) => listener.message(message);
+      inner.start(listener);
+    },
+    send: (message) => {
+      sent(message);
+      inner.send(message);
+    },
+    close: () => inner.close(),
+    get polite() {
+      return inner.polite;
+    },
+    inject: (message) => deliver(message),
+  };
+}
+
+const liveCall = () =>
+  callPair(
+    (name) => html`<peer-connection signaling="loopback:${name}">
+      <local-track kind="video" stream="cam"></local-track>
+      <local-track kind="audio" stream="cam"></local-track>
+    </peer-connection>`,
+    (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+  );
+
+describe('<peer-connection>', () => {
+  it('makes no RTCPeerConnection until it is in a document', async () => {
+    const pc = document.createElement('peer-connection');
+    expect(pc.connection).to.equal(null);
+    expect(pc.remoteStreams).to.deep.equal([]);
+    expect(pc.signalingState).to.equal('closed');
+    expect(() => pc.restartIce()).to.throw(DOMException).with.property('name', 'InvalidStateError');
+    document.body.append(pc);
+    expect(pc.connection).to.be.instanceOf(RTCPeerConnection);
+    pc.remove();
+  });
+
+  it('reflects the connection state as an attribute, a custom state and events', async () => {
+    const [a, b] = await liveCall();
+    const events = record<ConnectionStateChangeEvent>(b, 'connectionstatechange');
+    await until(() => b.state === 'connected', 'connected');
+    expect(b.getAttribute('state')).to.equal('connected');
+    expect(b.matches(':state(connected)')).to.equal(true);
+    expect(b.matches(':state(new)')).to.equal(false);
+    expect(events.map((e) => e.state)).to.include('connected');
+    expect(events[0]).to.be.instanceOf(ConnectionStateChangeEvent);
+    await until(() => a.state === 'connected', 'connected');
+  });
+
+  it('fires streamadded with the stream and negotiated after each exchange', async () => {
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const a = document.createElement('peer-connection');
+    const b = document.createElement('peer-connection');
+    a.signaling = b.signaling = `loopback:${name}`;
+    const added = nextEvent<Event & { stream: MediaStream }>(b, 'streamadded');
+    const negotiated = record<Event & { offered: boolean }>(a, 'negotiated');
+    root.append(a, b);
+    const local = document.createElement('local-track');
+    local.kind = 'video';
+    a.append(local);
+    const { stream } = await added;
+    expect(b.remoteStreams).to.deep.equal([stream]);
+    await until(() => negotiated.length > 0, 'negotiated');
+    expect(negotiated[0].offered).to.equal(true);
+  });
+
+  it('closes its connection when removed, and stops every track the kit captured', async () => {
+    const [a, b] = await liveCall();
+    await until(() => b.remoteStreams[0]?.getTracks().length === 2, 'the call');
+    const connection = a.connection!;
+    const tracks = [...a.querySelectorAll('local-track')].map((l) => l.track!);
+    const removed = nextEvent(b, 'streamremoved', 20000);
+    a.remove();
+    await until(() => connection.signalingState === 'closed', 'the connection closed');
+    expect(a.state).to.equal('closed');
+    expect(a.connection).to.equal(null);
+    expect(tracks.map((t) => t.readyState)).to.deep.equal(['ended', 'ended']);
+    // The far side learns the peer left and starts over, ready for the next one.
+    await removed;
+    await until(() => b.connection !== null && b.connection.signalingState === 'stable', 'a fresh connection');
+    expect(b.remoteStreams).to.have.length(0);
+  });
+
+  it('survives a move in the DOM: same connection, media still flowing', async () => {
+    const [a, b] = await liveCall();
+    await until(() => b.remoteStreams[0]?.getTracks().length === 2 && a.state === 'connected', 'the call');
+    const connection = a.connection!;
+    const track = a.querySelector('local-track')!.track!;
+    const elsewhere = document.createElement('section');
+    document.body.append(elsewhere);
+    elsewhere.append(a); // removed and inserted in the same task
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(a.connection).to.equal(connection);
+    expect(connection.signalingState).to.not.equal('closed');
+    expect(track.readyState).to.equal('live');
+    expect(a.state).to.equal('connected');
+    await decodedFrame(b.remoteStreams[0]);
+    a.remove();
+    elsewhere.remove();
+  });
+
+  it('reports a malformed signaling message as an error and the call goes on', async () => {
+    const name = uniqueName();
+    const channel = tappedLoopback(name);
+    const root = await fixture<HTMLElement>(html`<div>
+      <peer-connection .signaling=${channel}></peer-connection>
+      <peer-connection signaling="loopback:${name}"><local-track kind="video"></local-track></peer-connection>
+    </div>`);
+    const [a, b] = root.querySelectorAll('peer-connection');
+    await until(() => a.remoteStreams.length === 1 && a.state === 'connected', 'the call');
+    const errors = record<CallErrorEvent>(a, 'error');
+    channel.inject('not json at all');
+    channel.inject({ description: { type: 'offer', sdp: 'v=0 garbage' } });
+    channel.inject({ candidate: { candidate: 'candidate:garbage', sdpMid: '99' } });
+    await until(() => errors.length === 3, 'three errors');
+    expect(errors.map((e) => e.operation)).to.deep.equal(['signaling', 'negotiation', 'ice-candidate']);
+    expect(errors[0].message).to.equal('SignalingMessageError: expected an object, got "not json at all"');
+    expect(errors.every((e) => e instanceof CallErrorEvent && e.error)).to.equal(true);
+    // Still a call: a track added now reaches the far side.
+    const local = document.createElement('local-track');
+    local.kind = 'audio';
+    b.append(local);
+    await until(() => a.remoteStreams[0]?.getAudioTracks().length === 1, 'the new track');
+    await decodedFrame(a.remoteStreams[0]);
+    expect(a.state).to.equal('connected');
+  });
+
+  it('reports bad attributes clearly and keeps working', async () => {
+    const pc = await fixture<PeerConnection>(
+      html`<peer-connection signaling="nowhere:at-all" ice-servers="[oops" streamless="sometimes"></peer-connection>`,
+    ).catch(() => null);
+    // The errors fire during the first update; render again to collect them.
+    const errors: CallErrorEvent[] = [];
+    const again = document.createElement('peer-connection');
+    again.addEventListener('error', (e) => errors.push(e as CallErrorEvent));
+    again.setAttribute('signaling', 'nowhere:at-all');
+    again.setAttribute('ice-servers', '[oops');
+    again.setAttribute('streamless', 'sometimes');
+    document.body.append(again);
+    await again.updateComplete;
+    expect(errors.map((e) => e.operation)).to.deep.equal(['attribute', 'attribute', 'attribute']);
+    const messages = errors.map((e) => e.message).join('\n');
+    expect(messages).to.contain('"nowhere:", which no adapter handles');
+    expect(messages).to.contain('ice-servers is not a JSON array');
+    expect(messages).to.contain('streamless="sometimes"');
+    expect(again.connection).to.be.instanceOf(RTCPeerConnection);
+    again.remove();
+    pc?.remove();
+  });
+
+  it('takes ICE servers from the ice-servers attribute', async () => {
+    const pc = await fixture<PeerConnection>(
+      html`<peer-connection ice-servers='[{"urls":"stun:127.0.0.1:3478"}]'></peer-connection>`,
+    );
+    const [server] = pc.connection!.getConfiguration().iceServers!;
+    expect([server.urls].flat()).to.deep.equal(['stun:127.0.0.1:3478']);
+    pc.setAttribute('ice-servers', '[]');
+    await pc.updateComplete;
+    expect(pc.connection!.getConfiguration().iceServers).to.deep.equal([]);
+  });
+
+  it('restartIce() renegotiates with new ICE credentials and the call goes on', async () => {
+    const [a, b] = await liveCall();
+    await until(() => a.state === 'connected' && b.remoteStreams.length === 1, 'the call');
+    await settled(a, b);
+    const ufrag = (pc: PeerConnection) => /a=ice-ufrag:(\S+)/.exec(pc.connection!.localDescription!.sdp)![1];
+    const before = ufrag(a);
+    a.restartIce();
+    await nextEvent(a, 'negotiated');
+    expect(ufrag(a)).not.to.equal(before);
+    await until(() => a.state === 'connected', 'connected again');
+    await decodedFrame(b.remoteStreams[0]);
+  });
+
+  it('resolves glare: both sides add (then remove) tracks in the same task, 20 rounds', async function () {
+    this.timeout(120000);
+    // Every description either side sends, in order: two offers with no answer between them are a glare.
+    const log: string[] = [];
+    const name = uniqueName();
+    const watch = (side: string) => (m: NegotiationMessage) => {
+      if ('description' in m) log.push(`${side}:${m.description.type}`);
+    };
+    const root = await fixture<HTMLElement>(html`<div>
+      <peer-connection .signaling=${tappedLoopback(name, watch('a'))}></peer-connection>
+      <peer-connection .signaling=${tappedLoopback(name, watch('b'))}></peer-connection>
+    </div>`);
+    const [a, b] = root.querySelectorAll('peer-connection');
+    const camera = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    const errors = [...record(a, 'error'), ...record(b, 'error')];
+    for (let round = 0; round < 20; round++) {
+      const source = round % 2 ? microphone : camera;
+      const [leftTrack, rightTrack] = [source.clone(), source.clone()];
+      const left = Object.assign(document.createElement('local-track'), { track: leftTrack });
+      const right = Object.assign(document.createElement('local-track'), { track: rightTrack });
+      left.stream = `left-${round}`;
+      right.stream = `right-${round}`;
+      a.append(left);
+      b.append(right); // the same task: both offer at once
+      await until(
+        () =>
+          a.signalingState === 'stable' &&
+          b.signalingState === 'stable' &&
+          hasTrackFrom(b, left) &&
+          hasTrackFrom(a, right),
+        `round ${round}: both tracks delivered and stable`,
+      );
+      left.remove();
+      right.remove();
+      await until(
+        () => a.remoteStreams.length === 0 && b.remoteStreams.length === 0,
+        `round ${round}: both tracks gone again`,
+      );
+      leftTrack.stop();
+      rightTrack.stop();
+    }
+    await settled(a, b);
+    expect(errors).to.deep.equal([]);
+    const glares = log.filter((entry, i) => entry.endsWith(':offer') && log[i + 1]?.endsWith(':offer')).length;
+    expect(glares, log.join(' ')).to.be.at.least(20);
+    camera.stop();
+    microphone.stop();
+  });
+});
+
+/** Whether `pc` receives, in a stream named by the local track's stream, a track of its kind. */
+function hasTrackFrom(pc: PeerConnection, local: LocalTrack): boolean {
+  const kind = local.track?.kind;
+  return pc.remoteStreams.some((stream) => stream.getTracks().some((t) => t.kind === kind && t.readyState === 'live'));
+}

@@ -1,0 +1,140 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import type { PeerConnection, RemoteStream } from '../src/index.js';
+import { callPair, nextEvent, until } from './helpers.js';
+
+const shadow = (el: RemoteStream, selector: string) => el.shadowRoot!.querySelector<HTMLElement>(selector);
+
+/** The far side renders what the near side sends; `render` gives the far side's children. */
+async function watching(
+  sent: ReturnType<typeof html>,
+  render: ReturnType<typeof html> = html`<remote-stream></remote-stream>`,
+): Promise<[PeerConnection, PeerConnection]> {
+  return callPair(
+    (name) => html`<peer-connection signaling="loopback:${name}">${sent}</peer-connection>`,
+    (name) => html`<peer-connection signaling="loopback:${name}">${render}</peer-connection>`,
+  );
+}
+
+const playing = (el: RemoteStream) => {
+  const video = shadow(el, 'video[part="video"]') as HTMLVideoElement | null;
+  return !!video && !video.hidden && video.videoWidth > 0 && video.currentTime > 0;
+};
+
+describe('<remote-stream>', () => {
+  it('shows the placeholder while there is no stream', async () => {
+    const el = await fixture<RemoteStream>(html`<remote-stream><p slot="placeholder">Waiting</p></remote-stream>`);
+    expect(el.stream).to.equal(null);
+    expect(shadow(el, 'video, audio')).to.equal(null);
+    expect(shadow(el, '.overlay')!.hidden).to.equal(false);
+    expect(el.matches(':state(waiting)')).to.equal(true);
+  });
+
+  it('plays the first remote stream, with decoded video', async () => {
+    const [, b] = await watching(html`<local-track kind="video" stream="cam"></local-track>`);
+    const el = b.querySelector('remote-stream')!;
+    await until(() => playing(el), 'the video playing');
+    expect(el.stream).to.equal(b.remoteStreams[0]);
+    expect(shadow(el, '.overlay')!.hidden).to.equal(true);
+    expect(el.matches(':state(playing)')).to.equal(true);
+  });
+
+  it('plays audio with an <audio> when the stream has no video, and follows video arriving and leaving', async () => {
+    const [a, b] = await watching(html`<local-track kind="audio" stream="cam"></local-track>`);
+    const el = b.querySelector('remote-stream')!;
+    await until(() => !!shadow(el, 'audio[part="audio"]'), 'an audio element');
+    const audio = shadow(el, 'audio') as HTMLAudioElement;
+    await until(() => !audio.paused, 'audio playing');
+    expect(shadow(el, '.overlay')!.hidden).to.equal(false);
+
+    const video = document.createElement('local-track');
+    video.kind = 'video';
+    video.stream = 'cam';
+    a.append(video);
+    await until(() => playing(el), 'the video arriving');
+    expect(shadow(el, 'audio')).to.equal(null);
+
+    video.remove();
+    await until(() => !!shadow(el, 'audio[part="audio"]'), 'back to audio only');
+    expect(shadow(el, '.overlay')!.hidden).to.equal(false);
+  });
+
+  it('shows the placeholder again when the far side mutes by removing its video', async () => {
+    const [a, b] = await watching(
+      html`<local-track kind="video" stream="cam"></local-track><local-track kind="audio" stream="cam"></local-track>`,
+      html`<remote-stream><p slot="placeholder">Camera off</p></remote-stream>`,
+    );
+    const el = b.querySelector('remote-stream')!;
+    await until(() => playing(el), 'the video');
+    a.querySelector('local-track[kind="video"]')!.remove();
+    await until(() => shadow(el, '.overlay')!.hidden === false, 'the placeholder');
+    expect(el.matches(':state(waiting)')).to.equal(true);
+  });
+
+  it('picks a stream by stream-id or by index, in arrival order', async () => {
+    const [, b] = await watching(
+      html`<local-track kind="video" stream="one"></local-track><local-track kind="video" stream="two"></local-track>`,
+      html`<remote-stream index="1"></remote-stream><remote-stream></remote-stream>`,
+    );
+    await until(() => b.remoteStreams.length === 2, 'two streams');
+    const [second, first] = b.querySelectorAll('remote-stream');
+    await first.updateComplete;
+    expect(second.stream).to.equal(b.remoteStreams[1]);
+    expect(first.stream).to.equal(b.remoteStreams[0]);
+    first.streamId = b.remoteStreams[1].id;
+    await first.updateComplete;
+    expect(first.stream).to.equal(b.remoteStreams[1]);
+    await until(() => playing(first), 'the chosen stream playing');
+  });
+
+  it('plays a stream set through the property, and mutes playback with muted', async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    const el = await fixture<RemoteStream>(html`<remote-stream .stream=${stream} muted></remote-stream>`);
+    await until(() => playing(el), 'the video');
+    const video = shadow(el, 'video') as HTMLVideoElement;
+    expect(video.muted).to.equal(true);
+    el.muted = false;
+    await el.updateComplete;
+    expect(video.muted).to.equal(false);
+    stream.getTracks().forEach((t) => t.stop());
+  });
+
+  it('renders from the <peer-connection> named by for', async () => {
+    const [, b] = await watching(html`<local-track kind="video"></local-track>`, html``);
+    b.id = 'far';
+    const el = await fixture<RemoteStream>(html`<remote-stream for="far"></remote-stream>`);
+    await until(() => playing(el), 'the video');
+    expect(el.stream).to.equal(b.remoteStreams[0]);
+  });
+
+  it('offers a play button when the browser refuses to autoplay', async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    // This browser is set to allow autoplay; refuse it once, as a browser's policy would.
+    const realPlay = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = () => Promise.reject(new DOMException('No gesture', 'NotAllowedError'));
+    let el: RemoteStream;
+    try {
+      el = await fixture<RemoteStream>(html`<remote-stream .stream=${stream}></remote-stream>`);
+      await until(() => !!shadow(el, '[part="play-button"]'), 'the play button');
+      expect(el.matches(':state(blocked)')).to.equal(true);
+    } finally {
+      HTMLMediaElement.prototype.play = realPlay;
+    }
+    (shadow(el, '[part="play-button"]') as HTMLButtonElement).click();
+    const audio = shadow(el, 'audio') as HTMLAudioElement;
+    await until(() => !audio.paused, 'playback after the click');
+    await el.updateComplete;
+    expect(shadow(el, '[part="play-button"]')).to.equal(null);
+    stream.getTracks().forEach((t) => t.stop());
+  });
+
+  it('fires no error event for its own source switches', async () => {
+    const [, b] = await watching(html`<local-track kind="video"></local-track>`);
+    const el = b.querySelector('remote-stream')!;
+    const error = nextEvent(el, 'error', 1500).then(
+      () => 'error',
+      () => 'none',
+    );
+    await until(() => playing(el), 'the video');
+    expect(await error).to.equal('none');
+  });
+});
