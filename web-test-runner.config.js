@@ -1,6 +1,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import * as puppeteer from 'puppeteer-core';
+import { readdirSync } from 'node:fs';
 
 const chromium = chromeLauncher({
   launchOptions: {
@@ -34,10 +35,30 @@ const firefox = chromeLauncher({
   },
 });
 
+/**
+ * `/all-stories.js` imports every story file, so the story render test covers stories added later without
+ * being edited.
+ */
+const allStories = {
+  name: 'all-stories',
+  serve(context) {
+    if (context.path !== '/all-stories.js') return undefined;
+    const files = readdirSync('stories', { recursive: true })
+      .filter((file) => file.endsWith('.stories.ts'))
+      .map((file) => `stories/${file}`)
+      .sort();
+    const body = files
+      .map((file, i) => `import * as m${i} from '/${file}';`)
+      .concat(`export default { ${files.map((file, i) => `${JSON.stringify(file)}: m${i}`).join(', ')} };`)
+      .join('\n');
+    return { body, type: 'js' };
+  },
+};
+
 export default {
   files: ['test/**/*.test.ts'],
   nodeResolve: true,
   browsers: [chromium, firefox],
-  plugins: [esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' })],
+  plugins: [allStories, esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' })],
   testFramework: { config: { timeout: 20000 } },
 };

@@ -38,10 +38,11 @@ function tappedLoopback(
 
 const liveCall = () =>
   callPair(
-    (name) => html`<peer-connection signaling="loopback:${name}">
-      <local-track kind="video" stream="cam"></local-track>
-      <local-track kind="audio" stream="cam"></local-track>
-    </peer-connection>`,
+    (name) =>
+      html`<peer-connection signaling="loopback:${name}">
+        <local-track kind="video" stream="cam"></local-track>
+        <local-track kind="audio" stream="cam"></local-track>
+      </peer-connection>`,
     (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
   );
 
@@ -51,7 +52,9 @@ describe('<peer-connection>', () => {
     expect(pc.connection).to.equal(null);
     expect(pc.remoteStreams).to.deep.equal([]);
     expect(pc.signalingState).to.equal('closed');
-    expect(() => pc.restartIce()).to.throw(DOMException).with.property('name', 'InvalidStateError');
+    expect(() => pc.restartIce())
+      .to.throw(DOMException)
+      .with.property('name', 'InvalidStateError');
     document.body.append(pc);
     expect(pc.connection).to.be.instanceOf(RTCPeerConnection);
     pc.remove();
@@ -100,7 +103,10 @@ describe('<peer-connection>', () => {
     expect(tracks.map((t) => t.readyState)).to.deep.equal(['ended', 'ended']);
     // The far side learns the peer left and starts over, ready for the next one.
     await removed;
-    await until(() => b.connection !== null && b.connection.signalingState === 'stable', 'a fresh connection');
+    await until(
+      () => b.connection !== null && b.connection.signalingState === 'stable',
+      'a fresh connection',
+    );
     expect(b.remoteStreams).to.have.length(0);
   });
 
@@ -125,10 +131,14 @@ describe('<peer-connection>', () => {
   it('reports a malformed signaling message as an error and the call goes on', async () => {
     const name = uniqueName();
     const channel = tappedLoopback(name);
-    const root = await fixture<HTMLElement>(html`<div>
-      <peer-connection .signaling=${channel}></peer-connection>
-      <peer-connection signaling="loopback:${name}"><local-track kind="video"></local-track></peer-connection>
-    </div>`);
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection .signaling=${channel}></peer-connection>
+        <peer-connection signaling="loopback:${name}"
+          ><local-track kind="video"></local-track
+        ></peer-connection>
+      </div>`,
+    );
     const [a, b] = root.querySelectorAll('peer-connection');
     await until(() => a.remoteStreams.length === 1 && a.state === 'connected', 'the call');
     const errors = record<CallErrorEvent>(a, 'error');
@@ -150,7 +160,11 @@ describe('<peer-connection>', () => {
 
   it('reports bad attributes clearly and keeps working', async () => {
     const pc = await fixture<PeerConnection>(
-      html`<peer-connection signaling="nowhere:at-all" ice-servers="[oops" streamless="sometimes"></peer-connection>`,
+      html`<peer-connection
+        signaling="nowhere:at-all"
+        ice-servers="[oops"
+        streamless="sometimes"
+      ></peer-connection>`,
     ).catch(() => null);
     // The errors fire during the first update; render again to collect them.
     const errors: CallErrorEvent[] = [];
@@ -203,10 +217,12 @@ describe('<peer-connection>', () => {
     const watch = (side: string) => (m: NegotiationMessage) => {
       if ('description' in m) log.push(`${side}:${m.description.type}`);
     };
-    const root = await fixture<HTMLElement>(html`<div>
-      <peer-connection .signaling=${tappedLoopback(name, watch('a'))}></peer-connection>
-      <peer-connection .signaling=${tappedLoopback(name, watch('b'))}></peer-connection>
-    </div>`);
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection .signaling=${tappedLoopback(name, watch('a'))}></peer-connection>
+        <peer-connection .signaling=${tappedLoopback(name, watch('b'))}></peer-connection>
+      </div>`,
+    );
     const [a, b] = root.querySelectorAll('peer-connection');
     const camera = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
     const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
@@ -239,7 +255,9 @@ describe('<peer-connection>', () => {
     }
     await settled(a, b);
     expect(errors).to.deep.equal([]);
-    const glares = log.filter((entry, i) => entry.endsWith(':offer') && log[i + 1]?.endsWith(':offer')).length;
+    const glares = log.filter(
+      (entry, i) => entry.endsWith(':offer') && log[i + 1]?.endsWith(':offer'),
+    ).length;
     expect(glares, log.join(' ')).to.be.at.least(20);
     camera.stop();
     microphone.stop();
@@ -249,5 +267,7 @@ describe('<peer-connection>', () => {
 /** Whether `pc` receives, in a stream named by the local track's stream, a track of its kind. */
 function hasTrackFrom(pc: PeerConnection, local: LocalTrack): boolean {
   const kind = local.track?.kind;
-  return pc.remoteStreams.some((stream) => stream.getTracks().some((t) => t.kind === kind && t.readyState === 'live'));
+  return pc.remoteStreams.some((stream) =>
+    stream.getTracks().some((t) => t.kind === kind && t.readyState === 'live'),
+  );
 }

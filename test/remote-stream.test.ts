@@ -22,7 +22,9 @@ const playing = (el: RemoteStream) => {
 
 describe('<remote-stream>', () => {
   it('shows the placeholder while there is no stream', async () => {
-    const el = await fixture<RemoteStream>(html`<remote-stream><p slot="placeholder">Waiting</p></remote-stream>`);
+    const el = await fixture<RemoteStream>(
+      html`<remote-stream><p slot="placeholder">Waiting</p></remote-stream>`,
+    );
     expect(el.stream).to.equal(null);
     expect(shadow(el, 'video, audio')).to.equal(null);
     expect(shadow(el, '.overlay')!.hidden).to.equal(false);
@@ -60,7 +62,8 @@ describe('<remote-stream>', () => {
 
   it('shows the placeholder again when the far side mutes by removing its video', async () => {
     const [a, b] = await watching(
-      html`<local-track kind="video" stream="cam"></local-track><local-track kind="audio" stream="cam"></local-track>`,
+      html`<local-track kind="video" stream="cam"></local-track
+        ><local-track kind="audio" stream="cam"></local-track>`,
       html`<remote-stream><p slot="placeholder">Camera off</p></remote-stream>`,
     );
     const el = b.querySelector('remote-stream')!;
@@ -72,7 +75,8 @@ describe('<remote-stream>', () => {
 
   it('picks a stream by stream-id or by index, in arrival order', async () => {
     const [, b] = await watching(
-      html`<local-track kind="video" stream="one"></local-track><local-track kind="video" stream="two"></local-track>`,
+      html`<local-track kind="video" stream="one"></local-track
+        ><local-track kind="video" stream="two"></local-track>`,
       html`<remote-stream index="1"></remote-stream><remote-stream></remote-stream>`,
     );
     await until(() => b.remoteStreams.length === 2, 'two streams');

@@ -1,0 +1,79 @@
+import type { Meta, StoryObj } from '@storybook/web-components';
+import { html } from 'lit';
+import '../src/define.js';
+import type { PeerConnection } from '../src/index.js';
+import { callName, sideBySide } from './support.js';
+
+interface CallArgs {
+  streamless: PeerConnection['streamless'];
+  polite: boolean;
+}
+
+const meta: Meta<CallArgs> = {
+  title: 'Elements/peer-connection',
+  component: 'peer-connection',
+  args: { streamless: 'shared', polite: false },
+  argTypes: { streamless: { control: 'inline-radio', options: ['shared', 'separate'] } },
+};
+export default meta;
+
+type Story = StoryObj<CallArgs>;
+
+/** Two connections in one page call each other: camera and microphone in one stream, played on the far side. */
+export const Call: Story = {
+  render: ({ streamless, polite }) => {
+    const name = callName('call');
+    return html`<div style=${sideBySide}>
+      <peer-connection signaling="loopback:${name}" ?polite=${polite}>
+        <local-track kind="video" stream="cam" preview></local-track>
+        <local-track kind="audio" stream="cam"></local-track>
+      </peer-connection>
+      <peer-connection signaling="loopback:${name}" streamless=${streamless}>
+        <remote-stream><p slot="placeholder">Waiting for video…</p></remote-stream>
+      </peer-connection>
+    </div>`;
+  },
+};
+
+/** Both sides send and receive. */
+export const TwoWay: Story = {
+  render: ({ streamless }) => {
+    const name = callName('two-way');
+    const side = html`<local-track kind="video" stream="cam"></local-track>
+      <local-track kind="audio" stream="cam" muted></local-track>
+      <remote-stream muted><p slot="placeholder">Waiting…</p></remote-stream>`;
+    return html`<div style=${sideBySide}>
+      <peer-connection signaling="loopback:${name}" streamless=${streamless}>${side}</peer-connection>
+      <peer-connection signaling="loopback:${name}" streamless=${streamless}>${side}</peer-connection>
+    </div>`;
+  },
+};
+
+/** Streamless tracks with `streamless="separate"`: one remote stream (and tile) per track. */
+export const SeparateStreamless: Story = {
+  args: { streamless: 'separate' },
+  render: ({ streamless }) => {
+    const name = callName('separate');
+    return html`<div style=${sideBySide}>
+      <peer-connection signaling="loopback:${name}">
+        <local-track kind="video"></local-track>
+        <local-track kind="video" .constraints=${{ width: 320 }}></local-track>
+      </peer-connection>
+      <peer-connection signaling="loopback:${name}" streamless=${streamless}>
+        <remote-stream index="0"></remote-stream>
+        <remote-stream index="1"></remote-stream>
+      </peer-connection>
+    </div>`;
+  },
+};
+
+/** A bad `signaling` address: the element reports an `error` event and stays usable. */
+export const BadSignaling: Story = {
+  render: () =>
+    html`<peer-connection
+      signaling="carrier-pigeon:coop"
+      @error=${(e: ErrorEvent) => ((e.target as HTMLElement).querySelector('output')!.value = e.message)}
+    >
+      <output></output>
+    </peer-connection>`,
+};
