@@ -4,37 +4,50 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import * as puppeteer from 'puppeteer-core';
 import { readdirSync } from 'node:fs';
 
-const chromium = chromeLauncher({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection',
-      '--autoplay-policy=no-user-gesture-required',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  },
-});
-
-const firefox = chromeLauncher({
-  puppeteer,
-  launchOptions: {
-    browser: 'firefox',
-    executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
-    headless: true,
-    extraPrefsFirefox: {
-      'media.navigator.streams.fake': true,
-      'media.navigator.permission.disabled': true,
-      'media.autoplay.default': 0,
+/**
+ * Chromium with a fake camera and microphone. `media` is `allow` for the main suite; `deny` answers every capture
+ * request with the browser's own NotAllowedError, as when a person refuses the permission prompt.
+ */
+const chromium = (media = 'allow') =>
+  chromeLauncher({
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--use-fake-device-for-media-stream',
+        media === 'deny' ? '--use-fake-ui-for-media-stream=deny' : '--use-fake-ui-for-media-stream',
+        '--allow-loopback-in-peer-connection',
+        '--autoplay-policy=no-user-gesture-required',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     },
-  },
-});
+  });
+
+/** Firefox (through puppeteer-core) with fake media; with `deny`, camera and microphone are blocked by policy. */
+const firefox = (media = 'allow') =>
+  chromeLauncher({
+    puppeteer,
+    launchOptions: {
+      browser: 'firefox',
+      executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
+      headless: true,
+      extraPrefsFirefox: {
+        'media.navigator.streams.fake': true,
+        'media.autoplay.default': 0,
+        ...(media === 'deny'
+          ? {
+              'media.navigator.permission.disabled': false,
+              'permissions.default.camera': 2,
+              'permissions.default.microphone': 2,
+            }
+          : { 'media.navigator.permission.disabled': true }),
+      },
+    },
+  });
 
 /**
  * `/all-stories.js` imports every story file, so the story render test covers stories added later without
@@ -61,7 +74,8 @@ const summaryReporter = {
   onTestRunFinished({ sessions }) {
     const counts = new Map();
     const walk = (suite, count) => {
-      for (const test of suite?.tests ?? []) count[test.skipped ? 'skipped' : test.passed ? 'passed' : 'failed']++;
+      for (const test of suite?.tests ?? [])
+        count[test.skipped ? 'skipped' : test.passed ? 'passed' : 'failed']++;
       for (const child of suite?.suites ?? []) walk(child, count);
     };
     for (const session of sessions) {
@@ -70,7 +84,8 @@ const summaryReporter = {
       const count = counts.get(name);
       walk(session.testResults, count);
       // A file that failed to load or threw outside any test counts as a failure.
-      if (!session.passed && !session.testResults?.suites.length && !session.testResults?.tests.length) count.failed++;
+      if (!session.passed && !session.testResults?.suites.length && !session.testResults?.tests.length)
+        count.failed++;
     }
     const total = { passed: 0, failed: 0, skipped: 0 };
     for (const [name, count] of counts) {
@@ -82,12 +97,16 @@ const summaryReporter = {
 };
 
 export default {
-  files: ['test/**/*.test.ts'],
+  files: ['test/**/*.test.ts', '!test/denied/**'],
   nodeResolve: true,
   reporters: [defaultReporter(), summaryReporter],
   // Media tests are heavy on two cores: one test file at a time per browser.
   concurrency: 1,
-  browsers: [chromium, firefox],
+  browsers: [chromium(), firefox()],
+  groups: [
+    // Tests of a person refusing camera and microphone run in browsers that refuse them.
+    { name: 'denied', files: 'test/denied/**/*.test.ts', browsers: [chromium('deny'), firefox('deny')] },
+  ],
   plugins: [allStories, esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' })],
   testFramework: { config: { timeout: 20000 } },
 };
