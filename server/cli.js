@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// @ts-check
+import { parseArgs } from 'node:util';
+import { startRelayServer } from './http.js';
+
+const usage = `Usage: webrtc-elements-relay [options]
+
+  --port N              port to listen on (default 8787; 0 picks a free one)
+  --host ADDRESS        address to listen on (default 127.0.0.1)
+  --allowed-origins L   comma-separated origins allowed to connect (default: any)
+  --max-peers N         most peers in one room (default 16)
+  --token SECRET        clients must pass ?token=SECRET
+  --path P              URL path of the relay (default /signal)
+  --help                this text`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      'max-peers': { type: 'string' },
+      token: { type: 'string' },
+      path: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  }));
+} catch (error) {
+  console.error(`${/** @type {Error} */ (error).message}\n\n${usage}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+/** @param {string | undefined} value @param {string} name */
+const integer = (value, name) => {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) {
+    console.error(`--${name} must be a non-negative integer, got ${value}`);
+    process.exit(2);
+  }
+  return number;
+};
+
+const running = await startRelayServer({
+  port: integer(values.port, 'port'),
+  host: values.host,
+  allowedOrigins: values['allowed-origins']
+    ?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean),
+  maxPeersPerRoom: integer(values['max-peers'], 'max-peers'),
+  token: values.token,
+  path: values.path,
+  log: (line) => console.log(line),
+});
+console.log(`relay listening on ${running.url}`);
+
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(signal, async () => {
+    console.log('shutting down');
+    await running.close();
+    process.exit(0);
+  });
+}

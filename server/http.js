@@ -1,0 +1,36 @@
+// @ts-check
+import { createServer } from 'node:http';
+import { Relay } from './relay.js';
+
+/**
+ * A standalone relay: an HTTP server that answers upgrades on the relay's path and plain requests with a short
+ * status line. Resolves once listening.
+ * @param {import('./relay.js').RelayOptions & { port?: number, host?: string }} options
+ */
+export async function startRelayServer(options = {}) {
+  const server = createServer((request, response) => {
+    const { rooms, peers } = relay.stats();
+    response.writeHead(request.url === '/health' ? 200 : 426, { 'content-type': 'text/plain' });
+    response.end(
+      `webrtc-elements relay: ${rooms} rooms, ${peers} peers. Connect with a WebSocket to ${relay.options.path}\n`,
+    );
+  });
+  const relay = new Relay(options).attach(server);
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve(undefined));
+  });
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    relay,
+    server,
+    port: address.port,
+    url: `ws://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}${relay.options.path}`,
+    /** Graceful: clients are told, then the server stops. */
+    async close() {
+      await relay.close();
+      server.closeAllConnections?.();
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+    },
+  };
+}

@@ -1,0 +1,319 @@
+// @ts-check
+/**
+ * The kit's WebSocket signaling relay. Clients join a room by URL (`/signal?room=NAME&id=PEER`), learn who else is
+ * there, and send messages addressed to one peer of the same room. The relay never reads what peers send each other.
+ *
+ * Protocol (JSON text frames):
+ *   server → client  {type:'welcome', id, room, peers:[{id, meta}]}   once, after joining
+ *                    {type:'joined', peer:{id, meta}}                  someone joined (or came back)
+ *                    {type:'updated', peer:{id, meta}}                 someone changed their metadata
+ *                    {type:'left', id, reason:'leave'|'gone'}          someone said goodbye, or vanished
+ *                    {type:'signal', from, data}                        a message for this client
+ *                    {type:'error', code, message}                      a request was refused
+ *   client → server  {type:'signal', to, data}
+ *                    {type:'meta', meta}                                 e.g. {name: 'Front desk'}
+ *                    {type:'leave'}                                      goodbye
+ */
+import { WebSocketServer } from 'ws';
+
+/** Frames beyond this are refused by the socket itself (close 1009). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** Close codes the relay uses; 4000–4999 are the application's range. */
+export const CloseCode = Object.freeze({
+  badRequest: 4000,
+  unauthorized: 4001,
+  forbiddenOrigin: 4003,
+  roomFull: 4009,
+  replaced: 4010,
+  rateLimited: 4029,
+});
+
+const ROOM = /^[\w.~-]{1,64}$/;
+const PEER_ID = /^[\w-]{8,64}$/;
+
+/**
+ * @typedef {object} RelayOptions
+ * @property {string[]} [allowedOrigins] Origins allowed to connect; empty or absent: any.
+ * @property {number} [maxPeersPerRoom] At most this many peers in one room (default 16).
+ * @property {string} [token] When set, clients must pass `token=` in the URL.
+ * @property {number} [pingIntervalMs] How often dead clients are looked for (default 10 s).
+ * @property {number} [ratePerSecond] Messages a client may send per second, on average (default 50).
+ * @property {number} [burst] Messages a client may send at once (default 200).
+ * @property {string} [path] The URL path of the relay (default `/signal`).
+ * @property {(line: string) => void} [log] Where to write one line per notable event (default: nowhere).
+ */
+
+/**
+ * @typedef {object} Client
+ * @property {import('ws').WebSocket} socket
+ * @property {string} id
+ * @property {string} room
+ * @property {Record<string, unknown>} meta
+ * @property {boolean} alive
+ * @property {number} tokens
+ * @property {number} refilledAt
+ * @property {number} dropped
+ * @property {'leave' | 'gone' | 'replaced'} [leaving]
+ */
+
+export class Relay {
+  /** @param {RelayOptions} [options] */
+  constructor(options = {}) {
+    this.options = {
+      allowedOrigins: options.allowedOrigins ?? [],
+      maxPeersPerRoom: options.maxPeersPerRoom ?? 16,
+      token: options.token,
+      pingIntervalMs: options.pingIntervalMs ?? 10_000,
+      ratePerSecond: options.ratePerSecond ?? 50,
+      burst: options.burst ?? 200,
+      path: options.path ?? '/signal',
+      log: options.log ?? (() => {}),
+    };
+    /** @type {Map<string, Map<string, Client>>} */
+    this.rooms = new Map();
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+    this.wss.on('connection', (socket, request) => this.accept(socket, request));
+    this.pinger = setInterval(() => this.ping(), this.options.pingIntervalMs);
+    this.pinger.unref();
+    this.closing = false;
+  }
+
+  /**
+   * Serves the relay on an HTTP server's upgrade requests for its path; other upgrades (a dev server's own hot
+   * reload socket) are left to their owners.
+   * @param {import('node:http').Server} server
+   */
+  attach(server) {
+    server.on('upgrade', (request, socket, head) => {
+      if (this.handles(request))
+        this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
+    });
+    return this;
+  }
+
+  /** @param {import('node:http').IncomingMessage} request */
+  handles(request) {
+    return new URL(request.url ?? '/', 'http://relay').pathname === this.options.path;
+  }
+
+  /** Peers per room, for monitoring and tests. */
+  stats() {
+    return {
+      rooms: this.rooms.size,
+      peers: [...this.rooms.values()].reduce((sum, room) => sum + room.size, 0),
+    };
+  }
+
+  /** Says goodbye to every client (close 1001) and stops; resolves when all sockets are closed. */
+  async close() {
+    this.closing = true;
+    clearInterval(this.pinger);
+    const sockets = [...this.wss.clients];
+    for (const socket of sockets) socket.close(1001, 'server shutting down');
+    await Promise.race([
+      Promise.all(
+        sockets.map((s) => (s.readyState === s.CLOSED ? null : new Promise((r) => s.once('close', r)))),
+      ),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
+    for (const socket of this.wss.clients) socket.terminate();
+    await new Promise((resolve) => this.wss.close(() => resolve(undefined)));
+  }
+
+  /**
+   * @param {import('ws').WebSocket} socket
+   * @param {import('node:http').IncomingMessage} request
+   */
+  accept(socket, request) {
+    const url = new URL(request.url ?? '/', 'http://relay');
+    const refuse = (
+      /** @type {number} */ code,
+      /** @type {string} */ error,
+      /** @type {string} */ message,
+    ) => {
+      this.send(socket, { type: 'error', code: error, message });
+      socket.close(code, message);
+      this.options.log(`refused ${request.socket.remoteAddress}: ${message}`);
+    };
+    if (this.closing) return refuse(1001, 'shutting-down', 'server shutting down');
+    const origin = request.headers.origin;
+    const { allowedOrigins, token, maxPeersPerRoom } = this.options;
+    if (allowedOrigins.length > 0 && !allowedOrigins.includes(origin ?? '')) {
+      return refuse(
+        CloseCode.forbiddenOrigin,
+        'forbidden-origin',
+        `origin ${origin ?? '(none)'} is not allowed`,
+      );
+    }
+    if (token !== undefined && url.searchParams.get('token') !== token) {
+      return refuse(CloseCode.unauthorized, 'unauthorized', 'wrong or missing token');
+    }
+    const room = url.searchParams.get('room') ?? '';
+    if (!ROOM.test(room)) {
+      return refuse(CloseCode.badRequest, 'bad-room', 'room must be 1 to 64 letters, digits or . _ ~ -');
+    }
+    const id = url.searchParams.get('id') ?? crypto.randomUUID();
+    if (!PEER_ID.test(id))
+      return refuse(CloseCode.badRequest, 'bad-id', 'id must be 8 to 64 letters, digits, _ or -');
+    const members = this.rooms.get(room) ?? new Map();
+    const previous = members.get(id);
+    if (!previous && members.size >= maxPeersPerRoom) {
+      return refuse(CloseCode.roomFull, 'room-full', `room ${room} already has ${maxPeersPerRoom} peers`);
+    }
+
+    /** @type {Client} */
+    const client = {
+      socket,
+      id,
+      room,
+      meta: previous?.meta ?? {},
+      alive: true,
+      tokens: this.options.burst,
+      refilledAt: Date.now(),
+      dropped: 0,
+    };
+    if (previous) {
+      // The same peer coming back (a dropped socket reconnecting before the old one was found dead).
+      previous.leaving = 'replaced';
+      previous.socket.close(CloseCode.replaced, 'replaced by a newer connection');
+    }
+    members.set(id, client);
+    this.rooms.set(room, members);
+    this.send(socket, {
+      type: 'welcome',
+      id,
+      room,
+      peers: [...members.values()].filter((c) => c !== client).map(peerOf),
+    });
+    this.broadcast(client, { type: 'joined', peer: peerOf(client) });
+
+    socket.on('pong', () => (client.alive = true));
+    socket.on('message', (data, isBinary) => this.receive(client, data, isBinary));
+    socket.on('close', () => this.remove(client));
+    socket.on('error', () => socket.terminate());
+  }
+
+  /**
+   * @param {Client} client
+   * @param {import('ws').RawData} data
+   * @param {boolean} isBinary
+   */
+  receive(client, data, isBinary) {
+    if (!this.takeToken(client)) return;
+    const error = (/** @type {string} */ code, /** @type {string} */ message) =>
+      this.send(client.socket, { type: 'error', code, message });
+    if (isBinary) return error('bad-message', 'messages must be JSON text');
+    let message;
+    try {
+      message = JSON.parse(data.toString());
+    } catch {
+      return error('bad-json', 'message is not JSON');
+    }
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      return error('bad-message', 'message must be a JSON object');
+    }
+    switch (message.type) {
+      case 'signal': {
+        if (typeof message.to !== 'string') return error('bad-message', 'signal needs "to", a peer id');
+        const target = this.rooms.get(client.room)?.get(message.to);
+        if (!target || target === client)
+          return error('unknown-peer', `no peer ${String(message.to).slice(0, 64)} in this room`);
+        return this.send(target.socket, { type: 'signal', from: client.id, data: message.data });
+      }
+      case 'meta': {
+        const { meta } = message;
+        if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+          return error('bad-message', 'meta must be a JSON object');
+        }
+        client.meta = meta;
+        return this.broadcast(client, { type: 'updated', peer: peerOf(client) });
+      }
+      case 'leave':
+        client.leaving = 'leave';
+        return client.socket.close(1000, 'left');
+      default:
+        return error(
+          'unknown-type',
+          `unknown message type ${JSON.stringify(String(message.type).slice(0, 32))}`,
+        );
+    }
+  }
+
+  /**
+   * A token bucket per connection: a flood is answered with one error, then dropped; a client that keeps flooding
+   * is disconnected.
+   * @param {Client} client
+   */
+  takeToken(client) {
+    const { ratePerSecond, burst } = this.options;
+    const now = Date.now();
+    client.tokens = Math.min(burst, client.tokens + ((now - client.refilledAt) / 1000) * ratePerSecond);
+    client.refilledAt = now;
+    if (client.tokens >= 1) {
+      client.tokens -= 1;
+      client.dropped = 0;
+      return true;
+    }
+    client.dropped++;
+    if (client.dropped === 1) {
+      this.send(client.socket, {
+        type: 'error',
+        code: 'rate-limited',
+        message: `more than ${ratePerSecond} messages per second`,
+      });
+    }
+    if (client.dropped > burst) {
+      client.socket.close(CloseCode.rateLimited, 'rate limit exceeded');
+      this.options.log(`disconnected ${client.id} in ${client.room}: rate limit`);
+    }
+    return false;
+  }
+
+  /** @param {Client} client */
+  remove(client) {
+    const members = this.rooms.get(client.room);
+    if (members?.get(client.id) !== client) return; // replaced by a newer connection: nobody left
+    members.delete(client.id);
+    if (members.size === 0) this.rooms.delete(client.room);
+    if (!this.closing)
+      this.broadcast(client, { type: 'left', id: client.id, reason: client.leaving ?? 'gone' });
+  }
+
+  /** Terminates clients that did not answer the last ping, pings the others. */
+  ping() {
+    for (const members of this.rooms.values()) {
+      for (const client of members.values()) {
+        if (!client.alive) {
+          client.socket.terminate();
+          continue;
+        }
+        client.alive = false;
+        client.socket.ping();
+      }
+    }
+  }
+
+  /**
+   * @param {Client} from
+   * @param {object} message
+   */
+  broadcast(from, message) {
+    const text = JSON.stringify(message);
+    for (const client of this.rooms.get(from.room)?.values() ?? []) {
+      if (client !== from) this.send(client.socket, text);
+    }
+  }
+
+  /**
+   * @param {import('ws').WebSocket} socket
+   * @param {object | string} message
+   */
+  send(socket, message) {
+    if (socket.readyState === socket.OPEN)
+      socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+}
+
+/** @param {Client} client */
+const peerOf = (client) => ({ id: client.id, meta: client.meta });

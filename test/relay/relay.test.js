@@ -1,0 +1,225 @@
+// @ts-check
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startRelayServer } from '../../server/http.js';
+import { CloseCode, MAX_MESSAGE_BYTES } from '../../server/relay.js';
+import { TestClient } from './client.js';
+
+/** @type {Awaited<ReturnType<typeof startRelayServer>>} */
+let server;
+const clients = /** @type {TestClient[]} */ ([]);
+let counter = 0;
+
+/** @param {string} room @param {Record<string, string>} [query] @param {import('ws').ClientOptions} [options] */
+function join(room, query = {}, options = {}, url = server.url) {
+  const params = new URLSearchParams({ room, id: `peer-${process.pid}-${counter++}`, ...query });
+  const client = new TestClient(`${url}?${params}`, options);
+  clients.push(client);
+  return client;
+}
+
+const uniqueRoom = () => `room-${counter++}`;
+
+before(async () => {
+  server = await startRelayServer({
+    port: 0,
+    pingIntervalMs: 300,
+    ratePerSecond: 100,
+    burst: 50,
+    maxPeersPerRoom: 4,
+  });
+});
+after(async () => {
+  for (const client of clients) client.socket.terminate();
+  await server.close();
+});
+
+describe('rooms', () => {
+  it('welcomes a peer with the others in the room and announces joins and leaves', async () => {
+    const room = uniqueRoom();
+    const a = join(room);
+    const welcomeA = await a.welcomed();
+    assert.deepEqual(welcomeA.peers, []);
+    const b = join(room, {}, {});
+    const welcomeB = await b.welcomed();
+    assert.deepEqual(welcomeB.peers, [{ id: welcomeA.id, meta: {} }]);
+    const joined = await a.next((m) => m.type === 'joined', 'joined');
+    assert.equal(joined.peer.id, welcomeB.id);
+    b.send({ type: 'leave' });
+    const left = await a.next((m) => m.type === 'left', 'left');
+    assert.deepEqual(left, { type: 'left', id: welcomeB.id, reason: 'leave' });
+    assert.equal((await b.closing()).code, 1000);
+  });
+
+  it('says "gone" for a peer whose socket just closed', async () => {
+    const room = uniqueRoom();
+    const a = join(room);
+    await a.welcomed();
+    const b = join(room);
+    const { id } = await b.welcomed();
+    b.socket.terminate();
+    const left = await a.next((m) => m.type === 'left', 'left');
+    assert.deepEqual(left, { type: 'left', id, reason: 'gone' });
+  });
+
+  it('shares metadata such as a display name', async () => {
+    const room = uniqueRoom();
+    const a = join(room);
+    await a.welcomed();
+    a.send({ type: 'meta', meta: { name: 'Front desk' } });
+    const b = join(room);
+    const welcome = await b.welcomed();
+    assert.deepEqual(welcome.peers[0].meta, { name: 'Front desk' });
+    b.send({ type: 'meta', meta: { name: 'Guest' } });
+    const updated = await a.next((m) => m.type === 'updated', 'updated');
+    assert.deepEqual(updated.peer, { id: welcome.id, meta: { name: 'Guest' } });
+  });
+
+  it('delivers a message only to the peer it names', async () => {
+    const room = uniqueRoom();
+    const [a, b, c] = [join(room), join(room), join(room)];
+    const [wa, wb] = [await a.welcomed(), await b.welcomed(), await c.welcomed()];
+    a.send({ type: 'signal', to: wb.id, data: { hello: 'b' } });
+    const got = await b.next((m) => m.type === 'signal', 'signal');
+    assert.deepEqual(got, { type: 'signal', from: wa.id, data: { hello: 'b' } });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(c.messages.filter((m) => m.type === 'signal').length, 0);
+    assert.equal(a.messages.filter((m) => m.type === 'signal').length, 0);
+  });
+
+  it('refuses a target outside the room', async () => {
+    const [a, outsider] = [join(uniqueRoom()), join(uniqueRoom())];
+    await a.welcomed();
+    const { id } = await outsider.welcomed();
+    a.send({ type: 'signal', to: id, data: 'psst' });
+    const error = await a.next((m) => m.type === 'error', 'error');
+    assert.equal(error.code, 'unknown-peer');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(outsider.messages.filter((m) => m.type === 'signal').length, 0);
+  });
+
+  it('lets a peer come back with its id: the old socket is replaced and nobody is told it left', async () => {
+    const room = uniqueRoom();
+    const a = join(room);
+    await a.welcomed();
+    const b = join(room, { id: 'returning-peer-1' });
+    await b.welcomed();
+    const again = join(room, { id: 'returning-peer-1' });
+    await again.welcomed();
+    assert.equal((await b.closing()).code, CloseCode.replaced);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(a.messages.filter((m) => m.type === 'left').length, 0);
+    assert.equal(a.messages.filter((m) => m.type === 'joined').length, 2);
+  });
+
+  it('finds dead clients by ping and pong and tells the room', async () => {
+    const room = uniqueRoom();
+    const a = join(room);
+    await a.welcomed();
+    const silent = join(room, {}, { autoPong: false });
+    const { id } = await silent.welcomed();
+    const left = await a.next((m) => m.type === 'left', 'the silent peer removed', 3000);
+    assert.deepEqual(left, { type: 'left', id, reason: 'gone' });
+  });
+});
+
+describe('bad input', () => {
+  /** @param {TestClient} client */
+  const errorOf = (client) => client.next((m) => m.type === 'error', 'an error reply');
+
+  it('answers non-JSON, non-objects, binary and unknown types with an error, and keeps the connection', async () => {
+    const a = join(uniqueRoom());
+    await a.welcomed();
+    for (const [input, code] of /** @type {const} */ ([
+      ['{not json', 'bad-json'],
+      ['[1,2]', 'bad-message'],
+      ['"text"', 'bad-message'],
+      [JSON.stringify({ type: 'dance' }), 'unknown-type'],
+      [JSON.stringify({ type: 'signal' }), 'bad-message'],
+      [JSON.stringify({ type: 'meta', meta: 'x' }), 'bad-message'],
+    ])) {
+      a.messages.length = 0;
+      a.send(input);
+      assert.equal((await errorOf(a)).code, code, input);
+    }
+    a.messages.length = 0;
+    a.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+    assert.equal((await errorOf(a)).code, 'bad-message');
+    assert.equal(a.closed, undefined);
+  });
+
+  it('closes a connection that sends more than 64 KiB in one message', async () => {
+    const room = uniqueRoom();
+    const a = join(room);
+    const b = join(room);
+    await a.welcomed();
+    const { id } = await b.welcomed();
+    a.send({ type: 'signal', to: id, data: 'x'.repeat(MAX_MESSAGE_BYTES) });
+    assert.equal((await a.closing()).code, 1009);
+    assert.equal(b.messages.filter((m) => m.type === 'signal').length, 0);
+  });
+
+  it('rate-limits a flood with one error, then disconnects; other clients are not touched', async () => {
+    const room = uniqueRoom();
+    const [flooder, bystander] = [join(room), join(room)];
+    await flooder.welcomed();
+    const { id } = await bystander.welcomed();
+    for (let i = 0; i < 500; i++) flooder.send({ type: 'signal', to: id, data: i });
+    assert.equal((await flooder.closing()).code, CloseCode.rateLimited);
+    assert.equal(flooder.messages.filter((m) => m.code === 'rate-limited').length, 1);
+    const delivered = bystander.messages.filter((m) => m.type === 'signal').length;
+    assert.ok(delivered >= 50 && delivered < 500, `delivered ${delivered}`);
+    const other = join(room);
+    await other.welcomed();
+    other.send({ type: 'signal', to: id, data: 'still here' });
+    await bystander.next((m) => m.data === 'still here', 'delivery after the flood');
+  });
+
+  it('refuses a peer beyond the room limit', async () => {
+    const room = uniqueRoom();
+    const members = [join(room), join(room), join(room), join(room)];
+    await Promise.all(members.map((m) => m.welcomed()));
+    const extra = join(room);
+    assert.equal((await extra.closing()).code, CloseCode.roomFull);
+    assert.equal((await errorOf(extra)).code, 'room-full');
+  });
+
+  it('refuses a bad room name and a bad id', async () => {
+    const badRoom = new TestClient(`${server.url}?room=${encodeURIComponent('no spaces')}`);
+    clients.push(badRoom);
+    assert.equal((await badRoom.closing()).code, CloseCode.badRequest);
+    const badId = join(uniqueRoom(), { id: 'x' });
+    assert.equal((await badId.closing()).code, CloseCode.badRequest);
+  });
+});
+
+describe('access', () => {
+  it('refuses a wrong token and a disallowed origin with a reason', async () => {
+    const guarded = await startRelayServer({
+      port: 0,
+      token: 'sesame',
+      allowedOrigins: ['http://good.test'],
+    });
+    try {
+      const origin = { origin: 'http://good.test' };
+      const noToken = join('r', {}, origin, guarded.url);
+      const closed = await noToken.closing();
+      assert.equal(closed.code, CloseCode.unauthorized);
+      assert.equal(closed.reason, 'wrong or missing token');
+      const badOrigin = join('r', { token: 'sesame' }, { origin: 'http://evil.test' }, guarded.url);
+      assert.equal((await badOrigin.closing()).code, CloseCode.forbiddenOrigin);
+      const good = join('r', { token: 'sesame' }, origin, guarded.url);
+      await good.welcomed();
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('shuts down gracefully: every client is told (1001)', async () => {
+    const own = await startRelayServer({ port: 0 });
+    const a = join('r', {}, {}, own.url);
+    await a.welcomed();
+    await own.close();
+    assert.equal((await a.closing()).code, 1001);
+  });
+});
