@@ -20,7 +20,7 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['*.js', '*.mjs', '*.ts', 'scripts/**', 'server/**', '.storybook/**'],
+    files: ['*.js', '*.mjs', '*.ts', 'scripts/**', 'server/**', '.storybook/**', 'test/relay/**', 'test/e2e/**'],
     languageOptions: { globals: globals.node },
   },
   {
