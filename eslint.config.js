@@ -20,7 +20,16 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['*.js', '*.mjs', '*.ts', 'scripts/**', 'server/**', '.storybook/**', 'test/relay/**', 'test/e2e/**'],
+    files: [
+      '*.js',
+      '*.mjs',
+      '*.ts',
+      'scripts/**',
+      'server/**',
+      '.storybook/**',
+      'test/relay/**',
+      'test/e2e/**',
+    ],
     languageOptions: { globals: globals.node },
   },
   {
