@@ -128,6 +128,67 @@ describe('<peer-connection>', () => {
     elsewhere.remove();
   });
 
+  it('uses a signaling address set right after insertion', async () => {
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const a = document.createElement('peer-connection');
+    const b = document.createElement('peer-connection');
+    const local = Object.assign(document.createElement('local-track'), { kind: 'audio' as const });
+    a.append(local);
+    root.append(a, b);
+    a.signaling = `loopback:${name}`;
+    b.signaling = `loopback:${name}`;
+    await until(() => b.remoteStreams.length === 1, 'the track at the far side');
+  });
+
+  it('closes the loopback end it made when signaling changes to a channel of the page', async () => {
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection signaling="loopback:${name}"></peer-connection>
+        <peer-connection signaling="loopback:${name}"></peer-connection>
+      </div>`,
+    );
+    const [a] = root.querySelectorAll('peer-connection');
+    a.signaling = tappedLoopback(uniqueName());
+    await a.updateComplete;
+    // The pair has room again: a new connection can take the place the first one left.
+    const c = document.createElement('peer-connection');
+    const errors = record(c, 'error');
+    c.signaling = `loopback:${name}`;
+    root.append(c);
+    await c.updateComplete;
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('a track removed while its transceiver is being reused is not sent, and can come back', async () => {
+    const [a, b] = await callPair(
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
+    const track = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const local = Object.assign(document.createElement('local-track'), { track });
+    a.append(local);
+    await until(() => b.remoteStreams.length === 1, 'the track at the far side');
+    local.remove();
+    await until(() => b.remoteStreams.length === 0, 'the track gone');
+    for (let i = 0; i < 5; i++) {
+      a.append(local); // takes the idle transceiver: replaceTrack under way…
+      await local.updateComplete;
+      local.remove(); // …and removed before it lands
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await settled(a, b);
+    await until(() => a.connection!.getTransceivers().every((t) => t.sender.track === null), 'nothing sent');
+    expect(a.connection!.getTransceivers().map((t) => t.direction)).to.deep.equal(['recvonly']);
+    const errors = record(local, 'error');
+    a.append(local);
+    await until(() => b.remoteStreams[0]?.getVideoTracks().length === 1, 'the track back');
+    expect(errors).to.deep.equal([]);
+    await decodedFrame(b.remoteStreams[0]);
+    track.stop();
+  });
+
   it('reports a malformed signaling message as an error and the call goes on', async () => {
     const name = uniqueName();
     const channel = tappedLoopback(name);

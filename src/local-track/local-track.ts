@@ -64,7 +64,7 @@ export class LocalTrack extends LitElement {
   preview = false;
 
   /** The id of the `<peer-connection>` to attach to, when the element is not inside it. */
-  @property({ attribute: 'for' })
+  @property({ attribute: 'for', reflect: true })
   htmlFor: string | null = null;
 
   /** Where the track stands. */
@@ -115,7 +115,8 @@ export class LocalTrack extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('htmlFor')) this.link.resolve();
+    // The first update only reports the initial value, which connecting already used.
+    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.link.resolve();
     if (changed.has('stream')) this.link.current?.update(this.attachment);
   }
 
@@ -144,12 +145,8 @@ export class LocalTrack extends LitElement {
     const capture = (this.capture = new AbortController());
     this.setState('acquiring');
     try {
-      const track = await acquireTrack(kind, this.constraints, this.device, capture.signal);
-      if (capture.signal.aborted) {
-        track.stop();
-        return;
-      }
-      this.use(track, true);
+      // An aborted capture stops its track itself and throws.
+      this.use(await acquireTrack(kind, this.constraints, this.device, capture.signal), true);
     } catch (error) {
       if (capture.signal.aborted) return;
       this.use(null, false);

@@ -26,7 +26,6 @@ export interface NegotiatorCallbacks {
 export class PerfectNegotiator {
   private makingOffer = false;
   private ignoreOffer = false;
-  private settingRemoteAnswer = false;
   /** Candidates that came before any remote description (a reordering channel); added once one is set. */
   private earlyCandidates: RTCIceCandidateInit[] = [];
   private incoming: Promise<void> = Promise.resolve();
@@ -38,12 +37,18 @@ export class PerfectNegotiator {
   ) {
     pc.addEventListener('negotiationneeded', this.offer);
     pc.addEventListener('icecandidate', this.sendCandidate);
-    channel.start({
-      message: (message) => {
-        this.incoming = this.incoming.then(() => this.receive(message));
-      },
-      peerLeft: () => callbacks.peerLeft(),
-    });
+    try {
+      channel.start({
+        message: (message) => {
+          this.incoming = this.incoming
+            .then(() => this.receive(message))
+            .catch((error: unknown) => this.callbacks.error(error, 'signaling'));
+        },
+        peerLeft: () => callbacks.peerLeft(),
+      });
+    } catch (error) {
+      callbacks.error(error, 'signaling');
+    }
   }
 
   /** Detaches from the connection; the caller closes the connection and the channel. */
@@ -68,7 +73,12 @@ export class PerfectNegotiator {
 
   private readonly sendCandidate = ({ candidate }: RTCPeerConnectionIceEvent): void => {
     // The null "end of candidates" marker needs no message: both browsers do without it.
-    if (candidate) this.channel.send({ candidate: candidate.toJSON() });
+    if (!candidate) return;
+    try {
+      this.channel.send({ candidate: candidate.toJSON() });
+    } catch (error) {
+      this.callbacks.error(error, 'signaling');
+    }
   };
 
   private async receive(raw: unknown): Promise<void> {
@@ -86,19 +96,17 @@ export class PerfectNegotiator {
 
   private async applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
     const { pc } = this;
-    const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.settingRemoteAnswer);
+    // Messages are applied one at a time, so no remote answer is ever being set while an offer arrives.
+    const readyForOffer = !this.makingOffer && pc.signalingState === 'stable';
     const collision = description.type === 'offer' && !readyForOffer;
     this.ignoreOffer = !this.callbacks.polite() && collision;
     if (this.ignoreOffer) return;
     try {
-      this.settingRemoteAnswer = description.type === 'answer';
       // On glare the polite side's setRemoteDescription rolls its own offer back implicitly.
       await pc.setRemoteDescription(description);
     } catch (error) {
       if (pc.signalingState !== 'closed') this.callbacks.error(error, 'negotiation');
       return;
-    } finally {
-      this.settingRemoteAnswer = false;
     }
     await this.addEarlyCandidates();
     this.callbacks.descriptionApplied();
@@ -117,6 +125,8 @@ export class PerfectNegotiator {
 
   private async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
     if (!this.pc.remoteDescription) {
+      // Candidates of an offer this side ignored would only fail later.
+      if (this.ignoreOffer) return;
       if (this.earlyCandidates.length < MAX_EARLY_CANDIDATES) this.earlyCandidates.push(candidate);
       else
         this.callbacks.error(

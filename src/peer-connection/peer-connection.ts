@@ -90,6 +90,10 @@ export class PeerConnection extends LitElement {
 
   private session?: PeerSession;
   private channel?: SignalingChannel;
+  /** Whether the kit made `channel` from an address (and so closes it), or the page handed it over. */
+  private ownsChannel = false;
+  /** The property values the current session was built with, to tell what later changed. */
+  private builtWith?: Pick<PeerConnection, 'signaling' | 'configuration' | 'iceServers'>;
   private readonly attached = new Set<AttachedTrack>();
   private readonly streamObservers = new Set<() => void>();
   private readonly internals = this.attachInternals();
@@ -130,7 +134,7 @@ export class PeerConnection extends LitElement {
 
   /** The remote streams, in the order they arrived. */
   get remoteStreams(): readonly MediaStream[] {
-    return this.session?.remote.streams ?? [];
+    return [...(this.session?.remote.streams ?? [])];
   }
 
   /** The connection's `signalingState`; `closed` when there is no connection. */
@@ -186,11 +190,12 @@ export class PeerConnection extends LitElement {
         'attribute',
       );
     }
-    // The first update only reports initial values: connectedCallback already used them.
-    const changedLater = (...names: (keyof PeerConnection)[]): boolean =>
-      names.some((name) => changed.has(name) && changed.get(name) !== undefined);
-    if (changedLater('signaling', 'polite', 'streamless')) this.startSession();
-    else if (changedLater('configuration', 'iceServers')) this.reconfigure();
+    // `polite` and `streamless` are read when needed; only another channel or configuration needs work here.
+    const built = this.builtWith;
+    if (!built) return;
+    if (this.signaling !== built.signaling) this.startSession();
+    else if (this.configuration !== built.configuration || this.iceServers !== built.iceServers)
+      this.reconfigure();
   }
 
   /** A new connection over a new signaling channel (first connect, or `signaling` changed). */
@@ -203,12 +208,17 @@ export class PeerConnection extends LitElement {
   /** A new connection over the same channel: the far side left, and the next one will find this side fresh. */
   private renewSession(channel: SignalingChannel): void {
     this.session?.close();
+    this.builtWith = {
+      signaling: this.signaling,
+      configuration: this.configuration,
+      iceServers: this.iceServers,
+    };
     const session = (this.session = new PeerSession(
       {
         configuration: this.effectiveConfiguration(),
         channel,
-        polite: () => this.polite || (this.channel?.polite ?? false),
-        streamless: this.streamless === 'separate' ? 'separate' : 'shared',
+        polite: () => this.polite || (channel.polite ?? false),
+        streamless: () => (this.streamless === 'separate' ? 'separate' : 'shared'),
       },
       {
         track: (event) => this.emit(retargetTrackEvent(event)),
@@ -232,6 +242,7 @@ export class PeerConnection extends LitElement {
 
   private openChannel(): SignalingChannel {
     const { signaling } = this;
+    this.ownsChannel = typeof signaling === 'string';
     if (signaling === null || signaling === '') return inertSignaling();
     if (typeof signaling !== 'string') return signaling;
     try {
@@ -250,7 +261,7 @@ export class PeerConnection extends LitElement {
 
   private closeChannel(): void {
     // A channel the page handed over is the page's to close.
-    if (typeof this.signaling === 'string') this.channel?.close();
+    if (this.ownsChannel) this.channel?.close();
     this.channel = undefined;
   }
 
@@ -260,6 +271,11 @@ export class PeerConnection extends LitElement {
   }
 
   private reconfigure(): void {
+    this.builtWith = {
+      signaling: this.signaling,
+      configuration: this.configuration,
+      iceServers: this.iceServers,
+    };
     try {
       this.session?.pc.setConfiguration(this.effectiveConfiguration());
     } catch (error) {

@@ -49,7 +49,7 @@ export class RemoteStream extends LitElement {
   muted = false;
 
   /** The id of the `<peer-connection>` to play from, when the element is not inside it. */
-  @property({ attribute: 'for' })
+  @property({ attribute: 'for', reflect: true })
   htmlFor: string | null = null;
 
   /** The stream to play; set it to play any stream, or read it to see which one is playing. */
@@ -69,6 +69,7 @@ export class RemoteStream extends LitElement {
   private pageStream: MediaStream | null = null;
   private stopObserving?: () => void;
   private watched?: MediaStream;
+  private listening = new Set<EventTarget>();
   private readonly internals = this.attachInternals();
   private readonly link = new ConnectionLink(this, (next) => this.observe(next));
 
@@ -85,7 +86,8 @@ export class RemoteStream extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('htmlFor')) this.link.resolve();
+    // The first update only reports the initial value, which connecting already used.
+    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.link.resolve();
     const live = hasLiveVideo(this.watched);
     for (const [name, on] of [
       ['playing', live],
@@ -113,27 +115,26 @@ export class RemoteStream extends LitElement {
   /** Re-renders on every change of the stream's tracks, so the video, audio and placeholder follow it. */
   private watch(stream: MediaStream | null): void {
     if (stream === (this.watched ?? null)) return;
-    for (const target of this.watchedTargets()) {
-      for (const type of TRACK_EVENTS) target.removeEventListener(type, this.onTrackChange);
-    }
     this.watched = stream ?? undefined;
     this.blocked = false;
-    this.rewatchTracks();
+    this.listen();
   }
 
-  private rewatchTracks(): void {
-    for (const target of this.watchedTargets()) {
+  /** Listens to the watched stream and exactly its current tracks; tracks that left it are let go. */
+  private listen(): void {
+    const targets = new Set<EventTarget>(this.watched ? [this.watched, ...this.watched.getTracks()] : []);
+    for (const target of this.listening) {
+      if (targets.has(target)) continue;
+      for (const type of TRACK_EVENTS) target.removeEventListener(type, this.onTrackChange);
+    }
+    for (const target of targets) {
       for (const type of TRACK_EVENTS) target.addEventListener(type, this.onTrackChange);
     }
-  }
-
-  private watchedTargets(): EventTarget[] {
-    return this.watched ? [this.watched, ...this.watched.getTracks()] : [];
+    this.listening = targets;
   }
 
   private readonly onTrackChange = (): void => {
-    // New tracks need listeners too; adding the same listener twice is a no-op.
-    this.rewatchTracks();
+    this.listen();
     this.requestUpdate();
   };
 

@@ -23,17 +23,14 @@ export class SenderReconciler {
   private readonly sending = new Map<TrackSource, Sending>();
   /** The stream names each transceiver last sent with, so a returning track prefers its old transceiver. */
   private readonly lastStreams = new WeakMap<RTCRtpTransceiver, string>();
+  /** replaceTrack calls not settled yet: until then `sender.track` still shows the track before. */
+  private readonly replacing = new Map<RTCRtpSender, Promise<void>>();
   readonly localStreams = new LocalStreams();
 
   constructor(
     private readonly pc: RTCPeerConnection,
     private readonly onError: (source: TrackSource, error: unknown, operation: ErrorOperation) => void,
   ) {}
-
-  /** The transceiver that sends this source's track, if any. */
-  transceiverOf(source: TrackSource): RTCRtpTransceiver | undefined {
-    return this.sending.get(source)?.transceiver;
-  }
 
   /** Makes what is sent for `source` match its current track and streams. */
   sync(source: TrackSource): void {
@@ -71,7 +68,7 @@ export class SenderReconciler {
       idle.direction = idle.direction === 'inactive' ? 'sendonly' : 'sendrecv';
       idle.sender.setStreams(...streams);
       transceiver = idle;
-      this.watch(source, 'add-track', idle.sender.replaceTrack(track));
+      this.watch(source, 'add-track', idle.sender, track);
     } else {
       const sender = this.pc.addTrack(track, ...streams);
       transceiver = transceiverOf(this.pc, sender);
@@ -87,8 +84,15 @@ export class SenderReconciler {
     this.sending.delete(source);
     this.localStreams.remove(track);
     if (this.pc.signalingState === 'closed') return;
+    const { sender } = transceiver;
     try {
-      this.pc.removeTrack(transceiver.sender);
+      if (this.replacing.has(sender)) {
+        // removeTrack now would be undone when the pending replaceTrack lands; queue the removal behind it.
+        transceiver.direction = transceiver.direction === 'sendonly' ? 'inactive' : 'recvonly';
+        this.watch(source, 'remove-track', sender, null);
+      } else {
+        this.pc.removeTrack(sender);
+      }
     } catch (error) {
       this.onError(source, error, 'remove-track');
     }
@@ -106,7 +110,7 @@ export class SenderReconciler {
     if (key(names) !== key(current.streamNames)) current.transceiver.sender.setStreams(...streams);
     this.lastStreams.set(current.transceiver, key(names));
     this.sending.set(source, { ...current, track, streamNames: [...names] });
-    this.watch(source, 'replace-track', current.transceiver.sender.replaceTrack(track));
+    this.watch(source, 'replace-track', current.transceiver.sender, track);
   }
 
   private restream(source: TrackSource, current: Sending, names: readonly string[]): void {
@@ -137,7 +141,8 @@ export class SenderReconciler {
   }
 
   private assertNotSent(track: MediaStreamTrack): void {
-    if (this.pc.getSenders().some((sender) => sender.track === track)) {
+    const intended = [...this.sending.values()].some((s) => s.track === track);
+    if (intended || this.pc.getSenders().some((sender) => sender.track === track)) {
       throw new DOMException('The track is already sent on this connection.', 'InvalidAccessError');
     }
   }
@@ -150,10 +155,22 @@ export class SenderReconciler {
     }
   }
 
-  private watch(source: TrackSource, operation: ErrorOperation, done: Promise<void>): void {
-    done.catch((error: unknown) => {
-      if (this.pc.signalingState !== 'closed') this.onError(source, error, operation);
-    });
+  /** Swaps the sender's track, remembering the call until it settles. */
+  private watch(
+    source: TrackSource,
+    operation: ErrorOperation,
+    sender: RTCRtpSender,
+    track: MediaStreamTrack | null,
+  ): void {
+    const done = sender
+      .replaceTrack(track)
+      .catch((error: unknown) => {
+        if (this.pc.signalingState !== 'closed') this.onError(source, error, operation);
+      })
+      .finally(() => {
+        if (this.replacing.get(sender) === done) this.replacing.delete(sender);
+      });
+    this.replacing.set(sender, done);
   }
 }
 

@@ -8,7 +8,8 @@ export interface PeerSessionOptions {
   readonly configuration: RTCConfiguration;
   readonly channel: SignalingChannel;
   readonly polite: () => boolean;
-  readonly streamless: StreamlessPolicy;
+  /** Read for each streamless remote track, so a change applies to the tracks that come next. */
+  readonly streamless: () => StreamlessPolicy;
 }
 
 /** What a session tells its owner. */
@@ -29,6 +30,16 @@ export interface PeerSessionEvents {
  * equal to the attached sources, and remote streams assembled from `track` events. No DOM, no Lit: the
  * `<peer-connection>` element owns one session at a time and forwards what happens as events.
  */
+/** A connection with the configuration asked for; one with the defaults (and an error) if the browser refuses it. */
+function openConnection(configuration: RTCConfiguration, events: PeerSessionEvents): RTCPeerConnection {
+  try {
+    return new RTCPeerConnection(configuration);
+  } catch (error) {
+    events.error(error, 'attribute');
+    return new RTCPeerConnection();
+  }
+}
+
 export class PeerSession {
   readonly pc: RTCPeerConnection;
   readonly senders: SenderReconciler;
@@ -36,7 +47,7 @@ export class PeerSession {
   private readonly negotiator: PerfectNegotiator;
 
   constructor(options: PeerSessionOptions, events: PeerSessionEvents) {
-    const pc = (this.pc = new RTCPeerConnection(options.configuration));
+    const pc = (this.pc = openConnection(options.configuration, events));
     this.senders = new SenderReconciler(pc, events.sourceError);
     this.remote = new RemoteStreams(options.streamless, {
       added: events.streamAdded,
@@ -49,7 +60,7 @@ export class PeerSession {
     pc.addEventListener('connectionstatechange', () => events.connectionStateChange(pc.connectionState));
     this.negotiator = new PerfectNegotiator(pc, options.channel, {
       polite: options.polite,
-      descriptionApplied: () => this.remote.sync(),
+      descriptionApplied: () => this.remote.sync(pc.signalingState === 'stable'),
       negotiated: events.negotiated,
       error: events.error,
       peerLeft: events.peerLeft,

@@ -17,7 +17,10 @@ export interface SignalingListener {
 }
 
 export interface SignalingChannel {
-  /** Starts delivering the far side's messages. Called once, before any `send`. */
+  /**
+   * Starts delivering the far side's messages, before any `send`. Called again, with a new listener, when the
+   * connection starts over after `peerLeft`.
+   */
   start(listener: SignalingListener): void;
   /** Sends one message to the far side. Must not throw for a far side that is not there yet. */
   send(message: NegotiationMessage): void;

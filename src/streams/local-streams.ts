@@ -29,10 +29,6 @@ export class LocalStreams {
   remove(track: MediaStreamTrack): void {
     for (const stream of this.byName.values()) stream.removeTrack(track);
   }
-
-  get(name: string): MediaStream | undefined {
-    return this.byName.get(name);
-  }
 }
 
 /** Parses a `stream` attribute: space-separated names, duplicates dropped, order kept. */

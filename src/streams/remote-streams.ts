@@ -19,7 +19,7 @@ export class RemoteStreams {
   private readonly receiving = new Map<MediaStreamTrack, RTCRtpTransceiver>();
 
   constructor(
-    private readonly policy: StreamlessPolicy,
+    private readonly policy: () => StreamlessPolicy,
     private readonly callbacks: RemoteStreamsCallbacks,
   ) {}
 
@@ -34,7 +34,10 @@ export class RemoteStreams {
     // The same listener object is only added once, however often the track comes back.
     track.addEventListener('ended', this.onEnded);
     if (streams.length > 0) {
+      // A track that was streamless before (the far side set streams since) leaves the kit's own streams.
+      for (const made of this.made) made.removeTrack(track);
       for (const stream of streams) this.admit(stream);
+      this.sync();
       return;
     }
     const stream = this.streamlessHome();
@@ -45,11 +48,13 @@ export class RemoteStreams {
   /**
    * Brings the list up to date after a description was applied: a remote track whose transceiver no longer
    * receives leaves the kit's own streams (the browser takes it out of the far side's named streams itself), and
-   * streams left with no track leave the list.
+   * streams left with no track leave the list. `negotiated`: an exchange just completed (signaling is stable).
    */
-  sync(): void {
+  sync(negotiated = false): void {
     for (const [track, transceiver] of this.receiving) {
-      if (isReceiving(transceiver) && track.readyState === 'live') continue;
+      // Directions are only final once an exchange completed; mid-exchange only ended tracks count.
+      const stopped = track.readyState !== 'live' || (negotiated && !isReceiving(transceiver));
+      if (!stopped) continue;
       this.receiving.delete(track);
       for (const stream of this.made) stream.removeTrack(track);
     }
@@ -65,7 +70,7 @@ export class RemoteStreams {
   }
 
   private streamlessHome(): MediaStream {
-    if (this.policy === 'separate') {
+    if (this.policy() === 'separate') {
       const own = new MediaStream();
       this.made.add(own);
       return own;

@@ -17,7 +17,6 @@ describe('LocalStreams', () => {
     const streams = new LocalStreams();
     const [cam] = streams.streams(['cam']);
     expect(streams.streams(['cam'])[0]).to.equal(cam);
-    expect(streams.get('cam')).to.equal(cam);
     expect(streams.streams(['other'])[0]).not.to.equal(cam);
   });
 
