@@ -7,7 +7,8 @@
  *   server → client  {type:'welcome', id, room, peers:[{id, meta}]}   once, after joining
  *                    {type:'joined', peer:{id, meta}}                  someone joined (or came back)
  *                    {type:'updated', peer:{id, meta}}                 someone changed their metadata
- *                    {type:'left', id, reason:'leave'|'gone'}          someone said goodbye, or vanished
+ *                    {type:'left', id, reason:'leave'|'gone'}          someone said goodbye, or vanished and did
+ *                                                                      not come back within the grace period
  *                    {type:'signal', from, data}                        a message for this client
  *                    {type:'error', code, message}                      a request was refused
  *   client → server  {type:'signal', to, data}
@@ -41,6 +42,8 @@ const PEER_ID = /^[\w-]{8,64}$/;
  * @property {number} [ratePerSecond] Messages a client may send per second, on average (default 50).
  * @property {number} [burst] Messages a client may send at once (default 200).
  * @property {string} [path] The URL path of the relay (default `/signal`).
+ * @property {number} [graceMs] How long a peer whose socket dropped without goodbye keeps its place (default 5 s):
+ *   messages for it wait, and it comes back under the same id without the room hearing it was gone.
  * @property {(line: string) => void} [log] Where to write one line per notable event (default: nowhere).
  */
 
@@ -55,7 +58,12 @@ const PEER_ID = /^[\w-]{8,64}$/;
  * @property {number} refilledAt
  * @property {number} dropped
  * @property {'leave' | 'gone' | 'replaced'} [leaving]
+ * @property {ReturnType<typeof setTimeout>} [graceTimer] Set while the socket is gone and the place is kept.
+ * @property {string[]} [held] Messages for the peer while it is away.
  */
+
+/** Messages held for a peer that is away; a bound, so nobody can grow the relay's memory through it. */
+const MAX_HELD = 200;
 
 export class Relay {
   /** @param {RelayOptions} [options] */
@@ -68,6 +76,7 @@ export class Relay {
       ratePerSecond: options.ratePerSecond ?? 50,
       burst: options.burst ?? 200,
       path: options.path ?? '/signal',
+      graceMs: options.graceMs ?? 5000,
       log: options.log ?? (() => {}),
     };
     /** @type {Map<string, Map<string, Client>>} */
@@ -109,6 +118,8 @@ export class Relay {
   async close() {
     this.closing = true;
     clearInterval(this.pinger);
+    for (const members of this.rooms.values())
+      for (const client of members.values()) clearTimeout(client.graceTimer);
     const sockets = [...this.wss.clients];
     for (const socket of sockets) socket.close(1001, 'server shutting down');
     await Promise.race([
@@ -173,8 +184,11 @@ export class Relay {
       refilledAt: Date.now(),
       dropped: 0,
     };
-    if (previous) {
-      // The same peer coming back (a dropped socket reconnecting before the old one was found dead).
+    if (previous?.graceTimer) {
+      // The same peer back after its socket dropped: it gets what was held for it.
+      clearTimeout(previous.graceTimer);
+    } else if (previous) {
+      // The same peer coming back before its old socket was found dead.
       previous.leaving = 'replaced';
       previous.socket.close(CloseCode.replaced, 'replaced by a newer connection');
     }
@@ -186,6 +200,7 @@ export class Relay {
       room,
       peers: [...members.values()].filter((c) => c !== client).map(peerOf),
     });
+    for (const held of previous?.held ?? []) this.send(socket, held);
     this.broadcast(client, { type: 'joined', peer: peerOf(client) });
 
     socket.on('pong', () => (client.alive = true));
@@ -219,7 +234,12 @@ export class Relay {
         const target = this.rooms.get(client.room)?.get(message.to);
         if (!target || target === client)
           return error('unknown-peer', `no peer ${String(message.to).slice(0, 64)} in this room`);
-        return this.send(target.socket, { type: 'signal', from: client.id, data: message.data });
+        const signal = JSON.stringify({ type: 'signal', from: client.id, data: message.data });
+        if (target.held) {
+          if (target.held.length < MAX_HELD) target.held.push(signal);
+          return;
+        }
+        return this.send(target.socket, signal);
       }
       case 'meta': {
         const { meta } = message;
@@ -274,6 +294,17 @@ export class Relay {
   remove(client) {
     const members = this.rooms.get(client.room);
     if (members?.get(client.id) !== client) return; // replaced by a newer connection: nobody left
+    if (!client.leaving && !this.closing && this.options.graceMs > 0) {
+      // Vanished without goodbye: keep the place for a while, it may be a network blip.
+      client.held = [];
+      client.graceTimer = setTimeout(() => {
+        client.graceTimer = undefined;
+        client.leaving = 'gone';
+        this.remove(client);
+      }, this.options.graceMs);
+      client.graceTimer.unref();
+      return;
+    }
     members.delete(client.id);
     if (members.size === 0) this.rooms.delete(client.room);
     if (!this.closing)
@@ -284,6 +315,7 @@ export class Relay {
   ping() {
     for (const members of this.rooms.values()) {
       for (const client of members.values()) {
+        if (client.held) continue; // away: its socket is closed already
         if (!client.alive) {
           client.socket.terminate();
           continue;

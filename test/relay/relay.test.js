@@ -27,6 +27,7 @@ before(async () => {
     ratePerSecond: 100,
     burst: 50,
     maxPeersPerRoom: 4,
+    graceMs: 300,
   });
 });
 after(async () => {
@@ -60,6 +61,35 @@ describe('rooms', () => {
     b.socket.terminate();
     const left = await a.next((m) => m.type === 'left', 'left');
     assert.deepEqual(left, { type: 'left', id, reason: 'gone' });
+  });
+
+  it('keeps the place of a peer whose socket dropped: messages wait, and nobody hears it left', async () => {
+    const room = uniqueRoom();
+    const a = join(room);
+    await a.welcomed();
+    const b = join(room, { id: 'blinking-peer-1' });
+    await b.welcomed();
+    b.send({ type: 'meta', meta: { name: 'Blink' } });
+    await a.next((m) => m.type === 'updated', 'the name');
+    b.socket.terminate();
+    // Once the relay has seen the socket go, messages for the peer are held.
+    while (!server.relay.rooms.get(room)?.get('blinking-peer-1')?.held)
+      await new Promise((r) => setTimeout(r, 10));
+    a.send({ type: 'signal', to: 'blinking-peer-1', data: 'while you were away' });
+    const back = join(room, { id: 'blinking-peer-1' });
+    const welcome = await back.welcomed();
+    assert.deepEqual(
+      welcome.peers.map((/** @type {{id: string}} */ p) => p.id),
+      [(await a.welcomed()).id],
+    );
+    const held = await back.next((m) => m.type === 'signal', 'the held message');
+    assert.equal(held.data, 'while you were away');
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(a.messages.filter((m) => m.type === 'left').length, 0);
+    assert.deepEqual(a.messages.filter((m) => m.type === 'joined').at(-1).peer, {
+      id: 'blinking-peer-1',
+      meta: { name: 'Blink' },
+    });
   });
 
   it('shares metadata such as a display name', async () => {

@@ -1,0 +1,155 @@
+import { FirstPeerChannel, type LeaveReason, type Room, type RoomListener, type RoomPeer } from './room.js';
+import type { SignalingChannel } from './signaling.js';
+
+/** Something the relay refused, with its code (`room-full`, `unauthorized`, `unknown-peer`, …). */
+export class RelayError extends Error {
+  override readonly name = 'RelayError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** Close codes after which trying again cannot help (see server/relay.js). */
+const FINAL_CLOSE_CODES = new Set([4000, 4001, 4003, 4009]);
+/** Messages kept while the socket is down; sent once it is back. */
+const MAX_QUEUED = 1000;
+
+/**
+ * A room on the kit's WebSocket relay (`ws://host/signal?room=NAME`). A dropped socket reconnects with exponential
+ * backoff and rejoins under the same peer id, so the calls it signals for go on: the relay keeps messages for a
+ * peer that vanished for a moment, and only says it is gone when it does not come back.
+ */
+export class RelayRoom implements Room {
+  readonly selfId = crypto.randomUUID();
+  private socket?: WebSocket;
+  private listener?: RoomListener;
+  private meta: Record<string, unknown> = {};
+  private readonly peers = new Map<string, RoomPeer>();
+  private readonly queue: string[] = [];
+  private open = false;
+  private closed = false;
+  private attempts = 0;
+  private retryTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(private readonly url: string) {}
+
+  join(listener: RoomListener, meta: Record<string, unknown>): void {
+    this.listener = listener;
+    this.meta = meta;
+    this.connect();
+  }
+
+  send(to: string, data: unknown): void {
+    this.write(JSON.stringify({ type: 'signal', to, data }));
+  }
+
+  setMeta(meta: Record<string, unknown>): void {
+    this.meta = meta;
+    if (this.open) this.write(JSON.stringify({ type: 'meta', meta }));
+  }
+
+  leave(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    if (this.open) this.socket?.send(JSON.stringify({ type: 'leave' }));
+    this.socket?.close(1000, 'left');
+    this.listener = undefined;
+  }
+
+  private connect(): void {
+    let url: URL;
+    try {
+      url = new URL(this.url);
+      url.searchParams.set('id', this.selfId);
+      this.socket = new WebSocket(url);
+    } catch (error) {
+      this.closed = true;
+      this.listener?.error(error as Error);
+      return;
+    }
+    const socket = this.socket;
+    socket.onmessage = (event) => this.receive(event.data);
+    socket.onclose = (event) => {
+      if (socket !== this.socket) return;
+      this.open = false;
+      if (this.closed) return;
+      if (FINAL_CLOSE_CODES.has(event.code)) {
+        this.closed = true;
+        this.listener?.error(
+          new RelayError('closed', event.reason || `the relay closed the connection (${event.code})`),
+        );
+        return;
+      }
+      const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  private write(text: string): void {
+    if (this.open && this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);
+    else if (this.queue.length < MAX_QUEUED) this.queue.push(text);
+  }
+
+  private receive(text: unknown): void {
+    const listener = this.listener;
+    if (!listener) return;
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(String(text));
+    } catch {
+      listener.error(new RelayError('bad-message', 'the relay sent something that is not JSON'));
+      return;
+    }
+    switch (message.type) {
+      case 'welcome': {
+        this.open = true;
+        this.attempts = 0;
+        const present = new Map((message.peers as RoomPeer[]).map((peer) => [peer.id, peer]));
+        // Peers not back yet after the relay restarted are reported gone; the room decides what that means.
+        for (const [id, peer] of this.peers) if (!present.has(id)) this.forget(peer, 'gone');
+        for (const peer of present.values()) this.learn(peer);
+        if (Object.keys(this.meta).length > 0)
+          this.socket?.send(JSON.stringify({ type: 'meta', meta: this.meta }));
+        for (const queued of this.queue.splice(0)) this.socket?.send(queued);
+        return;
+      }
+      case 'joined':
+      case 'updated':
+        this.learn(message.peer as RoomPeer);
+        return;
+      case 'left': {
+        const peer = this.peers.get(String(message.id));
+        if (peer) this.forget(peer, message.reason === 'leave' ? 'leave' : 'gone');
+        return;
+      }
+      case 'signal':
+        listener.message(String(message.from), message.data);
+        return;
+      case 'error':
+        listener.error(new RelayError(String(message.code), String(message.message)));
+        return;
+    }
+  }
+
+  private learn(peer: RoomPeer): void {
+    const known = this.peers.has(peer.id);
+    this.peers.set(peer.id, peer);
+    if (known) this.listener?.updated(peer);
+    else this.listener?.joined(peer);
+  }
+
+  private forget(peer: RoomPeer, reason: LeaveReason): void {
+    this.peers.delete(peer.id);
+    this.listener?.left(peer, reason);
+  }
+}
+
+/** `ws://…` / `wss://…` for a `<peer-connection>`: the first other peer in the relay room. */
+export const relaySignaling =
+  (scheme: 'ws' | 'wss') =>
+  (rest: string): SignalingChannel =>
+    new FirstPeerChannel(new RelayRoom(`${scheme}:${rest}`));

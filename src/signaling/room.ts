@@ -1,0 +1,143 @@
+import type { NegotiationMessage, SignalingChannel, SignalingListener } from './signaling.js';
+
+/** A member of a room as the others see it. */
+export interface RoomPeer {
+  readonly id: string;
+  /** What the peer shares about itself, such as `{ name: 'Front desk' }`. */
+  readonly meta: Readonly<Record<string, unknown>>;
+}
+
+/** `leave`: the peer said goodbye. `gone`: it vanished (closed tab, lost network) and did not come back in time. */
+export type LeaveReason = 'leave' | 'gone';
+
+export interface RoomListener {
+  joined(peer: RoomPeer): void;
+  left(peer: RoomPeer, reason: LeaveReason): void;
+  updated(peer: RoomPeer): void;
+  /** A message addressed to this peer; untrusted data. */
+  message(from: string, data: unknown): void;
+  /** The room refused something, or cannot be reached for good. */
+  error(error: Error): void;
+}
+
+/**
+ * Presence and addressed messages among the peers of one room: what a mesh of connections needs from a signaling
+ * service. Adapters: tabs of one browser (BroadcastChannel) and the kit's WebSocket relay.
+ */
+export interface Room {
+  /** This peer's id, stable for the room's life (also across reconnections). */
+  readonly selfId: string;
+  /** Enters the room; `listener` hears about the others from now on. */
+  join(listener: RoomListener, meta: Record<string, unknown>): void;
+  /** Sends `data` to one peer of the room. */
+  send(to: string, data: unknown): void;
+  /** Changes what this peer shares about itself. */
+  setMeta(meta: Record<string, unknown>): void;
+  /** Says goodbye and leaves. */
+  leave(): void;
+}
+
+/** Messages for a far side whose connection has not started listening yet; a bound, so a flood cannot grow memory. */
+const MAX_PENDING = 1000;
+
+/**
+ * The signaling channel between this peer and one other peer of a room. Roles come from the ids, so the two ends
+ * agree without talking: the greater id is polite.
+ */
+export class PeerChannel implements SignalingChannel {
+  private listener?: SignalingListener;
+  private readonly pending: unknown[] = [];
+
+  constructor(
+    private readonly room: Room,
+    readonly peerId: string,
+  ) {}
+
+  get polite(): boolean {
+    return this.room.selfId > this.peerId;
+  }
+
+  start(listener: SignalingListener): void {
+    this.listener = listener;
+    for (const data of this.pending.splice(0)) listener.message(data);
+  }
+
+  send(message: NegotiationMessage): void {
+    this.room.send(this.peerId, message);
+  }
+
+  /** A message from the peer, handed on by whoever routes the room's messages. */
+  deliver(data: unknown): void {
+    if (this.listener) this.listener.message(data);
+    else if (this.pending.length < MAX_PENDING) this.pending.push(data);
+  }
+
+  /** The peer left for good. */
+  peerLeft(): void {
+    this.pending.length = 0;
+    this.listener?.peerLeft?.();
+  }
+
+  close(): void {
+    this.listener = undefined;
+  }
+}
+
+/**
+ * A one-to-one channel over a room, for a `<peer-connection>`: it talks to the first other peer it meets, and to
+ * the next one when that peer leaves. What this side sends before anyone is there waits for the first peer.
+ */
+export class FirstPeerChannel implements SignalingChannel {
+  private partner?: PeerChannel;
+  private listener?: SignalingListener;
+  private readonly early: NegotiationMessage[] = [];
+
+  constructor(private readonly room: Room) {}
+
+  get polite(): boolean | undefined {
+    return this.partner?.polite;
+  }
+
+  start(listener: SignalingListener): void {
+    this.listener = listener;
+    if (this.partner) {
+      this.partner.start(listener);
+      return;
+    }
+    this.room.join(
+      {
+        joined: (peer) => this.meet(peer.id),
+        updated: () => {},
+        left: (peer) => {
+          if (peer.id !== this.partner?.peerId) return;
+          const gone = this.partner;
+          this.partner = undefined;
+          gone.peerLeft();
+        },
+        message: (from, data) => {
+          if (!this.partner) this.meet(from);
+          if (from === this.partner?.peerId) this.partner.deliver(data);
+        },
+        error: () => {},
+      },
+      {},
+    );
+  }
+
+  send(message: NegotiationMessage): void {
+    if (this.partner) this.partner.send(message);
+    else if (this.early.length < MAX_PENDING) this.early.push(message);
+  }
+
+  close(): void {
+    this.partner?.close();
+    this.room.leave();
+  }
+
+  private meet(peerId: string): void {
+    if (this.partner) return;
+    this.partner = new PeerChannel(this.room, peerId);
+    if (this.listener) this.partner.start(this.listener);
+    for (const message of this.early.splice(0)) this.partner.send(message);
+  }
+}
