@@ -102,7 +102,10 @@ export default {
   reporters: [defaultReporter(), summaryReporter],
   // Media tests are heavy on two cores: one test file at a time per browser.
   concurrency: 1,
-  browsers: [chromium(), firefox()],
+  // BROWSERS=chromium (or firefox) runs one browser only, for quicker local runs.
+  browsers: [chromium(), firefox()].filter(
+    (_, i) => !process.env.BROWSERS || process.env.BROWSERS === ['chromium', 'firefox'][i],
+  ),
   groups: [
     // Tests of a person refusing camera and microphone run in browsers that refuse them.
     { name: 'denied', files: 'test/denied/**/*.test.ts', browsers: [chromium('deny'), firefox('deny')] },

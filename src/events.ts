@@ -5,6 +5,8 @@
  * by `window.onerror` handlers (test runners, error trackers).
  */
 
+import type { LeaveReason, RoomPeer } from './signaling/room.js';
+
 const crossing: EventInit = { bubbles: true, composed: true };
 
 /** What failed, on a {@link CallErrorEvent}. */
@@ -37,7 +39,11 @@ export class CallErrorEvent extends ErrorEvent {
 /** A remote stream has been assembled and joined `remoteStreams`. */
 export class StreamAddedEvent extends Event {
   static readonly eventName = 'streamadded';
-  constructor(readonly stream: MediaStream) {
+  constructor(
+    readonly stream: MediaStream,
+    /** The room peer it comes from (on a `<call-room>`). */
+    readonly peer?: RoomPeer,
+  ) {
     super(StreamAddedEvent.eventName, crossing);
   }
 }
@@ -45,7 +51,11 @@ export class StreamAddedEvent extends Event {
 /** A remote stream lost its last track (or the call ended) and left `remoteStreams`. */
 export class StreamRemovedEvent extends Event {
   static readonly eventName = 'streamremoved';
-  constructor(readonly stream: MediaStream) {
+  constructor(
+    readonly stream: MediaStream,
+    /** The room peer it came from (on a `<call-room>`). */
+    readonly peer?: RoomPeer,
+  ) {
     super(StreamRemovedEvent.eventName, crossing);
   }
 }
@@ -77,6 +87,25 @@ export class TrackChangeEvent extends Event {
   }
 }
 
+/** A peer joined the room; a connection to it is being made. */
+export class PeerJoinedEvent extends Event {
+  static readonly eventName = 'peerjoined';
+  constructor(readonly peer: RoomPeer) {
+    super(PeerJoinedEvent.eventName, crossing);
+  }
+}
+
+/** A peer left the room (`leave`: said goodbye; `gone`: vanished); its connection is closed. */
+export class PeerLeftEvent extends Event {
+  static readonly eventName = 'peerleft';
+  constructor(
+    readonly peer: RoomPeer,
+    readonly reason: LeaveReason,
+  ) {
+    super(PeerLeftEvent.eventName, crossing);
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     connectionstatechange: ConnectionStateChangeEvent;
@@ -85,5 +114,7 @@ declare global {
     streamremoved: StreamRemovedEvent;
     negotiated: NegotiatedEvent;
     trackchange: TrackChangeEvent;
+    peerjoined: PeerJoinedEvent;
+    peerleft: PeerLeftEvent;
   }
 }

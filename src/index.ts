@@ -5,10 +5,14 @@
 export { PeerConnection, type PeerConnectionState } from './peer-connection/peer-connection.js';
 export { LocalTrack, type LocalTrackState } from './local-track/local-track.js';
 export { RemoteStream } from './remote-stream/remote-stream.js';
+export { CallRoom, type CallRoomState, type RoomMember } from './call-room/call-room.js';
+export { RemoteStreams } from './remote-streams/remote-streams.js';
 export {
   CallErrorEvent,
   ConnectionStateChangeEvent,
   NegotiatedEvent,
+  PeerJoinedEvent,
+  PeerLeftEvent,
   StreamAddedEvent,
   StreamRemovedEvent,
   TrackChangeEvent,
@@ -24,10 +28,20 @@ export {
   type SignalingOptions,
 } from './signaling/signaling.js';
 export { LoopbackChannel, LoopbackFullError, loopbackSignaling } from './signaling/loopback.js';
+export { BroadcastRoom, BroadcastMessageError, broadcastSignaling } from './signaling/broadcast.js';
+export { RelayRoom, RelayError, relaySignaling } from './signaling/relay-room.js';
+export {
+  FirstPeerChannel,
+  PeerChannel,
+  type LeaveReason,
+  type Room,
+  type RoomListener,
+  type RoomPeer,
+} from './signaling/room.js';
 export { parseNegotiationMessage, SignalingMessageError } from './signaling/message.js';
 export { PerfectNegotiator } from './negotiation/perfect-negotiation.js';
 export { SenderReconciler, type TrackSource } from './senders/sender-reconciler.js';
-export { RemoteStreams, type StreamlessPolicy } from './streams/remote-streams.js';
+export { StreamAssembler, type StreamlessPolicy } from './streams/stream-assembler.js';
 export { LocalStreams, parseStreamNames } from './streams/local-streams.js';
 export { PeerSession } from './session/peer-session.js';
 export { TrackKindError, type LocalTrackKind } from './local-track/acquire.js';

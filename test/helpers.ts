@@ -42,19 +42,36 @@ export function record<E extends Event = Event>(target: EventTarget, ...types: s
   return seen;
 }
 
-/** Waits until the stream's video shows a decoded frame in a real `<video>` element. */
+/**
+ * Waits until the stream's video shows a decoded frame in a real `<video>` element. Headless Chromium now and then
+ * never starts a new player for a remote stream (it stays at HAVE_NOTHING while the track is live and frames are
+ * decoded); a fresh element then plays at once, so each try gets its own element.
+ */
 export async function decodedFrame(stream: MediaStream, timeout = 10000): Promise<void> {
-  const video = document.createElement('video');
-  video.muted = true;
-  video.playsInline = true;
-  video.srcObject = stream;
-  document.body.append(video);
-  try {
-    await video.play();
-    await until(() => video.videoWidth > 0 && video.currentTime > 0, 'a decoded video frame', timeout);
-  } finally {
-    video.srcObject = null;
-    video.remove();
+  const tries = 3;
+  for (let attempt = 1; ; attempt++) {
+    const video = document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = stream;
+    // In view: Chrome pauses muted videos that play without a gesture while they are off screen.
+    video.style.cssText = 'position: fixed; inset: 0 auto auto 0; width: 160px; height: 120px';
+    document.body.append(video);
+    try {
+      // play() settles only when playback starts; the wait below has the deadline.
+      video.play().catch(() => {});
+      await until(
+        () => video.videoWidth > 0 && video.currentTime > 0,
+        'a decoded video frame',
+        timeout / tries,
+      );
+      return;
+    } catch (error) {
+      if (attempt === tries) throw error;
+    } finally {
+      video.srcObject = null;
+      video.remove();
+    }
   }
 }
 

@@ -10,17 +10,13 @@ import {
   type ErrorOperation,
 } from '../events.js';
 import { PeerSession } from '../session/peer-session.js';
-import {
-  connectionContext,
-  HOST_READY_EVENT,
-  type AttachedTrack,
-  type ConnectionHost,
-} from '../shared/connection-context.js';
+import { connectionContext, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
+import { TrackHost } from '../shared/track-host.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { signalingAdapters } from '../signaling/adapters.js';
 import { inertSignaling } from '../signaling/inert.js';
 import { createSignaling, type SignalingChannel } from '../signaling/signaling.js';
-import type { StreamlessPolicy } from '../streams/remote-streams.js';
+import type { StreamlessPolicy } from '../streams/stream-assembler.js';
 import { styles } from './peer-connection.styles.js';
 
 /** `state` before the first connection exists, and the browser's `connectionState` after. */
@@ -94,32 +90,16 @@ export class PeerConnection extends LitElement {
   private ownsChannel = false;
   /** The property values the current session was built with, to tell what later changed. */
   private builtWith?: Pick<PeerConnection, 'signaling' | 'configuration' | 'iceServers'>;
-  private readonly attached = new Set<AttachedTrack>();
-  private readonly streamObservers = new Set<() => void>();
   private readonly internals = this.attachInternals();
 
   /**
    * What the elements inside (or naming this one) use to attach themselves.
    * @internal
    */
-  readonly connectionHost: ConnectionHost = {
-    attach: (track) => {
-      this.attached.add(track);
-      this.session?.senders.sync(track);
-    },
-    update: (track) => {
-      if (this.attached.has(track)) this.session?.senders.sync(track);
-    },
-    detach: (track) => {
-      this.attached.delete(track);
-      this.session?.senders.remove(track);
-    },
-    streams: () => this.remoteStreams,
-    observeStreams: (listener) => {
-      this.streamObservers.add(listener);
-      return () => this.streamObservers.delete(listener);
-    },
-  };
+  readonly connectionHost = new TrackHost(
+    () => (this.session ? [this.session] : []),
+    () => this.remoteStreams,
+  );
 
   constructor() {
     super();
@@ -237,7 +217,7 @@ export class PeerConnection extends LitElement {
       },
     ));
     this.setState(session.pc.connectionState);
-    for (const track of this.attached) session.senders.sync(track);
+    this.connectionHost.sendAll(session);
   }
 
   private openChannel(): SignalingChannel {
@@ -312,7 +292,7 @@ export class PeerConnection extends LitElement {
   }
 
   private streamsChanged(event: StreamAddedEvent | StreamRemovedEvent): void {
-    for (const listener of this.streamObservers) listener();
+    this.connectionHost.changed();
     this.dispatchEvent(event);
   }
 

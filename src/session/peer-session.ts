@@ -2,7 +2,7 @@ import type { ErrorOperation } from '../events.js';
 import { PerfectNegotiator } from '../negotiation/perfect-negotiation.js';
 import { SenderReconciler, type TrackSource } from '../senders/sender-reconciler.js';
 import type { SignalingChannel } from '../signaling/signaling.js';
-import { RemoteStreams, type StreamlessPolicy } from '../streams/remote-streams.js';
+import { StreamAssembler, type StreamlessPolicy } from '../streams/stream-assembler.js';
 
 export interface PeerSessionOptions {
   readonly configuration: RTCConfiguration;
@@ -43,13 +43,13 @@ function openConnection(configuration: RTCConfiguration, events: PeerSessionEven
 export class PeerSession {
   readonly pc: RTCPeerConnection;
   readonly senders: SenderReconciler;
-  readonly remote: RemoteStreams;
+  readonly remote: StreamAssembler;
   private readonly negotiator: PerfectNegotiator;
 
   constructor(options: PeerSessionOptions, events: PeerSessionEvents) {
     const pc = (this.pc = openConnection(options.configuration, events));
     this.senders = new SenderReconciler(pc, events.sourceError);
-    this.remote = new RemoteStreams(options.streamless, {
+    this.remote = new StreamAssembler(options.streamless, {
       added: events.streamAdded,
       removed: events.streamRemoved,
     });

@@ -1,6 +1,7 @@
 import { createContext } from '@lit/context';
 import type { TrackSource } from '../senders/sender-reconciler.js';
 import type { ErrorOperation } from '../events.js';
+import type { RoomPeer } from '../signaling/room.js';
 
 /** A `<local-track>` as the connection sees it: what to send, and where to report a failure to send it. */
 export interface AttachedTrack extends TrackSource {
@@ -8,7 +9,8 @@ export interface AttachedTrack extends TrackSource {
 }
 
 /**
- * What a `<peer-connection>` offers the elements inside it (through context) or naming it (`for="id"`).
+ * What a `<peer-connection>` or `<call-room>` offers the elements inside it (through context) or naming it
+ * (`for="id"`).
  * One stable object for the element's life: it outlives the `RTCPeerConnection`s the element makes.
  */
 export interface ConnectionHost {
@@ -20,16 +22,18 @@ export interface ConnectionHost {
   detach(track: AttachedTrack): void;
   /** The remote streams, in arrival order. */
   streams(): readonly MediaStream[];
-  /** Calls `listener` whenever `remoteStreams` changes; returns the function that stops it. */
+  /** Calls `listener` whenever the streams (or what is known of their peers) change; returns the function that stops it. */
   observeStreams(listener: () => void): () => void;
+  /** The room peer a remote stream comes from, where there are peers. */
+  peerOf(stream: MediaStream): RoomPeer | undefined;
 }
 
 export const connectionContext = createContext<ConnectionHost>(Symbol('peer-connection'));
 
-/** Fired on a `<peer-connection>`'s root when it connects, so `for="id"` children that came first find it. */
+/** Fired on a connection element's root when it connects, so `for="id"` children that came first find it. */
 export const HOST_READY_EVENT = 'peer-connection-ready';
 
-/** The host of the element with this id in the same root, if that element is an upgraded `<peer-connection>`. */
+/** The host of the element with this id in the same root, if that element is an upgraded connection element. */
 export function hostById(root: Node, id: string): ConnectionHost | undefined {
   const target = (root as Document | ShadowRoot).getElementById?.(id);
   return (target as { connectionHost?: ConnectionHost } | null)?.connectionHost;

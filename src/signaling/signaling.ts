@@ -47,32 +47,27 @@ export class SignalingAddressError extends Error {
 }
 
 /**
- * Turns a `signaling` attribute into a channel. Adapters are looked up by scheme (`loopback:NAME`),
- * so each stays in its own module and is only loaded by the registry that names it.
+ * Turns a `signaling` attribute into a channel (or, for rooms, a room). Adapters are looked up by scheme
+ * (`loopback:NAME`), so each stays in its own module.
  */
-export function createSignaling(
+export function createSignaling<T = SignalingChannel>(
   address: string,
-  factories: Readonly<Record<string, SignalingFactory>>,
+  factories: Readonly<Record<string, (rest: string, options: SignalingOptions) => T>>,
   options: SignalingOptions = {},
-): SignalingChannel {
+): T {
   const match = /^([a-z][a-z0-9+.-]*):(.*)$/i.exec(address.trim());
+  const expected = Object.keys(factories)
+    .map((scheme) => `"${scheme}:"`)
+    .join(', ');
   if (!match) {
-    throw new SignalingAddressError(
-      `signaling="${address}" is not an address; expected one of ${schemes(factories)}`,
-    );
+    throw new SignalingAddressError(`signaling="${address}" is not an address; expected one of ${expected}`);
   }
   const [, scheme, rest] = match;
   const factory = factories[scheme.toLowerCase()];
   if (!factory) {
     throw new SignalingAddressError(
-      `signaling="${address}" uses "${scheme}:", which no adapter handles; expected one of ${schemes(factories)}`,
+      `signaling="${address}" uses "${scheme}:", which no adapter handles; expected one of ${expected}`,
     );
   }
   return factory(rest, options);
-}
-
-function schemes(factories: Readonly<Record<string, SignalingFactory>>): string {
-  return Object.keys(factories)
-    .map((scheme) => `"${scheme}:"`)
-    .join(', ');
 }

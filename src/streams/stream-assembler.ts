@@ -1,7 +1,7 @@
 /** Where a remote track that names no stream goes (the two patterns of the addTrack reference page). */
 export type StreamlessPolicy = 'shared' | 'separate';
 
-export interface RemoteStreamsCallbacks {
+export interface StreamAssemblerCallbacks {
   added(stream: MediaStream): void;
   removed(stream: MediaStream): void;
 }
@@ -11,7 +11,7 @@ export interface RemoteStreamsCallbacks {
  * streams (the browser keeps them, with the sender's ids); streamless tracks join one shared inbound stream or get
  * a stream each. A stream leaves the list when its last track is gone.
  */
-export class RemoteStreams {
+export class StreamAssembler {
   private readonly list: MediaStream[] = [];
   /** Streams the kit made for streamless tracks: the browser does not maintain these, `sync` does. */
   private readonly made = new Set<MediaStream>();
@@ -20,7 +20,7 @@ export class RemoteStreams {
 
   constructor(
     private readonly policy: () => StreamlessPolicy,
-    private readonly callbacks: RemoteStreamsCallbacks,
+    private readonly callbacks: StreamAssemblerCallbacks,
   ) {}
 
   /** The remote streams, in the order they arrived. */

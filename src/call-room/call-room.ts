@@ -1,0 +1,302 @@
+import { ContextProvider } from '@lit/context';
+import { html, LitElement, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import {
+  CallErrorEvent,
+  PeerJoinedEvent,
+  PeerLeftEvent,
+  StreamAddedEvent,
+  StreamRemovedEvent,
+  type ErrorOperation,
+} from '../events.js';
+import { PeerSession } from '../session/peer-session.js';
+import { connectionContext, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
+import { DisconnectGrace } from '../shared/disconnect-grace.js';
+import { TrackHost } from '../shared/track-host.js';
+import { roomAdapters } from '../signaling/adapters.js';
+import { PeerChannel, type LeaveReason, type Room, type RoomPeer } from '../signaling/room.js';
+import { createSignaling } from '../signaling/signaling.js';
+import type { StreamlessPolicy } from '../streams/stream-assembler.js';
+import { styles } from './call-room.styles.js';
+
+/** One remote peer of the room and the connection to it. */
+export interface RoomMember {
+  readonly peer: RoomPeer;
+  readonly connection: RTCPeerConnection;
+  readonly state: RTCPeerConnectionState;
+  readonly streams: readonly MediaStream[];
+}
+
+export type CallRoomState = 'idle' | 'joined' | 'error' | 'left';
+
+interface Member {
+  peer: RoomPeer;
+  readonly channel: PeerChannel;
+  readonly session: PeerSession;
+  /** Set while the room says the peer is gone but media still flows: the connection is kept for a while. */
+  awayTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** How long a peer reported gone keeps its connection while media still flows (a relay restart, a blip). */
+const AWAY_GRACE_MS = 15_000;
+
+/**
+ * A call among everyone in a room: one connection per remote peer (a mesh). Every `<local-track>` inside the room
+ * (or naming it with `for`) is sent to every peer; remote streams from all peers are listed in arrival order, and a
+ * `<remote-streams>` inside renders a tile for each. Roles for perfect negotiation come from the peer ids.
+ *
+ * @tagname call-room
+ * @summary A multi-party call: one connection per peer of a signaling room.
+ *
+ * @slot - Local tracks, remote stream tiles and any other content.
+ *
+ * @fires {PeerJoinedEvent} peerjoined - A peer joined (`event.peer`: `id` and `meta`).
+ * @fires {PeerLeftEvent} peerleft - A peer left and its connection closed (`event.peer`, `event.reason`).
+ * @fires {StreamAddedEvent} streamadded - A remote stream arrived (`event.stream`, `event.peer`).
+ * @fires {StreamRemovedEvent} streamremoved - A remote stream went away (`event.stream`, `event.peer`).
+ * @fires {CallErrorEvent} error - Something failed and the call goes on (`event.error`, `event.operation`).
+ *   Does not bubble.
+ *
+ * @cssstate idle - Not in a room.
+ * @cssstate joined - In the room.
+ * @cssstate error - The room cannot be reached (bad address, refused).
+ * @cssstate left - Left the room.
+ *
+ * @cssprop [--call-room-display=block] - The element's `display`.
+ */
+export class CallRoom extends LitElement {
+  static override styles = styles;
+
+  /** The room: `ws://host/signal?room=NAME` (the kit's relay) or `broadcast:NAME` (tabs of this browser). */
+  @property({ attribute: 'signaling' })
+  signaling: string | Room | null = null;
+
+  /** The display name the other peers see. */
+  @property()
+  name = '';
+
+  /** Where a remote track that names no stream goes: one shared stream per peer, or one stream each. */
+  @property()
+  streamless: StreamlessPolicy = 'shared';
+
+  /** The `RTCConfiguration` of every connection. */
+  @property({ attribute: false })
+  configuration: RTCConfiguration = {};
+
+  /** Where the room stands. */
+  @property({ reflect: true })
+  state: CallRoomState = 'idle';
+
+  private room?: Room;
+  private joinedWith?: string | Room | null;
+  private readonly members = new Map<string, Member>();
+  /** Remote streams of all peers, in arrival order. */
+  private readonly arrivals: { stream: MediaStream; peerId: string }[] = [];
+  private readonly internals = this.attachInternals();
+
+  /**
+   * What the elements inside (or naming this one) use to attach themselves.
+   * @internal
+   */
+  readonly connectionHost = new TrackHost(
+    () => [...this.members.values()].map((m) => m.session),
+    () => this.remoteStreams,
+    (stream) => this.members.get(this.arrivals.find((a) => a.stream === stream)?.peerId ?? '')?.peer,
+  );
+
+  constructor() {
+    super();
+    new ContextProvider(this, { context: connectionContext, initialValue: this.connectionHost });
+    new DisconnectGrace(this, () => this.leave());
+  }
+
+  /** This peer's id in the room. */
+  get selfId(): string | undefined {
+    return this.room?.selfId;
+  }
+
+  /** The other peers, with their connections and streams. */
+  get peers(): readonly RoomMember[] {
+    return [...this.members.values()].map(({ peer, session }) => ({
+      peer,
+      connection: session.pc,
+      state: session.pc.connectionState,
+      streams: [...session.remote.streams],
+    }));
+  }
+
+  /** The remote streams of all peers, in the order they arrived. */
+  get remoteStreams(): readonly MediaStream[] {
+    return this.arrivals.map((a) => a.stream);
+  }
+
+  /** Says goodbye to the room and closes every connection. Setting `signaling` again joins anew. */
+  leave(): void {
+    window.removeEventListener('pagehide', this.onPageHide);
+    for (const id of [...this.members.keys()]) this.drop(id, 'leave');
+    if (this.room && typeof this.joinedWith === 'string') this.room.leave();
+    this.room = undefined;
+    this.joinedWith = undefined;
+    if (this.state === 'joined') this.setState('left');
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.room) this.join();
+    this.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (!this.isConnected) return;
+    if (this.room && this.signaling !== this.joinedWith) this.join();
+    else if (changed.has('name') && changed.get('name') !== undefined) this.room?.setMeta(this.meta());
+    if (changed.has('configuration') && changed.get('configuration') !== undefined) {
+      for (const { session } of this.members.values())
+        this.guard('attribute', () => session.pc.setConfiguration(this.configuration));
+    }
+  }
+
+  private join(): void {
+    this.leave();
+    const { signaling } = this;
+    this.joinedWith = signaling;
+    if (signaling === null || signaling === '') return;
+    let room: Room;
+    try {
+      room = typeof signaling === 'string' ? createSignaling(signaling, roomAdapters) : signaling;
+    } catch (error) {
+      this.setState('error');
+      this.reportError(error, 'attribute');
+      return;
+    }
+    this.room = room;
+    room.join(
+      {
+        joined: (peer) => this.meet(room, peer),
+        updated: (peer) => {
+          const member = this.members.get(peer.id);
+          if (!member) return;
+          member.peer = peer;
+          this.connectionHost.changed();
+        },
+        left: (peer, reason) => this.handleLeft(peer.id, reason),
+        message: (from, data) => this.members.get(from)?.channel.deliver(data),
+        error: (error) => this.reportError(error, 'signaling'),
+      },
+      this.meta(),
+    );
+    // Closing the tab says goodbye at once, so the others remove this peer's tiles without waiting.
+    window.addEventListener('pagehide', this.onPageHide);
+    this.setState('joined');
+  }
+
+  private meta(): Record<string, unknown> {
+    return this.name ? { name: this.name } : {};
+  }
+
+  /** A peer is there: connect to it, or keep the connection it already has (it came back). */
+  private meet(room: Room, peer: RoomPeer): void {
+    const known = this.members.get(peer.id);
+    if (known && !known.session.closed && known.session.pc.connectionState !== 'failed') {
+      clearTimeout(known.awayTimer);
+      known.awayTimer = undefined;
+      known.peer = peer;
+      this.connectionHost.changed();
+      return;
+    }
+    if (known) this.drop(peer.id, 'gone');
+    const channel = new PeerChannel(room, peer.id);
+    const session = new PeerSession(
+      {
+        configuration: this.configuration,
+        channel,
+        polite: () => channel.polite,
+        streamless: () => (this.streamless === 'separate' ? 'separate' : 'shared'),
+      },
+      {
+        track: () => {},
+        streamAdded: (stream) => {
+          this.arrivals.push({ stream, peerId: peer.id });
+          this.streamsChanged(new StreamAddedEvent(stream, this.members.get(peer.id)?.peer ?? peer));
+        },
+        streamRemoved: (stream) => {
+          const at = this.arrivals.findIndex((a) => a.stream === stream && a.peerId === peer.id);
+          if (at >= 0) this.arrivals.splice(at, 1);
+          this.streamsChanged(new StreamRemovedEvent(stream, this.members.get(peer.id)?.peer ?? peer));
+        },
+        connectionStateChange: (state) => {
+          const member = this.members.get(peer.id);
+          // A peer the room reported gone is let go as soon as its media stops too.
+          if (member?.awayTimer && state !== 'connected') this.drop(peer.id, 'gone');
+          this.requestUpdate();
+        },
+        negotiated: () => {},
+        error: (error, operation) => this.reportError(error, operation),
+        sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
+        peerLeft: () => {},
+      },
+    );
+    this.members.set(peer.id, { peer, channel, session });
+    this.connectionHost.sendAll(session);
+    this.dispatchEvent(new PeerJoinedEvent(peer));
+    this.requestUpdate();
+  }
+
+  /** The room says a peer left. One that said goodbye goes now; one that vanished goes unless media still flows. */
+  private handleLeft(id: string, reason: LeaveReason): void {
+    const member = this.members.get(id);
+    if (!member) return;
+    if (reason === 'leave' || member.session.pc.connectionState !== 'connected') {
+      this.drop(id, reason);
+      return;
+    }
+    clearTimeout(member.awayTimer);
+    member.awayTimer = setTimeout(() => this.drop(id, 'gone'), AWAY_GRACE_MS);
+  }
+
+  private drop(id: string, reason: LeaveReason): void {
+    const member = this.members.get(id);
+    if (!member) return;
+    clearTimeout(member.awayTimer);
+    this.members.delete(id);
+    member.session.close();
+    member.channel.close();
+    this.dispatchEvent(new PeerLeftEvent(member.peer, reason));
+    this.requestUpdate();
+  }
+
+  private readonly onPageHide = (): void => this.leave();
+
+  private streamsChanged(event: StreamAddedEvent | StreamRemovedEvent): void {
+    this.connectionHost.changed();
+    this.dispatchEvent(event);
+  }
+
+  private guard(operation: ErrorOperation, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.reportError(error, operation);
+    }
+  }
+
+  private reportError(error: unknown, operation: ErrorOperation): void {
+    this.dispatchEvent(new CallErrorEvent(error, operation));
+  }
+
+  private setState(state: CallRoomState): void {
+    this.internals.states?.delete(this.state);
+    this.state = state;
+    this.internals.states?.add(state);
+  }
+
+  override render() {
+    return html`<slot></slot>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'call-room': CallRoom;
+  }
+}

@@ -1,0 +1,85 @@
+import { html, LitElement, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type { ConnectionHost } from '../shared/connection-context.js';
+import { ConnectionLink } from '../shared/connection-link.js';
+import { DisconnectGrace } from '../shared/disconnect-grace.js';
+import { styles } from './remote-streams.styles.js';
+
+/**
+ * One tile per remote stream of a `<call-room>` or `<peer-connection>` (the one around it, or the one named by
+ * `for`): a `<remote-stream>` with the peer's display name. Tiles come and go with the streams. To render tiles of
+ * its own, a page listens to `streamadded` and `streamremoved` on the room instead.
+ *
+ * @tagname remote-streams
+ * @summary A grid of tiles, one per remote stream.
+ *
+ * @slot empty - Shown while there is no remote stream.
+ *
+ * @csspart tile - The `<figure>` around one stream.
+ * @csspart stream - The `<remote-stream>` of a tile (style its own parts with `::part(stream)` custom properties).
+ * @csspart name - The peer's display name on a tile.
+ *
+ * @cssprop [--remote-streams-tile-min-width=16rem] - The narrowest a tile gets before the grid wraps.
+ * @cssprop [--remote-streams-gap=0.5rem] - Space between tiles.
+ * @cssprop [--remote-streams-name-font=0.875rem system-ui, sans-serif] - Font of the name.
+ * @cssprop [--remote-streams-name-color=#fff] - Color of the name.
+ * @cssprop [--remote-streams-name-background=rgb(0 0 0 / 0.6)] - Background of the name.
+ */
+export class RemoteStreams extends LitElement {
+  static override styles = styles;
+
+  /** Silences every tile. */
+  @property({ type: Boolean, reflect: true })
+  muted = false;
+
+  /** The id of the `<call-room>` or `<peer-connection>` to show, when the element is not inside it. */
+  @property({ attribute: 'for', reflect: true })
+  htmlFor: string | null = null;
+
+  private stopObserving?: () => void;
+  private readonly link = new ConnectionLink(this, (next) => this.observe(next));
+
+  constructor() {
+    super();
+    new DisconnectGrace(this, () => this.link.release());
+  }
+
+  /** The streams shown, one tile each, in arrival order. */
+  get streams(): readonly MediaStream[] {
+    return this.link.current?.streams() ?? [];
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // The first update only reports the initial value, which connecting already used.
+    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.link.resolve();
+  }
+
+  private observe(host: ConnectionHost | undefined): void {
+    this.stopObserving?.();
+    this.stopObserving = host?.observeStreams(() => this.requestUpdate());
+    this.requestUpdate();
+  }
+
+  override render() {
+    const host = this.link.current;
+    const streams = this.streams;
+    return html`${repeat(
+        streams,
+        (stream) => stream.id,
+        (stream) => {
+          const name = host?.peerOf(stream)?.meta.name;
+          return html`<figure part="tile" data-stream-id=${stream.id}>
+            <remote-stream part="stream" .stream=${stream} ?muted=${this.muted}></remote-stream>
+            <figcaption part="name">${typeof name === 'string' ? name : ''}</figcaption>
+          </figure>`;
+        },
+      )} <slot name="empty" ?hidden=${streams.length > 0}></slot>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'remote-streams': RemoteStreams;
+  }
+}
