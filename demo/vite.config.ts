@@ -1,8 +1,10 @@
 import { defineConfig } from 'vite';
+import { relayPlugin } from '../server/vite-plugin.js';
 
-/** `npm start`: the demo page, served from this folder, with the kit's sources compiled on the fly. */
+/** `npm start`: the demo page, served from this folder, with the signaling relay on the same port (/signal). */
 export default defineConfig({
   root: import.meta.dirname,
   server: { port: 5173, host: true, strictPort: false },
   preview: { port: 5173 },
+  plugins: [relayPlugin()],
 });
