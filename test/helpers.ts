@@ -75,6 +75,31 @@ export async function decodedFrame(stream: MediaStream, timeout = 10000): Promis
   }
 }
 
+/** Waits until the receiver of `track` on `connection` decodes `frames` more video frames. */
+export async function framesDecoded(
+  connection: RTCPeerConnection,
+  track: MediaStreamTrack,
+  frames = 5,
+): Promise<void> {
+  const receiver = connection.getReceivers().find((r) => r.track === track);
+  if (!receiver) throw new Error('no receiver for that track');
+  const count = async (): Promise<number> => {
+    let decoded = 0;
+    (await receiver.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp') decoded = s.framesDecoded ?? 0;
+    });
+    return decoded;
+  };
+  const start = await count();
+  let now = start;
+  const deadline = performance.now() + 10000;
+  while (now < start + frames) {
+    if (performance.now() > deadline) throw new Error(`only ${now - start} frames decoded in 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    now = await count();
+  }
+}
+
 /** Renders two connections that call each other over a fresh loopback name. */
 export async function callPair(
   left: (name: string) => TemplateResult,

@@ -7,7 +7,16 @@ import {
   type NegotiationMessage,
   type SignalingChannel,
 } from '../src/index.js';
-import { callPair, decodedFrame, nextEvent, record, settled, uniqueName, until } from './helpers.js';
+import {
+  callPair,
+  decodedFrame,
+  framesDecoded,
+  nextEvent,
+  record,
+  settled,
+  uniqueName,
+  until,
+} from './helpers.js';
 
 /**
  * A loopback channel the test can watch (`sent` gets every outgoing message) and add to (`inject`), as a hostile or
@@ -185,7 +194,9 @@ describe('<peer-connection>', () => {
     a.append(local);
     await until(() => b.remoteStreams[0]?.getVideoTracks().length === 1, 'the track back');
     expect(errors).to.deep.equal([]);
-    await decodedFrame(b.remoteStreams[0]);
+    // Decoded frames, counted by the receiver: headless Chromium now and then decodes a remote video without
+    // handing frames to <video> (an open finding, see call-room.test.ts), which is not what this test is about.
+    await framesDecoded(b.connection!, b.remoteStreams[0].getVideoTracks()[0]);
     track.stop();
   });
 
