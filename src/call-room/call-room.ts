@@ -152,7 +152,11 @@ export class CallRoom extends LitElement {
     else if (changed.has('name') && changed.get('name') !== undefined) this.room?.setMeta(this.meta());
     if (changed.has('configuration') && changed.get('configuration') !== undefined) {
       for (const { session } of this.members.values())
-        this.guard('attribute', () => session.pc.setConfiguration(this.configuration));
+        try {
+          session.pc.setConfiguration(this.configuration);
+        } catch (error) {
+          this.reportError(error, 'attribute');
+        }
     }
   }
 
@@ -228,7 +232,6 @@ export class CallRoom extends LitElement {
           const member = this.members.get(peer.id);
           // A peer the room reported gone is let go as soon as its media stops too.
           if (member?.awayTimer && state !== 'connected') this.drop(peer.id, 'gone');
-          this.requestUpdate();
         },
         negotiated: () => {},
         error: (error, operation) => this.reportError(error, operation),
@@ -239,7 +242,6 @@ export class CallRoom extends LitElement {
     this.members.set(peer.id, { peer, channel, session });
     this.connectionHost.sendAll(session);
     this.dispatchEvent(new PeerJoinedEvent(peer));
-    this.requestUpdate();
   }
 
   /** The room says a peer left. One that said goodbye goes now; one that vanished goes unless media still flows. */
@@ -262,7 +264,6 @@ export class CallRoom extends LitElement {
     member.session.close();
     member.channel.close();
     this.dispatchEvent(new PeerLeftEvent(member.peer, reason));
-    this.requestUpdate();
   }
 
   private readonly onPageHide = (): void => this.leave();
@@ -270,14 +271,6 @@ export class CallRoom extends LitElement {
   private streamsChanged(event: StreamAddedEvent | StreamRemovedEvent): void {
     this.connectionHost.changed();
     this.dispatchEvent(event);
-  }
-
-  private guard(operation: ErrorOperation, work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.reportError(error, operation);
-    }
   }
 
   private reportError(error: unknown, operation: ErrorOperation): void {
