@@ -4,7 +4,7 @@
 import { expect, html } from '@open-wc/testing';
 import type { LocalTrack, PeerConnection } from '../src/index.js';
 import { CallErrorEvent } from '../src/index.js';
-import { callPair, decodedFrame, mLines, nextEvent, settled, until } from './helpers.js';
+import { callPair, decodedFrame, mLines, nextEvent, record, settled, until } from './helpers.js';
 
 const camera = async (): Promise<MediaStreamTrack> =>
   (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
@@ -82,8 +82,11 @@ describe('addTrack(): streams', () => {
   });
 
   it('puts a track named in several streams into each of them at the far side', async () => {
+    // The event may come while the fixture is still settling: listen before rendering.
+    const events = record<RTCTrackEvent>(document, 'track');
     const [, b] = await sending(html`<local-track kind="video" stream="main backup"></local-track>`);
-    const event = await nextEvent<RTCTrackEvent>(b, 'track');
+    await until(() => events.some((e) => e.target === b), 'a track event');
+    const event = events.find((e) => e.target === b)!;
     expect(event.streams).to.have.length(2);
     await until(() => b.remoteStreams.length === 2, 'two remote streams');
     expect(b.remoteStreams[0].getTracks()[0]).to.equal(b.remoteStreams[1].getTracks()[0]);
@@ -112,8 +115,10 @@ describe('addTrack(): streams', () => {
   });
 
   it('re-dispatches the track event with the receiver, transceiver and streams', async () => {
+    const events = record<RTCTrackEvent>(document, 'track');
     const [, b] = await sending(html`<local-track kind="video" stream="cam"></local-track>`);
-    const event = await nextEvent<RTCTrackEvent>(b, 'track');
+    await until(() => events.some((e) => e.target === b), 'a track event');
+    const event = events.find((e) => e.target === b)!;
     expect(event).to.be.instanceOf(RTCTrackEvent);
     expect(event.target).to.equal(b);
     expect(event.receiver.track).to.equal(event.track);
