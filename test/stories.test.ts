@@ -46,7 +46,7 @@ describe('stories', () => {
           const elements = [...container.querySelectorAll('*')];
           expect(elements.length, 'rendered elements').to.be.greaterThan(0);
           const kit = elements.filter((el) =>
-            /^(peer-connection|local-track|remote-stream)$/.test(el.localName),
+            /^(peer-connection|call-room|local-track|remote-streams?)$/.test(el.localName),
           );
           await Promise.all(kit.map((el) => (el as LitElement).updateComplete));
           // Live stories settle: captures finish one way or the other.
