@@ -1,9 +1,12 @@
-import { parseNegotiationMessage } from '../signaling/message.js';
-import type { SignalingChannel } from '../signaling/signaling.js';
+import { MAX_WANTED_PER_KIND, parseNegotiationMessage } from '../signaling/message.js';
+import type { OfferWanted, SignalingChannel } from '../signaling/signaling.js';
 import type { ErrorOperation } from '../events.js';
 
 /** A bound on candidates kept for a description still to come, so a flood cannot grow memory. */
 const MAX_EARLY_CANDIDATES = 256;
+
+/** How long the polite side waits for the offer it asked for before making its own (see requestOffer). */
+const OFFER_REQUEST_TIMEOUT_MS = 3000;
 
 export interface NegotiatorCallbacks {
   /** Whether this side yields on glare; asked only when offers collide. */
@@ -26,9 +29,17 @@ export interface NegotiatorCallbacks {
 export class PerfectNegotiator {
   private makingOffer = false;
   private ignoreOffer = false;
-  /** Candidates that came before any remote description (a reordering channel); added once one is set. */
-  private earlyCandidates: RTCIceCandidateInit[] = [];
+  /**
+   * Candidates that came before any remote description; added once one is set. They come from a reordering channel,
+   * or from the far side's first offer that this side ignored on glare: a browser may keep that offer's ICE
+   * credentials for the answer it makes after rolling back, and then never gathers these candidates again.
+   */
+  private earlyCandidates: { candidate: RTCIceCandidateInit; mayFail: boolean }[] = [];
   private incoming: Promise<void> = Promise.resolve();
+  /** Set while the polite side waits for the offer it asked for. */
+  private offerRequest?: ReturnType<typeof setTimeout>;
+  /** Set when an asked-for offer did not come: the next offer is this side's own. */
+  private offerAnyway = false;
 
   constructor(
     private readonly pc: RTCPeerConnection,
@@ -53,11 +64,18 @@ export class PerfectNegotiator {
 
   /** Detaches from the connection; the caller closes the connection and the channel. */
   dispose(): void {
+    clearTimeout(this.offerRequest);
     this.pc.removeEventListener('negotiationneeded', this.offer);
     this.pc.removeEventListener('icecandidate', this.sendCandidate);
   }
 
   private readonly offer = async (): Promise<void> => {
+    const wanted = this.callbacks.polite() && !this.offerAnyway ? this.newMediaSections() : undefined;
+    if (wanted) {
+      this.requestOffer(wanted);
+      return;
+    }
+    this.offerAnyway = false;
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
@@ -91,7 +109,60 @@ export class PerfectNegotiator {
       return;
     }
     if ('description' in message) await this.applyDescription(message.description);
-    else await this.addCandidate(message.candidate);
+    else if ('candidate' in message) await this.addCandidate(message.candidate);
+    else this.offerWith(message.offerWanted);
+  }
+
+  /**
+   * Transceivers that no description covers yet, by kind: an offer from this side would add m-lines for them.
+   * The polite side leaves adding m-lines to the other side: if an offer of its own that adds an m-line is rolled
+   * back on glare, and the other side's offer adds one with the same mid, Chromium goes on decoding the
+   * connection's incoming video but no longer delivers any frame to its tracks. Changing existing m-lines is safe.
+   */
+  private newMediaSections(): OfferWanted | undefined {
+    const wanted: OfferWanted = {};
+    let any = false;
+    for (const transceiver of this.pc.getTransceivers()) {
+      const kind = transceiver.receiver.track.kind;
+      if (transceiver.mid !== null || transceiver.direction === 'stopped' || !isMediaKind(kind)) continue;
+      wanted[kind] = Math.min(MAX_WANTED_PER_KIND, (wanted[kind] ?? 0) + 1);
+      any = true;
+    }
+    return any ? wanted : undefined;
+  }
+
+  /** Asks the other side for an offer with room for new tracks; makes one itself if none comes. */
+  private requestOffer(wanted: OfferWanted): void {
+    try {
+      this.channel.send({ offerWanted: wanted });
+    } catch (error) {
+      this.callbacks.error(error, 'signaling');
+    }
+    // A far side that does not take requests (another implementation) gets this side's own offer after a while.
+    this.offerRequest ??= setTimeout(() => {
+      this.offerRequest = undefined;
+      this.offerAnyway = true;
+      if (this.pc.signalingState === 'stable') void this.offer();
+    }, OFFER_REQUEST_TIMEOUT_MS);
+  }
+
+  /** The polite side asked for an offer with room for its new tracks: add receive-only m-lines and offer. */
+  private offerWith(wanted: OfferWanted): void {
+    const { pc } = this;
+    // An offer already on its way is answered first; the far side asks again for what it still needs.
+    if (this.callbacks.polite() || this.makingOffer || pc.signalingState !== 'stable') return;
+    let added = false;
+    for (const kind of ['audio', 'video'] as const) {
+      const pending = pc
+        .getTransceivers()
+        .filter((t) => t.mid === null && t.direction !== 'stopped' && t.receiver.track.kind === kind).length;
+      for (let i = pending; i < (wanted[kind] ?? 0); i++) {
+        pc.addTransceiver(kind, { direction: 'recvonly' });
+        added = true;
+      }
+    }
+    // Added m-lines make the browser ask for negotiation; otherwise the pending ones go in an offer made now.
+    if (!added) void this.offer();
   }
 
   private async applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
@@ -101,6 +172,10 @@ export class PerfectNegotiator {
     const collision = description.type === 'offer' && !readyForOffer;
     this.ignoreOffer = !this.callbacks.polite() && collision;
     if (this.ignoreOffer) return;
+    if (description.type === 'offer') {
+      clearTimeout(this.offerRequest);
+      this.offerRequest = undefined;
+    }
     try {
       // On glare the polite side's setRemoteDescription rolls its own offer back implicitly.
       await pc.setRemoteDescription(description);
@@ -123,12 +198,11 @@ export class PerfectNegotiator {
     if (pc.signalingState === 'stable') this.callbacks.negotiated(description.type === 'answer');
   }
 
-  private async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+  private async addCandidate(candidate: RTCIceCandidateInit, mayFail = this.ignoreOffer): Promise<void> {
     if (!this.pc.remoteDescription) {
-      // Candidates of an offer this side ignored would only fail later.
-      if (this.ignoreOffer) return;
-      if (this.earlyCandidates.length < MAX_EARLY_CANDIDATES) this.earlyCandidates.push(candidate);
-      else
+      if (this.earlyCandidates.length < MAX_EARLY_CANDIDATES)
+        this.earlyCandidates.push({ candidate, mayFail });
+      else if (!mayFail)
         this.callbacks.error(
           new Error('too many ICE candidates before any session description'),
           'ice-candidate',
@@ -138,14 +212,15 @@ export class PerfectNegotiator {
     try {
       await this.pc.addIceCandidate(candidate);
     } catch (error) {
-      // Candidates for an offer this side ignored are expected to fail.
-      if (!this.ignoreOffer && this.pc.signalingState !== 'closed') {
-        this.callbacks.error(error, 'ice-candidate');
-      }
+      // Candidates for an offer this side ignored are expected to fail when the answer brings new credentials.
+      if (!mayFail && this.pc.signalingState !== 'closed') this.callbacks.error(error, 'ice-candidate');
     }
   }
 
   private async addEarlyCandidates(): Promise<void> {
-    for (const candidate of this.earlyCandidates.splice(0)) await this.addCandidate(candidate);
+    for (const { candidate, mayFail } of this.earlyCandidates.splice(0))
+      await this.addCandidate(candidate, mayFail);
   }
 }
+
+const isMediaKind = (kind: string): kind is 'audio' | 'video' => kind === 'audio' || kind === 'video';

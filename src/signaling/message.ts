@@ -1,4 +1,4 @@
-import type { NegotiationMessage } from './signaling.js';
+import type { NegotiationMessage, OfferWanted } from './signaling.js';
 
 /** A signaling message that is not a negotiation message the kit can apply. */
 export class SignalingMessageError extends Error {
@@ -9,6 +9,9 @@ export class SignalingMessageError extends Error {
 export const MAX_SDP_LENGTH = 256 * 1024;
 const MAX_CANDIDATE_LENGTH = 4096;
 const DESCRIPTION_TYPES: readonly string[] = ['offer', 'answer', 'pranswer', 'rollback'];
+/** A bound on the m-lines one request may ask for, so a peer cannot make this side add transceivers without end. */
+export const MAX_WANTED_PER_KIND = 16;
+const FIELDS = ['description', 'candidate', 'offerWanted'] as const;
 
 /**
  * Checks an untrusted message from a signaling channel and returns it as a typed negotiation message.
@@ -19,14 +22,37 @@ export function parseNegotiationMessage(message: unknown): NegotiationMessage {
   if (!isRecord(message)) {
     throw new SignalingMessageError(`expected an object, got ${describe(message)}`);
   }
-  const hasDescription = 'description' in message;
-  const hasCandidate = 'candidate' in message;
-  if (hasDescription === hasCandidate) {
-    throw new SignalingMessageError('expected exactly one of "description" or "candidate"');
+  const present = FIELDS.filter((field) => field in message);
+  if (present.length !== 1) {
+    throw new SignalingMessageError('expected exactly one of "description", "candidate" or "offerWanted"');
   }
-  return hasDescription
-    ? { description: parseDescription(message.description) }
-    : { candidate: parseCandidate(message.candidate) };
+  switch (present[0]) {
+    case 'description':
+      return { description: parseDescription(message.description) };
+    case 'candidate':
+      return { candidate: parseCandidate(message.candidate) };
+    default:
+      return { offerWanted: parseOfferWanted(message.offerWanted) };
+  }
+}
+
+function parseOfferWanted(value: unknown): OfferWanted {
+  if (!isRecord(value)) {
+    throw new SignalingMessageError(`"offerWanted" must be an object, got ${describe(value)}`);
+  }
+  const wanted: OfferWanted = {};
+  for (const [kind, count] of Object.entries(value)) {
+    if (kind !== 'audio' && kind !== 'video') {
+      throw new SignalingMessageError(`"offerWanted" takes "audio" and "video", got ${describe(kind)}`);
+    }
+    if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > MAX_WANTED_PER_KIND) {
+      throw new SignalingMessageError(
+        `"offerWanted.${kind}" must be an integer from 1 to ${MAX_WANTED_PER_KIND}, got ${describe(count)}`,
+      );
+    }
+    wanted[kind] = count as number;
+  }
+  return wanted;
 }
 
 function parseDescription(value: unknown): RTCSessionDescriptionInit {

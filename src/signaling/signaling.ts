@@ -4,9 +4,17 @@
  * of many peers hands out one channel per peer.
  */
 
-/** One negotiation message as it travels: a session description or an ICE candidate. */
+/**
+ * One negotiation message as it travels: a session description, an ICE candidate, or the polite side asking the
+ * other to make an offer with room for its new tracks (`offerWanted`: how many new audio and video m-lines).
+ */
 export type NegotiationMessage =
-  { description: RTCSessionDescriptionInit } | { candidate: RTCIceCandidateInit };
+  | { description: RTCSessionDescriptionInit }
+  | { candidate: RTCIceCandidateInit }
+  | { offerWanted: OfferWanted };
+
+/** New m-lines, by kind, that the polite side needs in the other side's next offer. */
+export type OfferWanted = Partial<Record<'audio' | 'video', number>>;
 
 /** What a channel tells the connection that uses it. */
 export interface SignalingListener {

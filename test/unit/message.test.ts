@@ -45,6 +45,14 @@ describe('parseNegotiationMessage', () => {
   it('refuses an array', bad([1], /got an array/));
   it('refuses a message with neither field', bad({ foo: 1 }, /exactly one of/));
   it('refuses a message with both fields', bad({ description: {}, candidate: {} }, /exactly one of/));
+  it('takes a request for an offer with new m-lines', () => {
+    expect(parseNegotiationMessage({ offerWanted: { audio: 1, video: 2 } })).to.deep.equal({
+      offerWanted: { audio: 1, video: 2 },
+    });
+  });
+  it('refuses a request for an unknown kind', bad({ offerWanted: { data: 1 } }, /takes "audio" and "video"/));
+  it('refuses a request for too many m-lines', bad({ offerWanted: { video: 1000 } }, /integer from 1 to 16/));
+  it('refuses a request that is not an object', bad({ offerWanted: 'video' }, /must be an object/));
   it(
     'refuses an unknown description type',
     bad({ description: { type: 'hello', sdp: '' } }, /description.type/),
