@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The kit's WebSocket signaling relay. Clients join a room by URL (`/signal?room=NAME&id=PEER`), learn who else is
- * there, and send messages addressed to one peer of the same room. The relay never reads what peers send each other.
+ * The kit's WebSocket signaling relay. Clients join a room by URL (`/signal?room=NAME&id=PEER&meta=JSON`, id and
+ * meta optional), learn who else is there, and send messages addressed to one peer of the same room. The relay never reads what peers send each other.
  *
  * Protocol (JSON text frames):
  *   server → client  {type:'welcome', id, room, peers:[{id, meta}]}   once, after joining
@@ -32,6 +32,8 @@ export const CloseCode = Object.freeze({
 
 const ROOM = /^[\w.~-]{1,64}$/;
 const PEER_ID = /^[\w-]{8,64}$/;
+/** Metadata given in the join URL (`&meta=` JSON), so the room learns a newcomer's name with its arrival. */
+const MAX_META_CHARS = 2048;
 
 /**
  * @typedef {object} RelayOptions
@@ -167,6 +169,21 @@ export class Relay {
     const id = url.searchParams.get('id') ?? crypto.randomUUID();
     if (!PEER_ID.test(id))
       return refuse(CloseCode.badRequest, 'bad-id', 'id must be 8 to 64 letters, digits, _ or -');
+    let meta;
+    const metaParam = url.searchParams.get('meta');
+    if (metaParam !== null) {
+      try {
+        meta = metaParam.length <= MAX_META_CHARS ? JSON.parse(metaParam) : undefined;
+      } catch {
+        meta = undefined;
+      }
+      if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+        return refuse(
+          CloseCode.badRequest,
+          'bad-meta',
+          `meta must be a JSON object of at most ${MAX_META_CHARS} characters`,
+        );
+    }
     const members = this.rooms.get(room) ?? new Map();
     const previous = members.get(id);
     if (!previous && members.size >= maxPeersPerRoom) {
@@ -178,7 +195,7 @@ export class Relay {
       socket,
       id,
       room,
-      meta: previous?.meta ?? {},
+      meta: meta ?? previous?.meta ?? {},
       alive: true,
       tokens: this.options.burst,
       refilledAt: Date.now(),

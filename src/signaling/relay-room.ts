@@ -65,6 +65,9 @@ export class RelayRoom implements Room {
     try {
       url = new URL(this.url);
       url.searchParams.set('id', this.selfId);
+      // The metadata travels with the join, so the others meet this peer with its name.
+      if (Object.keys(this.meta).length > 0) url.searchParams.set('meta', JSON.stringify(this.meta));
+      else url.searchParams.delete('meta');
       this.socket = new WebSocket(url);
     } catch (error) {
       this.closed = true;
@@ -112,8 +115,6 @@ export class RelayRoom implements Room {
         // Peers not back yet after the relay restarted are reported gone; the room decides what that means.
         for (const [id, peer] of this.peers) if (!present.has(id)) this.forget(peer, 'gone');
         for (const peer of present.values()) this.learn(peer);
-        if (Object.keys(this.meta).length > 0)
-          this.socket?.send(JSON.stringify({ type: 'meta', meta: this.meta }));
         for (const queued of this.queue.splice(0)) this.socket?.send(queued);
         return;
       }

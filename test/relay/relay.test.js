@@ -105,6 +105,22 @@ describe('rooms', () => {
     assert.deepEqual(updated.peer, { id: welcome.id, meta: { name: 'Guest' } });
   });
 
+  it('takes metadata with the join, so the room meets the newcomer with its name', async () => {
+    const room = uniqueRoom();
+    const a = join(room);
+    await a.welcomed();
+    const b = join(room, { meta: JSON.stringify({ name: 'Guest' }) });
+    const { id } = await b.welcomed();
+    const joined = await a.next((m) => m.type === 'joined', 'joined');
+    assert.deepEqual(joined.peer, { id, meta: { name: 'Guest' } });
+    for (const meta of ['[1]', 'not json', JSON.stringify({ name: 'x'.repeat(3000) })]) {
+      const bad = join(room, { meta });
+      const refusal = await bad.next((m) => m.type === 'error', 'the refusal');
+      assert.equal(refusal.code, 'bad-meta');
+      assert.equal((await bad.closing()).code, CloseCode.badRequest);
+    }
+  });
+
   it('delivers a message only to the peer it names', async () => {
     const room = uniqueRoom();
     const [a, b, c] = [join(room), join(room), join(room)];
