@@ -26,9 +26,9 @@ const tiles = (room: CallRoom) => [
 
 describe('<call-room>', () => {
   it('connects everyone to everyone: each member receives the other two, with names on the tiles', async function () {
-    // Open finding, under investigation: in headless Chromium a three-way mesh in one page often ends with one
-    // remote video whose frames are decoded (inbound-rtp framesDecoded rises) but never reach the track: no <video>
-    // and no MediaStreamTrackProcessor sees a frame. Skipped there (reported as skipped) until understood.
+    // Open finding: with six connections in one headless Chromium page, about one run in five ends with a remote
+    // video decoded (inbound-rtp framesDecoded rises, the track is unmuted) that no <video> shows. The same mesh
+    // across separate pages passes (test/e2e), as does this test in Firefox. Skipped in Chromium, reported as skipped.
     if (!navigator.userAgent.includes('Firefox')) this.skip();
     this.timeout(60000);
     const rooms = await threeInARoom();
@@ -36,7 +36,25 @@ describe('<call-room>', () => {
       await until(() => room.remoteStreams.length === 2, `${room.name} receiving two streams`, 20000);
     }
     for (const room of rooms) {
-      for (const stream of room.remoteStreams) await decodedFrame(stream);
+      for (const stream of room.remoteStreams) {
+        try {
+          await decodedFrame(stream);
+        } catch (error) {
+          const member = room.peers.find((p) => p.streams.includes(stream))!;
+          const stats = await member.connection.getStats();
+          const inbound = [...stats.values()]
+            .filter((s) => s.type === 'inbound-rtp')
+            .map((s) => `${s.kind}:${s.framesDecoded ?? s.packetsReceived}`);
+          const tracks = stream.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted}`);
+          const negotiation = member.connection
+            .getTransceivers()
+            .map((t) => `${t.mid}:${t.currentDirection}`);
+          throw new Error(
+            `${room.name} <- ${member.peer.meta.name}: ${error}; ${member.state}, inbound ${inbound}, tracks ${tracks}, transceivers ${negotiation}`,
+            { cause: error },
+          );
+        }
+      }
       await until(() => tiles(room).length === 2, 'two tiles');
       await room.querySelector('remote-streams')!.updateComplete;
       const names = tiles(room).map((t) => t.querySelector('[part="name"]')!.textContent);
@@ -83,6 +101,33 @@ describe('<call-room>', () => {
     expect(leaves[0].reason).to.equal('leave');
     expect(ana.remoteStreams).to.have.length(0);
     expect(ana.peers).to.have.length(0);
+  });
+
+  it('joins when its address comes after insertion, and again after leave()', async () => {
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <call-room signaling="broadcast:${name}" name="Ana"
+          ><local-track kind="video"></local-track
+        ></call-room>
+      </div>`,
+    );
+    const ana = root.querySelector('call-room')!;
+    const ben = document.createElement('call-room');
+    root.append(ben);
+    await ben.updateComplete;
+    expect(ben.state).to.equal('idle');
+    ben.signaling = `broadcast:${name}`;
+    await until(() => ben.remoteStreams.length === 1, 'Ana’s camera at Ben, who got the address late');
+
+    const leaves = record<PeerLeftEvent>(ana, 'peerleft');
+    ben.leave();
+    expect(ben.state).to.equal('left');
+    await until(() => leaves.length === 1 && ana.peers.length === 0, 'Ana seeing Ben leave');
+    ben.join();
+    expect(ben.state).to.equal('joined');
+    await until(() => ben.remoteStreams.length === 1 && ana.peers.length === 1, 'Ben back in the call');
+    await decodedFrame(ben.remoteStreams[0]);
   });
 
   it('reports a bad room address and stays usable', async () => {

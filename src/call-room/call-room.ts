@@ -130,7 +130,7 @@ export class CallRoom extends LitElement {
     return this.arrivals.map((a) => a.stream);
   }
 
-  /** Says goodbye to the room and closes every connection. Setting `signaling` again joins anew. */
+  /** Says goodbye to the room and closes every connection. `join()` (or a new `signaling`) joins again. */
   leave(): void {
     window.removeEventListener('pagehide', this.onPageHide);
     for (const id of [...this.members.keys()]) this.drop(id, 'leave');
@@ -146,9 +146,11 @@ export class CallRoom extends LitElement {
     this.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
+  // Before rendering, so the state a join sets is part of this update rather than a second one.
+  protected override willUpdate(changed: PropertyValues<this>): void {
     if (!this.isConnected) return;
-    if (this.room && this.signaling !== this.joinedWith) this.join();
+    // A new address joins anew, also when the element had none before or had left.
+    if (changed.has('signaling') && this.signaling !== this.joinedWith) this.join();
     else if (changed.has('name') && changed.get('name') !== undefined) this.room?.setMeta(this.meta());
     if (changed.has('configuration') && changed.get('configuration') !== undefined) {
       for (const { session } of this.members.values())
@@ -160,7 +162,8 @@ export class CallRoom extends LitElement {
     }
   }
 
-  private join(): void {
+  /** Joins the room `signaling` names, leaving the current one first. Joining happens by itself on connection. */
+  join(): void {
     this.leave();
     const { signaling } = this;
     this.joinedWith = signaling;

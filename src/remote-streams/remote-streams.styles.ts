@@ -35,4 +35,8 @@ export const styles = css`
     display: block;
     grid-column: 1 / -1;
   }
+
+  slot[name='empty'][hidden] {
+    display: none;
+  }
 `;
