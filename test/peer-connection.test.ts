@@ -56,6 +56,41 @@ const liveCall = () =>
   );
 
 describe('<peer-connection>', () => {
+  it('keeps receiving video when both sides add a new m-line in the same task', async () => {
+    // Plain perfect negotiation breaks here in Chromium: the polite side's offer adding an m-line is rolled back by
+    // the other's, and the polite side then decodes the other's video without ever delivering a frame. The kit has
+    // the polite side ask for an offer instead (see newMediaSections in perfect-negotiation.ts).
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection signaling="loopback:${name}" polite
+          ><local-track kind="video" stream="a"></local-track
+        ></peer-connection>
+        <peer-connection signaling="loopback:${name}"
+          ><local-track kind="video" stream="b"></local-track
+        ></peer-connection>
+      </div>`,
+    );
+    const [a, b] = root.querySelectorAll('peer-connection');
+    await until(() => a.remoteStreams.length === 1 && b.remoteStreams.length === 1, 'video both ways');
+    await settled(a, b);
+    await decodedFrame(a.remoteStreams[0]);
+    const microphones = await Promise.all(
+      [0, 1].map(() => navigator.mediaDevices.getUserMedia({ audio: true })),
+    );
+    const [forA, forB] = microphones.map((stream) => stream.getAudioTracks()[0]);
+    a.append(Object.assign(document.createElement('local-track'), { track: forA, stream: 'a' }));
+    b.append(Object.assign(document.createElement('local-track'), { track: forB, stream: 'b' }));
+    await until(
+      () => [a, b].every((pc) => pc.remoteStreams[0]?.getAudioTracks().length === 1),
+      'audio both ways',
+    );
+    await settled(a, b);
+    await decodedFrame(a.remoteStreams[0]);
+    await decodedFrame(b.remoteStreams[0]);
+    for (const track of [forA, forB]) track.stop();
+  });
+
   it('makes no RTCPeerConnection until it is in a document', async () => {
     const pc = document.createElement('peer-connection');
     expect(pc.connection).to.equal(null);
