@@ -7,4 +7,6 @@ export default defineConfig({
   server: { port: 5173, host: true, strictPort: false },
   preview: { port: 5173 },
   plugins: [relayPlugin()],
+  // Bundled up front: discovered on a first visit instead, they would make Vite reload that page.
+  optimizeDeps: { include: ['lit', 'lit/decorators.js', 'lit/directives/repeat.js', '@lit/context'] },
 });

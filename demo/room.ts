@@ -1,0 +1,105 @@
+// The calling page: a room named in the URL, shown with the kit's public elements as any site would use them.
+import '../src/define.js';
+import type { CallErrorEvent, CallRoom, RemoteStreams } from '../src/index.js';
+import { trackToggles } from './track-toggles.js';
+
+const params = new URL(location.href).searchParams;
+
+// The room comes from the URL; a page opened without one makes up a name and puts it there, ready to share.
+let roomName = params.get('room')?.trim();
+if (!roomName) {
+  roomName = `room-${crypto.randomUUID().slice(0, 6)}`;
+  params.set('room', roomName);
+  history.replaceState(null, '', `?${params}`);
+}
+const shareUrl = new URL(location.href);
+shareUrl.search = new URLSearchParams({ room: roomName }).toString();
+
+// The relay runs inside the dev server (/signal); `?relay=ws://host:port/signal` points at a standalone one.
+const relay =
+  params.get('relay') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/signal`;
+const relayUrl = new URL(relay);
+relayUrl.searchParams.set('room', roomName);
+
+const room = document.querySelector<CallRoom>('#room')!;
+const tiles = document.querySelector<RemoteStreams>('#tiles')!;
+const nameInput = document.querySelector<HTMLInputElement>('input[name="name"]')!;
+const presence = document.querySelector<HTMLOutputElement>('#presence')!;
+const log = document.querySelector<HTMLOListElement>('#log')!;
+
+function note(text: string): void {
+  const item = document.createElement('li');
+  item.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+  log.prepend(item);
+}
+
+document.querySelector('#room-name')!.textContent = roomName;
+const share = document.querySelector<HTMLAnchorElement>('#share')!;
+share.href = share.textContent = shareUrl.href;
+
+// A name per tab (sessionStorage), so two tabs of one browser are told apart.
+const nameKey = 'webrtc-elements-demo-name';
+nameInput.value =
+  params.get('name') ?? sessionStorage.getItem(nameKey) ?? `Guest ${Math.floor(100 + Math.random() * 900)}`;
+const applyName = () => {
+  const name = nameInput.value.trim();
+  if (!name || name === room.name) return;
+  room.name = name;
+  sessionStorage.setItem(nameKey, name);
+};
+nameInput.addEventListener('change', applyName);
+nameInput.form!.addEventListener('submit', (e) => {
+  e.preventDefault();
+  applyName();
+});
+applyName();
+
+// Camera and microphone start on, as in any call page; `?camera=off` or `?microphone=off` starts without them.
+const controls = document.querySelector<HTMLElement>('.controls')!;
+trackToggles(controls, document.querySelector<HTMLElement>('.local')!, note, [
+  ...(params.get('camera') === 'off' ? [] : (['video'] as const)),
+  ...(params.get('microphone') === 'off' ? [] : (['audio'] as const)),
+]);
+
+const speaker = document.createElement('button');
+speaker.type = 'button';
+speaker.textContent = 'Mute others';
+speaker.setAttribute('aria-pressed', 'false');
+speaker.addEventListener('click', () => {
+  tiles.muted = !tiles.muted;
+  speaker.setAttribute('aria-pressed', String(tiles.muted));
+});
+const leave = document.createElement('button');
+leave.type = 'button';
+leave.textContent = 'Leave';
+leave.addEventListener('click', () => {
+  if (room.state === 'joined') room.leave();
+  else room.join();
+  leave.textContent = room.state === 'joined' ? 'Leave' : 'Join again';
+  showPresence();
+});
+controls.append(speaker, leave);
+
+function showPresence(): void {
+  const others = room.peers.map((p) => (typeof p.peer.meta.name === 'string' ? p.peer.meta.name : 'someone'));
+  presence.value =
+    room.state !== 'joined'
+      ? `Not in the room (${room.state}).`
+      : others.length === 0
+        ? 'You are alone in the room.'
+        : `In the call with ${others.join(', ')}.`;
+}
+
+room.addEventListener('peerjoined', (e) => {
+  note(`${String(e.peer.meta.name ?? e.peer.id)} joined`);
+  showPresence();
+});
+room.addEventListener('peerleft', (e) => {
+  note(`${String(e.peer.meta.name ?? e.peer.id)} left (${e.reason})`);
+  showPresence();
+});
+room.addEventListener('streamadded', () => showPresence());
+room.addEventListener('error', (e) => note(`error during ${(e as CallErrorEvent).operation}: ${e.message}`));
+
+room.signaling = relayUrl.href;
+showPresence();

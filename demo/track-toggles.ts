@@ -1,0 +1,64 @@
+import type { LocalTrack, LocalTrackKind } from '../src/index.js';
+
+export interface TrackToggles {
+  /** The `<local-track>`s switched on, by kind. */
+  readonly tracks: ReadonlyMap<LocalTrackKind, LocalTrack>;
+  /** The toggle buttons, by kind. */
+  readonly buttons: ReadonlyMap<LocalTrackKind, HTMLButtonElement>;
+}
+
+const labels = { video: 'Camera', audio: 'Microphone', screen: 'Screen' } as const;
+
+/**
+ * Camera, microphone and screen buttons. A button adds a `<local-track>` to `into`, which sends its track on the
+ * connection or room around it; pressing it again removes the element, which stops sending and releases the device.
+ */
+export function trackToggles(
+  controls: HTMLElement,
+  into: HTMLElement,
+  note: (text: string) => void,
+  on: readonly LocalTrackKind[] = [],
+): TrackToggles {
+  const tracks = new Map<LocalTrackKind, LocalTrack>();
+  const buttons = new Map<LocalTrackKind, HTMLButtonElement>();
+  for (const kind of ['video', 'audio', 'screen'] as const) {
+    const label = labels[kind];
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = label;
+    button.dataset.kind = kind;
+    button.setAttribute('aria-pressed', 'false');
+    const setPressed = () => button.setAttribute('aria-pressed', String(tracks.has(kind)));
+    button.addEventListener('click', () => {
+      const existing = tracks.get(kind);
+      if (existing) {
+        existing.remove();
+        tracks.delete(kind);
+        note(`${label.toLowerCase()} off`);
+      } else {
+        const track = document.createElement('local-track');
+        track.kind = kind;
+        // Camera and microphone travel as one stream; a screen share is a stream (a tile) of its own.
+        track.stream = kind === 'screen' ? 'screen' : 'cam';
+        track.preview = kind !== 'audio';
+        track.addEventListener('error', (e) => note(`${label.toLowerCase()}: ${e.message}`));
+        track.addEventListener('trackchange', () => {
+          // Ended from outside the page: the person stopped sharing in the browser's own bar, or a device went away.
+          if (track.state !== 'ended') return;
+          track.remove();
+          if (tracks.get(kind) === track) tracks.delete(kind);
+          setPressed();
+          note(`${label.toLowerCase()} ended`);
+        });
+        into.append(track);
+        tracks.set(kind, track);
+        note(`${label.toLowerCase()} on`);
+      }
+      setPressed();
+    });
+    controls.append(button);
+    buttons.set(kind, button);
+  }
+  for (const kind of on) buttons.get(kind)?.click();
+  return { tracks, buttons };
+}
