@@ -109,7 +109,13 @@ for (const browserName of browsers) {
           );
 
         for (const person of [ben, cleo, dora]) {
-          assert.deepEqual(person.problems, [], `${person.name}'s page had no errors`);
+          // Firefox reports each refused reconnection to the stopped relay as a page error; those are expected.
+          const relayDown = /establish a connection to the server at ws:/;
+          assert.deepEqual(
+            person.problems.filter((p) => !relayDown.test(p)),
+            [],
+            `${person.name}'s page had no errors`,
+          );
           const shown = await snapshot(person.page);
           assert.equal(shown.state, 'joined');
           assert.ok(
