@@ -88,7 +88,11 @@ export function snapshot(page) {
     const grid = document.querySelector('remote-streams');
     const peers = await Promise.all(
       room.peers.map(async (/** @type {any} */ member) => {
-        const stats = await member.connection.getStats();
+        // A getStats that does not settle (seen once in Firefox while the relay was down) must not hang the look.
+        const stats = await Promise.race([
+          member.connection.getStats(),
+          new Promise((resolve) => setTimeout(() => resolve(new Map()), 2000)),
+        ]);
         let framesDecoded = 0;
         /** @type {string[]} */
         const decoding = [];
