@@ -1,7 +1,7 @@
 // A call between two connections in one page. It uses the kit as any page would: the entry that registers the elements.
 import '../src/define.js';
 import type { CallErrorEvent, PeerConnection } from '../src/index.js';
-import { trackToggles } from './track-toggles.js';
+import { pressToggle, trackToggles } from './track-toggles.js';
 
 const log = document.querySelector<HTMLOListElement>('#log')!;
 
@@ -24,17 +24,12 @@ for (const section of document.querySelectorAll<HTMLElement>('.side')) {
     side === 'alice' ? ['video', 'audio'] : [],
   );
 
-  const mute = document.createElement('button');
-  mute.type = 'button';
-  mute.textContent = 'Mute all';
-  mute.setAttribute('aria-pressed', 'false');
-  mute.addEventListener('click', () => {
-    const muted = mute.getAttribute('aria-pressed') !== 'true';
-    for (const track of tracks.values()) track.muted = muted;
-    mute.setAttribute('aria-pressed', String(muted));
-    note(side, muted ? 'muted (no renegotiation)' : 'unmuted');
-  });
-  controls.append(mute);
+  controls.append(
+    pressToggle('Mute all', (muted) => {
+      for (const track of tracks.values()) track.muted = muted;
+      note(side, muted ? 'muted (no renegotiation)' : 'unmuted');
+    }),
+  );
 
   pc.addEventListener('connectionstatechange', (e) => {
     state.value = e.state;

@@ -1,7 +1,7 @@
 // The calling page: a room named in the URL, shown with the kit's public elements as any site would use them.
 import '../src/define.js';
-import type { CallErrorEvent, CallRoom, RemoteStreams } from '../src/index.js';
-import { trackToggles } from './track-toggles.js';
+import type { CallErrorEvent, CallRoom, RemoteStreams, RoomPeer } from '../src/index.js';
+import { pressToggle, trackToggles } from './track-toggles.js';
 
 const params = new URL(location.href).searchParams;
 
@@ -61,14 +61,7 @@ trackToggles(controls, document.querySelector<HTMLElement>('.local')!, note, [
   ...(params.get('microphone') === 'off' ? [] : (['audio'] as const)),
 ]);
 
-const speaker = document.createElement('button');
-speaker.type = 'button';
-speaker.textContent = 'Mute others';
-speaker.setAttribute('aria-pressed', 'false');
-speaker.addEventListener('click', () => {
-  tiles.muted = !tiles.muted;
-  speaker.setAttribute('aria-pressed', String(tiles.muted));
-});
+const speaker = pressToggle('Mute others', (muted) => (tiles.muted = muted));
 const leave = document.createElement('button');
 leave.type = 'button';
 leave.textContent = 'Leave';
@@ -80,8 +73,10 @@ leave.addEventListener('click', () => {
 });
 controls.append(speaker, leave);
 
+const nameOf = (peer: RoomPeer): string => (typeof peer.meta.name === 'string' ? peer.meta.name : 'someone');
+
 function showPresence(): void {
-  const others = room.peers.map((p) => (typeof p.peer.meta.name === 'string' ? p.peer.meta.name : 'someone'));
+  const others = room.peers.map((p) => nameOf(p.peer));
   presence.value =
     room.state !== 'joined'
       ? `Not in the room (${room.state}).`
@@ -91,11 +86,11 @@ function showPresence(): void {
 }
 
 room.addEventListener('peerjoined', (e) => {
-  note(`${String(e.peer.meta.name ?? e.peer.id)} joined`);
+  note(`${nameOf(e.peer)} joined`);
   showPresence();
 });
 room.addEventListener('peerleft', (e) => {
-  note(`${String(e.peer.meta.name ?? e.peer.id)} left (${e.reason})`);
+  note(`${nameOf(e.peer)} left (${e.reason})`);
   showPresence();
 });
 room.addEventListener('streamadded', () => showPresence());

@@ -9,6 +9,26 @@ export interface TrackToggles {
 
 const labels = { video: 'Camera', audio: 'Microphone', screen: 'Screen' } as const;
 
+/** A toggle button, not pressed. */
+function toggleButton(label: string): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = label;
+  button.setAttribute('aria-pressed', 'false');
+  return button;
+}
+
+/** A toggle button that flips on each click and tells `onChange` whether it is now pressed. */
+export function pressToggle(label: string, onChange: (pressed: boolean) => void): HTMLButtonElement {
+  const button = toggleButton(label);
+  button.addEventListener('click', () => {
+    const pressed = button.getAttribute('aria-pressed') !== 'true';
+    button.setAttribute('aria-pressed', String(pressed));
+    onChange(pressed);
+  });
+  return button;
+}
+
 /**
  * Camera, microphone and screen buttons. A button adds a `<local-track>` to `into`, which sends its track on the
  * connection or room around it; pressing it again removes the element, which stops sending and releases the device.
@@ -23,11 +43,8 @@ export function trackToggles(
   const buttons = new Map<LocalTrackKind, HTMLButtonElement>();
   for (const kind of ['video', 'audio', 'screen'] as const) {
     const label = labels[kind];
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.textContent = label;
+    const button = toggleButton(label);
     button.dataset.kind = kind;
-    button.setAttribute('aria-pressed', 'false');
     const setPressed = () => button.setAttribute('aria-pressed', String(tracks.has(kind)));
     button.addEventListener('click', () => {
       const existing = tracks.get(kind);

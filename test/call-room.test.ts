@@ -20,6 +20,17 @@ async function threeInARoom(): Promise<CallRoom[]> {
   return [...root.querySelectorAll('call-room')];
 }
 
+/** Ana alone in a fresh room, sending her camera; others join by appending to `root`. */
+async function anaWithCamera() {
+  const name = uniqueName();
+  const root = await fixture<HTMLElement>(
+    html`<div>
+      <call-room signaling="broadcast:${name}" name="Ana"><local-track kind="video"></local-track></call-room>
+    </div>`,
+  );
+  return { name, root, ana: root.querySelector('call-room')! };
+}
+
 const tiles = (room: CallRoom) => [
   ...room.querySelector<RemoteStreams>('remote-streams')!.shadowRoot!.querySelectorAll('[part="tile"]'),
 ];
@@ -66,15 +77,7 @@ describe('<call-room>', () => {
   });
 
   it('announces joins, follows a stream added mid-call, and removes a leaving member’s tiles', async () => {
-    const name = uniqueName();
-    const root = await fixture<HTMLElement>(
-      html`<div>
-        <call-room signaling="broadcast:${name}" name="Ana"
-          ><local-track kind="video"></local-track
-        ></call-room>
-      </div>`,
-    );
-    const ana = root.querySelector('call-room')!;
+    const { name, root, ana } = await anaWithCamera();
     const joins = record<PeerJoinedEvent>(ana, 'peerjoined');
     const leaves = record<PeerLeftEvent>(ana, 'peerleft');
     const ben = Object.assign(document.createElement('call-room'), {
@@ -104,15 +107,7 @@ describe('<call-room>', () => {
   });
 
   it('joins when its address comes after insertion, and again after leave()', async () => {
-    const name = uniqueName();
-    const root = await fixture<HTMLElement>(
-      html`<div>
-        <call-room signaling="broadcast:${name}" name="Ana"
-          ><local-track kind="video"></local-track
-        ></call-room>
-      </div>`,
-    );
-    const ana = root.querySelector('call-room')!;
+    const { name, root, ana } = await anaWithCamera();
     const ben = document.createElement('call-room');
     root.append(ben);
     await ben.updateComplete;

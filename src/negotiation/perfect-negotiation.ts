@@ -70,8 +70,8 @@ export class PerfectNegotiator {
   }
 
   private readonly offer = async (): Promise<void> => {
-    const wanted = this.callbacks.polite() && !this.offerAnyway ? this.newMediaSections() : undefined;
-    if (wanted) {
+    const wanted = this.callbacks.polite() && !this.offerAnyway ? this.newMediaSections() : {};
+    if (Object.keys(wanted).length > 0) {
       this.requestOffer(wanted);
       return;
     }
@@ -119,16 +119,14 @@ export class PerfectNegotiator {
    * back on glare, and the other side's offer adds one with the same mid, Chromium goes on decoding the
    * connection's incoming video but no longer delivers any frame to its tracks. Changing existing m-lines is safe.
    */
-  private newMediaSections(): OfferWanted | undefined {
-    const wanted: OfferWanted = {};
-    let any = false;
+  private newMediaSections(): OfferWanted {
+    const counts: OfferWanted = {};
     for (const transceiver of this.pc.getTransceivers()) {
       const kind = transceiver.receiver.track.kind;
       if (transceiver.mid !== null || transceiver.direction === 'stopped' || !isMediaKind(kind)) continue;
-      wanted[kind] = Math.min(MAX_WANTED_PER_KIND, (wanted[kind] ?? 0) + 1);
-      any = true;
+      counts[kind] = Math.min(MAX_WANTED_PER_KIND, (counts[kind] ?? 0) + 1);
     }
-    return any ? wanted : undefined;
+    return counts;
   }
 
   /** Asks the other side for an offer with room for new tracks; makes one itself if none comes. */
@@ -151,12 +149,11 @@ export class PerfectNegotiator {
     const { pc } = this;
     // An offer already on its way is answered first; the far side asks again for what it still needs.
     if (this.callbacks.polite() || this.makingOffer || pc.signalingState !== 'stable') return;
+    // Transceivers of this side that no description covers yet go in its next offer anyway.
+    const pending = this.newMediaSections();
     let added = false;
     for (const kind of ['audio', 'video'] as const) {
-      const pending = pc
-        .getTransceivers()
-        .filter((t) => t.mid === null && t.direction !== 'stopped' && t.receiver.track.kind === kind).length;
-      for (let i = pending; i < (wanted[kind] ?? 0); i++) {
+      for (let i = pending[kind] ?? 0; i < (wanted[kind] ?? 0); i++) {
         pc.addTransceiver(kind, { direction: 'recvonly' });
         added = true;
       }

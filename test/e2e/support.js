@@ -76,7 +76,7 @@ export async function restartableRelay() {
 
 /**
  * What one page shows, read from its elements as a person would see it: the room's state and peers, and per tile
- * the name and the playing video (its size, its clock and the frames it has presented).
+ * the name and the playing video (its size, its clock, its tracks), and per peer the decoded frames.
  * @param {import('puppeteer-core').Page} page
  */
 export function snapshot(page) {
