@@ -7,6 +7,10 @@ export default defineConfig({
   server: { port: 5173, host: true, strictPort: false },
   preview: { port: 5173 },
   plugins: [relayPlugin()],
-  // Bundled up front: discovered on a first visit instead, they would make Vite reload that page.
-  optimizeDeps: { include: ['lit', 'lit/decorators.js', 'lit/directives/repeat.js', '@lit/context'] },
+  // Bundled up front and never discovered on a visit: a discovery makes Vite reload the page, which on a fresh
+  // machine left the first page of the end-to-end tests without its elements.
+  optimizeDeps: {
+    include: ['lit', 'lit/decorators.js', 'lit/directives/repeat.js', '@lit/context'],
+    noDiscovery: true,
+  },
 });

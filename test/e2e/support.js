@@ -51,7 +51,8 @@ export async function startDemo() {
   const server = await createServer({
     configFile: new URL('../../demo/vite.config.ts', import.meta.url).pathname,
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
-    logLevel: 'warn',
+    // Vite says when it optimizes dependencies or reloads a page, which a failing run needs to show.
+    logLevel: 'info',
   });
   await server.listen();
   const address = /** @type {import('node:net').AddressInfo} */ (server.httpServer?.address());
@@ -233,6 +234,8 @@ export async function join(browser, demoUrl, { room, relay, name, microphone = t
     ...(microphone ? {} : { microphone: 'off' }),
   }).toString();
   await page.goto(url.href);
+  // Fails here, saying so, rather than later as a room with no peers, if the page never gets its elements.
+  await page.waitForFunction("customElements.get('call-room')", { timeout: 30_000 });
   return { page, context, name, problems };
 }
 
