@@ -29,6 +29,8 @@ export default tseslint.config(
       '.storybook/**',
       'test/relay/**',
       'test/e2e/**',
+      'test/support/*.js',
+      'bench/*.js',
     ],
     languageOptions: { globals: globals.node },
   },

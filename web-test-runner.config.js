@@ -112,4 +112,6 @@ export default {
   ],
   plugins: [allStories, esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' })],
   testFramework: { config: { timeout: 20000 } },
+  // The reliability suite runs hundreds of calls in one file; each test has its own bound.
+  testsFinishTimeout: 20 * 60_000,
 };

@@ -15,6 +15,7 @@ export type ErrorOperation =
   | 'signaling'
   | 'negotiation'
   | 'ice-candidate'
+  | 'connection'
   | 'add-track'
   | 'remove-track'
   | 'replace-track'

@@ -38,6 +38,8 @@ export {
   type RoomListener,
   type RoomPeer,
 } from './signaling/room.js';
+export { signalingAdapters, roomAdapters, type RoomFactory } from './signaling/adapters.js';
+export { registerNetworkAdapters } from './signaling/network-adapters.js';
 export { parseNegotiationMessage, SignalingMessageError } from './signaling/message.js';
 export { PerfectNegotiator } from './negotiation/perfect-negotiation.js';
 export { SenderReconciler, type TrackSource } from './senders/sender-reconciler.js';

@@ -14,6 +14,7 @@ import { connectionContext, HOST_READY_EVENT, type AttachedTrack } from '../shar
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { TrackHost } from '../shared/track-host.js';
 import { roomAdapters } from '../signaling/adapters.js';
+import { registerNetworkAdapters } from '../signaling/network-adapters.js';
 import { PeerChannel, type LeaveReason, type Room, type RoomPeer } from '../signaling/room.js';
 import { createSignaling } from '../signaling/signaling.js';
 import type { StreamlessPolicy } from '../streams/stream-assembler.js';
@@ -170,6 +171,7 @@ export class CallRoom extends LitElement {
     if (signaling === null || signaling === '') return;
     let room: Room;
     try {
+      registerNetworkAdapters();
       room = typeof signaling === 'string' ? createSignaling(signaling, roomAdapters) : signaling;
     } catch (error) {
       this.setState('error');
@@ -240,6 +242,8 @@ export class CallRoom extends LitElement {
         error: (error, operation) => this.reportError(error, operation),
         sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
         peerLeft: () => {},
+        // The peer is let go; should the room announce it again, a new connection is made.
+        failed: () => this.drop(peer.id, 'gone'),
       },
     );
     this.members.set(peer.id, { peer, channel, session });

@@ -1,5 +1,5 @@
 import { MAX_WANTED_PER_KIND, parseNegotiationMessage } from '../signaling/message.js';
-import type { OfferWanted, SignalingChannel } from '../signaling/signaling.js';
+import type { NegotiationMessage, OfferWanted, SignalingChannel } from '../signaling/signaling.js';
 import type { ErrorOperation } from '../events.js';
 
 /** A bound on candidates kept for a description still to come, so a flood cannot grow memory. */
@@ -7,6 +7,10 @@ const MAX_EARLY_CANDIDATES = 256;
 
 /** How long the polite side waits for the offer it asked for before making its own (see requestOffer). */
 const OFFER_REQUEST_TIMEOUT_MS = 3000;
+/** How long an offer waits for its answer before it is sent again: a lossy channel may have dropped either. */
+export const OFFER_RESEND_MS = 2000;
+/** After this many sends of one offer without an answer, the far side is reported unreachable (sending goes on). */
+export const OFFER_SENDS_BEFORE_ERROR = 5;
 
 export interface NegotiatorCallbacks {
   /** Whether this side yields on glare; asked only when offers collide. */
@@ -25,6 +29,15 @@ export interface NegotiatorCallbacks {
  * The perfect-negotiation pattern of the WebRTC specification: either side may change its tracks at any
  * moment; when both offer at once (glare), the polite side rolls its offer back and answers, the impolite
  * side ignores the colliding offer. Incoming messages are applied one at a time, in arrival order.
+ *
+ * One refinement: the polite side does not offer; it asks the impolite side for an offer (`offerWanted`, with the
+ * m-lines its new tracks need) and makes its other changes in its answer. Two kits therefore never glare. Chromium
+ * needs this: after the polite side's offer is rolled back on glare, it may go on decoding the far side's video but
+ * never again deliver a frame to its tracks (seen with offers that add m-lines and with ones that change nothing).
+ * A far side that never answers a request (another implementation) gets the polite side's own offer after 3 s.
+ *
+ * Messages may be lost, repeated or reordered: an offer is sent again until answered, and a description already
+ * applied is recognised by its `o=` line and not applied twice.
  */
 export class PerfectNegotiator {
   private makingOffer = false;
@@ -40,6 +53,12 @@ export class PerfectNegotiator {
   private offerRequest?: ReturnType<typeof setTimeout>;
   /** Set when an asked-for offer did not come: the next offer is this side's own. */
   private offerAnyway = false;
+  /** Set once the far side answered a request with an offer: it takes requests, so a lost one is made again. */
+  private requestsAnswered = false;
+  /** Set by `restartIce()` until an offer is answered: the polite side's request asks for a restart. */
+  private restartWanted = false;
+  /** Set while this side's offer waits for its answer. */
+  private answerWait?: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly pc: RTCPeerConnection,
@@ -65,14 +84,20 @@ export class PerfectNegotiator {
   /** Detaches from the connection; the caller closes the connection and the channel. */
   dispose(): void {
     clearTimeout(this.offerRequest);
+    clearTimeout(this.answerWait);
     this.pc.removeEventListener('negotiationneeded', this.offer);
     this.pc.removeEventListener('icecandidate', this.sendCandidate);
   }
 
+  /** Restarts ICE. The polite side asks the other side to restart it in its next offer. */
+  restartIce(): void {
+    this.restartWanted = true;
+    this.pc.restartIce();
+  }
+
   private readonly offer = async (): Promise<void> => {
-    const wanted = this.callbacks.polite() && !this.offerAnyway ? this.newMediaSections() : {};
-    if (Object.keys(wanted).length > 0) {
-      this.requestOffer(wanted);
+    if (this.callbacks.polite() && !this.offerAnyway) {
+      this.requestOffer();
       return;
     }
     this.offerAnyway = false;
@@ -82,6 +107,7 @@ export class PerfectNegotiator {
       // The offer may have been superseded by a remote offer while it was being made.
       if (this.pc.signalingState !== 'have-local-offer' || !this.pc.localDescription) return;
       this.channel.send({ description: this.pc.localDescription.toJSON() });
+      this.awaitAnswer(1);
     } catch (error) {
       if (this.pc.signalingState !== 'closed') this.callbacks.error(error, 'negotiation');
     } finally {
@@ -89,14 +115,36 @@ export class PerfectNegotiator {
     }
   };
 
-  private readonly sendCandidate = ({ candidate }: RTCPeerConnectionIceEvent): void => {
-    // The null "end of candidates" marker needs no message: both browsers do without it.
-    if (!candidate) return;
+  /**
+   * Sends the offer again while no answer comes. The far side applies an offer once: a copy of the one it answered
+   * makes it send that answer again (see repeatedDescription), so either message may be lost.
+   */
+  private awaitAnswer(sends: number): void {
+    clearTimeout(this.answerWait);
+    this.answerWait = setTimeout(() => {
+      const { localDescription, signalingState } = this.pc;
+      if (signalingState !== 'have-local-offer' || localDescription?.type !== 'offer') return;
+      if (sends === OFFER_SENDS_BEFORE_ERROR)
+        this.callbacks.error(
+          new Error(`no answer to an offer sent ${sends} times in ${(sends * OFFER_RESEND_MS) / 1000} s`),
+          'negotiation',
+        );
+      this.send({ description: localDescription.toJSON() });
+      this.awaitAnswer(sends + 1);
+    }, OFFER_RESEND_MS);
+  }
+
+  private send(message: NegotiationMessage): void {
     try {
-      this.channel.send({ candidate: candidate.toJSON() });
+      this.channel.send(message);
     } catch (error) {
       this.callbacks.error(error, 'signaling');
     }
+  }
+
+  private readonly sendCandidate = ({ candidate }: RTCPeerConnectionIceEvent): void => {
+    // The null "end of candidates" marker needs no message: both browsers do without it.
+    if (candidate) this.send({ candidate: candidate.toJSON() });
   };
 
   private async receive(raw: unknown): Promise<void> {
@@ -110,15 +158,10 @@ export class PerfectNegotiator {
     }
     if ('description' in message) await this.applyDescription(message.description);
     else if ('candidate' in message) await this.addCandidate(message.candidate);
-    else this.offerWith(message.offerWanted);
+    else this.offerWith(message.offerWanted, message.iceRestart);
   }
 
-  /**
-   * Transceivers that no description covers yet, by kind: an offer from this side would add m-lines for them.
-   * The polite side leaves adding m-lines to the other side: if an offer of its own that adds an m-line is rolled
-   * back on glare, and the other side's offer adds one with the same mid, Chromium goes on decoding the
-   * connection's incoming video but no longer delivers any frame to its tracks. Changing existing m-lines is safe.
-   */
+  /** Transceivers that no description covers yet, by kind: an offer must add m-lines for them. */
   private newMediaSections(): OfferWanted {
     const counts: OfferWanted = {};
     for (const transceiver of this.pc.getTransceivers()) {
@@ -129,26 +172,33 @@ export class PerfectNegotiator {
     return counts;
   }
 
-  /** Asks the other side for an offer with room for new tracks; makes one itself if none comes. */
-  private requestOffer(wanted: OfferWanted): void {
-    try {
-      this.channel.send({ offerWanted: wanted });
-    } catch (error) {
-      this.callbacks.error(error, 'signaling');
-    }
-    // A far side that does not take requests (another implementation) gets this side's own offer after a while.
+  /**
+   * Asks the other side for an offer with room for this side's new tracks; this side's other changes go in its answer.
+   * If no offer comes, the request was lost (ask again) or the far side does not take requests (another
+   * implementation): then this side makes its own offer.
+   */
+  private requestOffer(): void {
+    this.send({
+      offerWanted: this.newMediaSections(),
+      ...(this.restartWanted && { iceRestart: true as const }),
+    });
     this.offerRequest ??= setTimeout(() => {
       this.offerRequest = undefined;
-      this.offerAnyway = true;
-      if (this.pc.signalingState === 'stable') void this.offer();
+      if (this.pc.signalingState !== 'stable') return;
+      if (this.requestsAnswered) this.requestOffer();
+      else {
+        this.offerAnyway = true;
+        void this.offer();
+      }
     }, OFFER_REQUEST_TIMEOUT_MS);
   }
 
   /** The polite side asked for an offer with room for its new tracks: add receive-only m-lines and offer. */
-  private offerWith(wanted: OfferWanted): void {
+  private offerWith(wanted: OfferWanted, iceRestart = false): void {
     const { pc } = this;
     // An offer already on its way is answered first; the far side asks again for what it still needs.
     if (this.callbacks.polite() || this.makingOffer || pc.signalingState !== 'stable') return;
+    if (iceRestart) pc.restartIce();
     // Transceivers of this side that no description covers yet go in its next offer anyway.
     const pending = this.newMediaSections();
     let added = false;
@@ -158,18 +208,39 @@ export class PerfectNegotiator {
         added = true;
       }
     }
-    // Added m-lines make the browser ask for negotiation; otherwise the pending ones go in an offer made now.
-    if (!added) void this.offer();
+    // Added m-lines and restarts make the browser ask for negotiation; otherwise an offer is made now.
+    if (!added && !iceRestart) void this.offer();
+  }
+
+  /**
+   * Whether a description is one already applied, or older: a channel may deliver a message twice, late or out of
+   * order. The `o=` line tells: one session id per side, and a version that grows with each new description.
+   * A repeated offer means the answer to it was lost, so that answer goes again, even if this side has moved on to
+   * an offer of its own: without it the far side would wait for it forever and ignore this side's offer.
+   */
+  private repeatedDescription({ type, sdp }: RTCSessionDescriptionInit): boolean {
+    const { pc } = this;
+    const current = origin(pc.currentRemoteDescription?.sdp);
+    const incoming = origin(sdp);
+    if (!current || !incoming || current.session !== incoming.session) return false;
+    if (type === 'answer') return pc.signalingState === 'stable';
+    if (incoming.version > current.version) return false;
+    const answer = pc.currentLocalDescription;
+    if (incoming.version === current.version && answer?.type === 'answer')
+      this.send({ description: answer.toJSON() });
+    return true;
   }
 
   private async applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
     const { pc } = this;
+    if (this.repeatedDescription(description)) return;
     // Messages are applied one at a time, so no remote answer is ever being set while an offer arrives.
     const readyForOffer = !this.makingOffer && pc.signalingState === 'stable';
     const collision = description.type === 'offer' && !readyForOffer;
     this.ignoreOffer = !this.callbacks.polite() && collision;
     if (this.ignoreOffer) return;
     if (description.type === 'offer') {
+      if (this.offerRequest) this.requestsAnswered = true;
       clearTimeout(this.offerRequest);
       this.offerRequest = undefined;
     }
@@ -186,6 +257,7 @@ export class PerfectNegotiator {
       try {
         await pc.setLocalDescription();
         if (pc.localDescription) this.channel.send({ description: pc.localDescription.toJSON() });
+        this.restartWanted = false;
       } catch (error) {
         if (pc.signalingState !== 'closed') this.callbacks.error(error, 'negotiation');
         return;
@@ -221,3 +293,9 @@ export class PerfectNegotiator {
 }
 
 const isMediaKind = (kind: string): kind is 'audio' | 'video' => kind === 'audio' || kind === 'video';
+
+/** The session id and version of a description's `o=` line. */
+function origin(sdp = ''): { session: string; version: bigint } | undefined {
+  const match = /^o=\S* (\d+) (\d+) /m.exec(sdp);
+  return match ? { session: match[1], version: BigInt(match[2]) } : undefined;
+}

@@ -46,7 +46,8 @@ const STREAMLESS_POLICIES: readonly string[] = ['shared', 'separate'];
  * @cssstate connecting - ICE and DTLS are being established.
  * @cssstate connected - Media can flow.
  * @cssstate disconnected - Connectivity was lost; it may come back.
- * @cssstate failed - Connectivity failed; `restartIce()` may recover it.
+ * @cssstate failed - Connectivity failed. The kit restarts ICE while the path is lost, and after 30 s without one
+ *   it closes the connection, reports an `error` (operation `connection`) and stays `failed`.
  * @cssstate closed - The connection is closed.
  *
  * @cssprop [--peer-connection-display=block] - The element's `display`.
@@ -142,7 +143,8 @@ export class PeerConnection extends LitElement {
 
   /** Restarts ICE: the next negotiation gathers new candidates (after a network change or a failure). */
   restartIce(): void {
-    this.openConnection().restartIce();
+    this.openConnection();
+    this.session?.restartIce();
   }
 
   /**
@@ -213,6 +215,11 @@ export class PeerConnection extends LitElement {
         sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
         peerLeft: () => {
           if (this.session === session) this.renewSession(channel);
+        },
+        // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
+        failed: () => {
+          this.setState('failed');
+          this.emit(new ConnectionStateChangeEvent('failed'));
         },
       },
     ));

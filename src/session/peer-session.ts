@@ -1,4 +1,5 @@
 import type { ErrorOperation } from '../events.js';
+import { IceRecovery } from '../negotiation/ice-recovery.js';
 import { PerfectNegotiator } from '../negotiation/perfect-negotiation.js';
 import { SenderReconciler, type TrackSource } from '../senders/sender-reconciler.js';
 import type { SignalingChannel } from '../signaling/signaling.js';
@@ -23,6 +24,8 @@ export interface PeerSessionEvents {
   sourceError(source: TrackSource, error: unknown, operation: ErrorOperation): void;
   /** The far side left for good (the channel said so); the owner starts a fresh session for the next one. */
   peerLeft(): void;
+  /** The media path stayed lost through ICE restarts; the session has reported the error and closed itself. */
+  failed(): void;
 }
 
 /**
@@ -45,6 +48,7 @@ export class PeerSession {
   readonly senders: SenderReconciler;
   readonly remote: StreamAssembler;
   private readonly negotiator: PerfectNegotiator;
+  private readonly recovery: IceRecovery;
 
   constructor(options: PeerSessionOptions, events: PeerSessionEvents) {
     const pc = (this.pc = openConnection(options.configuration, events));
@@ -65,6 +69,24 @@ export class PeerSession {
       error: events.error,
       peerLeft: events.peerLeft,
     });
+    this.recovery = new IceRecovery(pc, {
+      restart: () => this.restartIce(),
+      gaveUp: (downForMs) => {
+        events.error(
+          new Error(
+            `the connection to the far side was lost and ICE restarts did not bring it back within ${Math.round(downForMs / 1000)} s`,
+          ),
+          'connection',
+        );
+        this.close();
+        events.failed();
+      },
+    });
+  }
+
+  /** Restarts ICE; on the polite side, by asking the far side for an offer that restarts it. */
+  restartIce(): void {
+    this.negotiator.restartIce();
   }
 
   get closed(): boolean {
@@ -74,6 +96,7 @@ export class PeerSession {
   /** Closes the connection; remote streams are reported removed. The channel stays with its owner. */
   close(): void {
     this.negotiator.dispose();
+    this.recovery.dispose();
     this.pc.close();
     this.remote.clear();
   }

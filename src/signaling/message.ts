@@ -32,7 +32,14 @@ export function parseNegotiationMessage(message: unknown): NegotiationMessage {
     case 'candidate':
       return { candidate: parseCandidate(message.candidate) };
     default:
-      return { offerWanted: parseOfferWanted(message.offerWanted) };
+      if (message.iceRestart !== undefined && typeof message.iceRestart !== 'boolean')
+        throw new SignalingMessageError(
+          `"iceRestart" must be a boolean, got ${describe(message.iceRestart)}`,
+        );
+      return {
+        offerWanted: parseOfferWanted(message.offerWanted),
+        ...(message.iceRestart === true && { iceRestart: true }),
+      };
   }
 }
 

@@ -6,12 +6,12 @@
 
 /**
  * One negotiation message as it travels: a session description, an ICE candidate, or the polite side asking the
- * other to make an offer with room for its new tracks (`offerWanted`: how many new audio and video m-lines).
+ * other to make an offer (`offerWanted`: how many new audio and video m-lines it needs; `iceRestart`: restart ICE).
  */
 export type NegotiationMessage =
   | { description: RTCSessionDescriptionInit }
   | { candidate: RTCIceCandidateInit }
-  | { offerWanted: OfferWanted };
+  | { offerWanted: OfferWanted; iceRestart?: boolean };
 
 /** New m-lines, by kind, that the polite side needs in the other side's next offer. */
 export type OfferWanted = Partial<Record<'audio' | 'video', number>>;
@@ -49,6 +49,9 @@ export interface SignalingOptions {
 
 export type SignalingFactory = (address: string, options: SignalingOptions) => SignalingChannel;
 
+/** Schemes of the adapters that `registerNetworkAdapters()` adds (the `define` module calls it). */
+const NETWORK_SCHEMES: readonly string[] = ['broadcast', 'ws', 'wss'];
+
 /** Thrown for a `signaling` attribute no adapter understands. */
 export class SignalingAddressError extends Error {
   override readonly name = 'SignalingAddressError';
@@ -74,7 +77,7 @@ export function createSignaling<T = SignalingChannel>(
   const factory = factories[scheme.toLowerCase()];
   if (!factory) {
     throw new SignalingAddressError(
-      `signaling="${address}" uses "${scheme}:", which no adapter handles; expected one of ${expected}`,
+      `signaling="${address}" uses "${scheme}:", which no adapter handles; expected one of ${expected}${NETWORK_SCHEMES.includes(scheme) ? ' (registerNetworkAdapters() adds it)' : ''}`,
     );
   }
   return factory(rest, options);

@@ -1,0 +1,69 @@
+/** How long `disconnected` may last before ICE is restarted: a short outage often heals by itself. */
+export const DISCONNECTED_GRACE_MS = 2000;
+/** How long ICE checks may go on without a media path (lost candidates, say) before ICE is restarted. */
+export const CONNECTING_GRACE_MS = 10_000;
+/**
+ * How often ICE is restarted again while the connection stays down. A restart while the network is gone gathers
+ * nothing, so the one after the network is back is what reconnects: this bounds the time to recover.
+ */
+export const RESTART_EVERY_MS = 3000;
+/** How long the connection may stay down, through restarts, before it is given up as failed. */
+export const GIVE_UP_MS = 30_000;
+
+export interface IceRecoveryCallbacks {
+  /** Restart ICE now (through negotiation, which makes or asks for the offer). */
+  restart(): void;
+  /** The connection stayed down for `GIVE_UP_MS` despite restarts. */
+  gaveUp(downForMs: number): void;
+}
+
+/**
+ * Restarts ICE when the media path is lost (a network change, a dropped link, lost candidates), again every few
+ * seconds while it stays lost, and gives up after a bound. Either side may restart; perfect negotiation sorts out
+ * two restarts at once. Without this a connection that failed stays failed, as the browser never restarts by itself.
+ */
+export class IceRecovery {
+  #downSince?: number;
+  #timer?: ReturnType<typeof setTimeout>;
+  readonly #pc: RTCPeerConnection;
+  readonly #callbacks: IceRecoveryCallbacks;
+
+  constructor(pc: RTCPeerConnection, callbacks: IceRecoveryCallbacks) {
+    this.#pc = pc;
+    this.#callbacks = callbacks;
+    pc.addEventListener('connectionstatechange', this.#watch);
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#pc.removeEventListener('connectionstatechange', this.#watch);
+  }
+
+  readonly #watch = (): void => {
+    const state = this.#pc.connectionState;
+    if (state === 'connected' || state === 'closed' || state === 'new') {
+      clearTimeout(this.#timer);
+      this.#timer = this.#downSince = undefined;
+      return;
+    }
+    // Already recovering: the schedule goes on, through the states each restart passes.
+    if (this.#downSince !== undefined) return;
+    this.#downSince = Date.now();
+    this.#restartIn(
+      state === 'failed' ? 0 : state === 'disconnected' ? DISCONNECTED_GRACE_MS : CONNECTING_GRACE_MS,
+    );
+  };
+
+  #restartIn(delay: number): void {
+    this.#timer = setTimeout(() => {
+      const down = Date.now() - (this.#downSince ?? Date.now());
+      if (down >= GIVE_UP_MS) {
+        this.dispose();
+        this.#callbacks.gaveUp(down);
+        return;
+      }
+      this.#callbacks.restart();
+      this.#restartIn(RESTART_EVERY_MS);
+    }, delay);
+  }
+}

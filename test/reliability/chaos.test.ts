@@ -1,0 +1,153 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import { CallErrorEvent, LoopbackChannel, type PeerConnection } from '../../src/index.js';
+import { ChaosChannel, type FaultCounts } from '../support/chaos-channel.js';
+import { decodedFrame, record, uniqueName } from '../helpers.js';
+
+/** Each fault happens to one outgoing message in ten, on both sides. */
+const FAULTS = { drop: 0.1, duplicate: 0.1, reorder: 0.1, delay: 0.1, maxDelayMs: 400 };
+const RUNS = 50;
+/**
+ * How long a run may take to either converge or report failure. A lost answer costs a resend (2 s); lost candidates
+ * cost an ICE restart once checks have gone on for 10 s without a path.
+ */
+const BOUND_MS = 40_000;
+
+interface Outcome {
+  converged: boolean;
+  errors: string[];
+  counts: FaultCounts[];
+  /** Each side's signaling, ICE and connection states and remote tracks, to read a failure. */
+  sides: string[];
+  log: string[][];
+}
+
+/**
+ * One call over chaotic signaling: the left side sends camera and microphone in one stream, the right side a camera;
+ * once that works the right side adds a second camera mid-call. Converged means every track arrived, in the right
+ * streams, and both sides show decoded video.
+ */
+async function chaoticCall(seed: number): Promise<Outcome> {
+  const name = uniqueName();
+  const channels = [
+    new ChaosChannel(new LoopbackChannel(name), FAULTS, seed),
+    new ChaosChannel(new LoopbackChannel(name), FAULTS, seed + 1000),
+  ];
+  const root = await fixture<HTMLElement>(html`
+    <div>
+      <peer-connection .signaling=${channels[0]}>
+        <local-track kind="video" stream="cam"></local-track>
+        <local-track kind="audio" stream="cam"></local-track>
+      </peer-connection>
+      <peer-connection .signaling=${channels[1]}>
+        <local-track kind="video" stream="front"></local-track>
+      </peer-connection>
+    </div>
+  `);
+  const [left, right] = root.querySelectorAll('peer-connection');
+  const errorsOf = [record<CallErrorEvent>(left, 'error'), record<CallErrorEvent>(right, 'error')];
+  const kinds = (pc: PeerConnection): string =>
+    pc.remoteStreams
+      .map((s) =>
+        s
+          .getTracks()
+          .filter((t) => t.readyState === 'live')
+          .map((t) => t.kind)
+          .sort()
+          .join('+'),
+      )
+      .sort()
+      .join(',');
+  const outcome = (converged: boolean): Outcome => ({
+    converged,
+    errors: errorsOf.flat().map((e) => `${e.operation}: ${e.message}`),
+    counts: channels.map((c) => c.counts),
+    log: converged ? [] : channels.map((c) => c.log),
+    sides: [left, right].map(
+      (pc) =>
+        `${pc.connection?.signalingState}/${pc.connection?.iceConnectionState}/${pc.state} receiving ${kinds(pc)}`,
+    ),
+  });
+  try {
+    const deadline = performance.now() + BOUND_MS;
+    const reached = async (what: () => boolean): Promise<boolean> => {
+      while (!what()) {
+        if (performance.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return true;
+    };
+    const connected = (): boolean => left.state === 'connected' && right.state === 'connected';
+    if (!(await reached(() => connected() && kinds(left) === 'video' && kinds(right) === 'audio+video')))
+      return outcome(false);
+    await showing([left, right], 'first tracks', () =>
+      Promise.all([decodedFrame(left.remoteStreams[0]), decodedFrame(right.remoteStreams[0])]),
+    );
+    // A track added mid-call, still over the same bad channel.
+    const added = document.createElement('local-track');
+    added.kind = 'video';
+    added.stream = 'side';
+    right.append(added);
+    if (!(await reached(() => connected() && kinds(left) === 'video,video'))) return outcome(false);
+    await showing([left, right], 'added track', () =>
+      Promise.all(left.remoteStreams.map((stream) => decodedFrame(stream))),
+    );
+    return outcome(connected());
+  } catch (error) {
+    return { ...outcome(false), errors: [String(error), ...outcome(false).errors] };
+  } finally {
+    root.remove();
+  }
+}
+
+/** Runs `wait`; if it fails, the error says what each connection's transceivers and video receivers show. */
+async function showing<T>(pcs: PeerConnection[], stage: string, wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    const media = await Promise.all(
+      pcs.map(async (pc) => {
+        const decoded: string[] = [];
+        (await pc.connection!.getStats()).forEach(
+          (s: { type: string; kind?: string; mid?: string; framesDecoded?: number }) => {
+            if (s.type === 'inbound-rtp' && s.kind === 'video')
+              decoded.push(`mid ${s.mid}: ${s.framesDecoded} decoded`);
+          },
+        );
+        const transceivers = pc
+          .connection!.getTransceivers()
+          .map(
+            (t) =>
+              `${t.mid}:${t.receiver.track.kind}:${t.direction}/${t.currentDirection}:${t.receiver.track.muted ? 'muted' : 'unmuted'}`,
+          );
+        return `${transceivers.join(' ')} | ${decoded.join(', ')}`;
+      }),
+    );
+    throw new Error(`${stage}: ${(error as Error).message}; ${media.join(' || ')}`, { cause: error });
+  }
+}
+
+describe('reliability: chaotic signaling', function () {
+  const results: Outcome[] = [];
+
+  after(() => {
+    const converged = results.filter((r) => r.converged).length;
+    const total = (key: keyof FaultCounts) =>
+      results.flatMap((r) => r.counts).reduce((sum, c) => sum + c[key], 0);
+    console.log(
+      `chaos: ${results.length} runs, ${converged} converged, ${results.length - converged} reported failure; ` +
+        `messages ${total('sent')}: dropped ${total('dropped')}, duplicated ${total('duplicated')}, ` +
+        `reordered ${total('reordered')}, delayed ${total('delayed')}`,
+    );
+  });
+
+  for (let seed = 1; seed <= RUNS; seed++) {
+    it(`seed ${seed}: converges with every track, or reports failure, within ${BOUND_MS / 1000} s`, async function () {
+      this.timeout(BOUND_MS + 20_000);
+      const result = await chaoticCall(seed);
+      results.push(result);
+      // Failure must be reported, never a silent hang; and a working kit converges despite the faults.
+      expect(result.converged || result.errors.length > 0, JSON.stringify(result)).to.equal(true);
+      expect(result.converged, `did not converge: ${JSON.stringify(result)}`).to.equal(true);
+    });
+  }
+});

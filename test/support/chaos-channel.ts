@@ -1,0 +1,140 @@
+import type { NegotiationMessage, SignalingChannel, SignalingListener } from '../../src/index.js';
+
+/** How often each fault happens to an outgoing message, from 0 to 1. */
+export interface Faults {
+  drop?: number;
+  duplicate?: number;
+  /** The message waits and goes out after the next one (or after `maxDelayMs`, if none follows). */
+  reorder?: number;
+  /** The message goes out after a random wait of up to `maxDelayMs`. */
+  delay?: number;
+  maxDelayMs?: number;
+}
+
+/** What a chaos channel did, by fault. */
+export interface FaultCounts {
+  sent: number;
+  dropped: number;
+  duplicated: number;
+  reordered: number;
+  delayed: number;
+}
+
+/** A small seeded generator (mulberry32), so a failing run can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Wraps any signaling channel and does to its outgoing messages what a bad network does: drops, duplicates,
+ * reorders and delays them, each with its own probability, from a seeded generator. `inject` hands a message to the
+ * connection as if it came from the far side, for tests that feed it garbage.
+ */
+export class ChaosChannel implements SignalingChannel {
+  readonly counts: FaultCounts = { sent: 0, dropped: 0, duplicated: 0, reordered: 0, delayed: 0 };
+  /** One line per outgoing message and what happened to it, to read a failing run. */
+  readonly log: string[] = [];
+  private readonly started = performance.now();
+  private readonly random: () => number;
+  private held?: { message: NegotiationMessage; timer: ReturnType<typeof setTimeout> };
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private listener?: SignalingListener;
+
+  constructor(
+    private readonly inner: SignalingChannel,
+    private readonly faults: Faults = {},
+    seed = 1,
+  ) {
+    this.random = seededRandom(seed);
+  }
+
+  get polite(): boolean | undefined {
+    return this.inner.polite;
+  }
+
+  start(listener: SignalingListener): void {
+    this.listener = listener;
+    this.inner.start(listener);
+  }
+
+  inject(message: unknown): void {
+    this.listener?.message(message);
+  }
+
+  send(message: NegotiationMessage): void {
+    this.counts.sent++;
+    const { drop = 0, duplicate = 0, reorder = 0, delay = 0, maxDelayMs = 300 } = this.faults;
+    const held = this.held;
+    // One draw picks at most one fault, so each happens with its own probability.
+    const draw = this.random();
+    const fault =
+      draw < drop
+        ? 'dropped'
+        : draw < drop + duplicate
+          ? 'duplicated'
+          : draw < drop + duplicate + reorder && !held
+            ? 'held'
+            : draw < drop + duplicate + reorder + delay
+              ? 'delayed'
+              : 'sent';
+    this.log.push(`${Math.round(performance.now() - this.started)} ${describe(message)} ${fault}`);
+    if (draw < drop) {
+      this.counts.dropped++;
+    } else if (draw < drop + duplicate) {
+      this.counts.duplicated++;
+      this.inner.send(message);
+      this.later(message, this.random() * maxDelayMs);
+    } else if (draw < drop + duplicate + reorder && !held) {
+      this.counts.reordered++;
+      const timer = setTimeout(() => this.release(), maxDelayMs);
+      this.held = { message, timer };
+      return;
+    } else if (draw < drop + duplicate + reorder + delay) {
+      this.counts.delayed++;
+      this.later(message, this.random() * maxDelayMs);
+    } else {
+      this.inner.send(message);
+    }
+    // A held message goes out after the one that overtook it.
+    if (held) this.release();
+  }
+
+  close(): void {
+    if (this.held) clearTimeout(this.held.timer);
+    this.held = undefined;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.inner.close();
+  }
+
+  private release(): void {
+    if (!this.held) return;
+    clearTimeout(this.held.timer);
+    const { message } = this.held;
+    this.held = undefined;
+    this.inner.send(message);
+  }
+
+  private later(message: NegotiationMessage, ms: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.inner.send(message);
+    }, ms);
+    this.timers.add(timer);
+  }
+}
+
+/** A message in a few words: its kind, and for a description its type and `o=` version. */
+function describe(message: NegotiationMessage): string {
+  if ('description' in message) {
+    const version = /^o=\S* \d+ (\d+)/m.exec(message.description.sdp ?? '')?.[1];
+    return `${message.description.type} v${version}`;
+  }
+  return 'candidate' in message ? 'candidate' : `offerWanted ${JSON.stringify(message.offerWanted)}`;
+}
