@@ -20,6 +20,12 @@ import { WebSocketServer } from 'ws';
 /** Frames beyond this are refused by the socket itself (close 1009). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
+/**
+ * Messages nested deeper than this are refused: the relay serializes what it forwards, and JSON.stringify overflows
+ * the stack on a few thousand levels, which fit in one frame. The kit's own messages nest 3.
+ */
+export const MAX_NESTING = 64;
+
 /** Close codes the relay uses; 4000–4999 are the application's range. */
 export const CloseCode = Object.freeze({
   badRequest: 4000,
@@ -221,7 +227,21 @@ export class Relay {
     this.broadcast(client, { type: 'joined', peer: peerOf(client) });
 
     socket.on('pong', () => (client.alive = true));
-    socket.on('message', (data, isBinary) => this.receive(client, data, isBinary));
+    socket.on('message', (data, isBinary) => {
+      // A throw here would be an uncaught exception: one client's message would stop the relay for every room.
+      try {
+        this.receive(client, data, isBinary);
+      } catch (error) {
+        this.options.log(
+          `message from ${client.id} in ${client.room} failed: ${String(error).slice(0, 200)}`,
+        );
+        this.send(socket, {
+          type: 'error',
+          code: 'internal-error',
+          message: 'the relay could not handle that',
+        });
+      }
+    });
     socket.on('close', () => this.remove(client));
     socket.on('error', () => socket.terminate());
   }
@@ -232,6 +252,9 @@ export class Relay {
    * @param {boolean} isBinary
    */
   receive(client, data, isBinary) {
+    // A socket on its way out (rate limit, goodbye, replaced) is not heard any more: frames still arriving during the
+    // closing handshake would each be refused again, and log the disconnection again.
+    if (client.socket.readyState !== client.socket.OPEN) return;
     if (!this.takeToken(client)) return;
     const error = (/** @type {string} */ code, /** @type {string} */ message) =>
       this.send(client.socket, { type: 'error', code, message });
@@ -244,6 +267,9 @@ export class Relay {
     }
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
       return error('bad-message', 'message must be a JSON object');
+    }
+    if (nestsDeeper(message, MAX_NESTING)) {
+      return error('bad-message', `message must not be nested more than ${MAX_NESTING} levels`);
     }
     switch (message.type) {
       case 'signal': {
@@ -269,11 +295,13 @@ export class Relay {
       case 'leave':
         client.leaving = 'leave';
         return client.socket.close(1000, 'left');
-      default:
-        return error(
-          'unknown-type',
-          `unknown message type ${JSON.stringify(String(message.type).slice(0, 32))}`,
-        );
+      default: {
+        // Only a string is echoed: String() of an object can throw (`{"toString": 1}`).
+        const { type } = message;
+        const shown =
+          typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : `(${describeType(type)})`;
+        return error('unknown-type', `unknown message type ${shown}`);
+      }
     }
   }
 
@@ -366,3 +394,30 @@ export class Relay {
 
 /** @param {Client} client */
 const peerOf = (client) => ({ id: client.id, meta: client.meta });
+
+/** @param {unknown} value */
+const describeType = (value) =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'object'
+        ? 'an object'
+        : `a ${typeof value}`;
+
+/**
+ * Whether parsed JSON nests objects and arrays more than `limit` levels deep; without recursion, so any depth is safe.
+ * @param {unknown} value
+ * @param {number} limit
+ */
+function nestsDeeper(value, limit) {
+  /** @type {[unknown, number][]} */
+  const pending = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
