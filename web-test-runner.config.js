@@ -6,7 +6,8 @@ import { readdirSync } from 'node:fs';
 
 /**
  * Chromium with a fake camera and microphone. `media` is `allow` for the main suite; `deny` answers every capture
- * request with the browser's own NotAllowedError, as when a person refuses the permission prompt.
+ * request with the browser's own NotAllowedError, as when a person refuses the permission prompt; `absent` has no
+ * devices at all (NotFoundError).
  */
 const chromium = (media = 'allow') =>
   chromeLauncher({
@@ -15,7 +16,7 @@ const chromium = (media = 'allow') =>
       headless: true,
       args: [
         '--no-sandbox',
-        '--use-fake-device-for-media-stream',
+        ...(media === 'absent' ? [] : ['--use-fake-device-for-media-stream']),
         media === 'deny' ? '--use-fake-ui-for-media-stream=deny' : '--use-fake-ui-for-media-stream',
         '--allow-loopback-in-peer-connection',
         '--autoplay-policy=no-user-gesture-required',
@@ -27,7 +28,10 @@ const chromium = (media = 'allow') =>
     },
   });
 
-/** Firefox (through puppeteer-core) with fake media; with `deny`, camera and microphone are blocked by policy. */
+/**
+ * Firefox (through puppeteer-core) with fake media; with `deny`, camera and microphone are blocked by policy; with
+ * `absent`, there are no fake devices and the machine has no real ones.
+ */
 const firefox = (media = 'allow') =>
   chromeLauncher({
     puppeteer,
@@ -36,7 +40,7 @@ const firefox = (media = 'allow') =>
       executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
       headless: true,
       extraPrefsFirefox: {
-        'media.navigator.streams.fake': true,
+        'media.navigator.streams.fake': media !== 'absent',
         'media.autoplay.default': 0,
         ...(media === 'deny'
           ? {
@@ -97,7 +101,7 @@ const summaryReporter = {
 };
 
 export default {
-  files: ['test/**/*.test.ts', '!test/denied/**'],
+  files: ['test/**/*.test.ts', '!test/denied/**', '!test/absent/**'],
   nodeResolve: true,
   reporters: [defaultReporter(), summaryReporter],
   // Media tests are heavy on two cores: one test file at a time per browser.
@@ -109,6 +113,8 @@ export default {
   groups: [
     // Tests of a person refusing camera and microphone run in browsers that refuse them.
     { name: 'denied', files: 'test/denied/**/*.test.ts', browsers: [chromium('deny'), firefox('deny')] },
+    // And in browsers with no camera or microphone at all.
+    { name: 'absent', files: 'test/absent/**/*.test.ts', browsers: [chromium('absent'), firefox('absent')] },
   ],
   plugins: [allStories, esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' })],
   testFramework: { config: { timeout: 20000 } },

@@ -8,6 +8,8 @@
 import type { LeaveReason, RoomPeer } from './signaling/room.js';
 
 const crossing: EventInit = { bubbles: true, composed: true };
+/** The longest `message` of an error event, in characters. */
+const MAX_MESSAGE = 300;
 
 /** What failed, on a {@link CallErrorEvent}. */
 export type ErrorOperation =
@@ -31,7 +33,9 @@ export class CallErrorEvent extends ErrorEvent {
   readonly operation: ErrorOperation;
 
   constructor(error: unknown, operation: ErrorOperation) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const full = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // Browsers quote the offending input, which may be a megabyte of SDP; `error` keeps all of it.
+    const message = full.length > MAX_MESSAGE ? `${full.slice(0, MAX_MESSAGE)}…` : full;
     super(CallErrorEvent.eventName, { error, message, bubbles: false, composed: false });
     this.operation = operation;
   }

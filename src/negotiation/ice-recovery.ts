@@ -32,22 +32,30 @@ export class IceRecovery {
     this.#pc = pc;
     this.#callbacks = callbacks;
     pc.addEventListener('connectionstatechange', this.#watch);
+    pc.addEventListener('iceconnectionstatechange', this.#watch);
   }
 
   dispose(): void {
     clearTimeout(this.#timer);
     this.#pc.removeEventListener('connectionstatechange', this.#watch);
+    this.#pc.removeEventListener('iceconnectionstatechange', this.#watch);
   }
 
   readonly #watch = (): void => {
-    const state = this.#pc.connectionState;
-    if (state === 'connected' || state === 'closed' || state === 'new') {
+    // Firefox reports a lost path only in `iceConnectionState` until it gives the whole connection up, much later.
+    const { connectionState, iceConnectionState } = this.#pc;
+    const state =
+      connectionState === 'connected' && iceConnectionState === 'disconnected'
+        ? 'disconnected'
+        : connectionState;
+    if (state === 'connected' || state === 'closed') {
       clearTimeout(this.#timer);
       this.#timer = this.#downSince = undefined;
       return;
     }
-    // Already recovering: the schedule goes on, through the states each restart passes.
-    if (this.#downSince !== undefined) return;
+    // Already recovering, the schedule goes on through the states each restart passes (Firefox goes back to `new`).
+    // Before any connection, `new` is a call still waiting for its far side.
+    if (this.#downSince !== undefined || state === 'new') return;
     this.#downSince = Date.now();
     this.#restartIn(
       state === 'failed' ? 0 : state === 'disconnected' ? DISCONNECTED_GRACE_MS : CONNECTING_GRACE_MS,
@@ -62,8 +70,9 @@ export class IceRecovery {
         this.#callbacks.gaveUp(down);
         return;
       }
-      this.#callbacks.restart();
+      // The next try is planned first, so a restart that throws cannot end the schedule.
       this.#restartIn(RESTART_EVERY_MS);
+      this.#callbacks.restart();
     }, delay);
   }
 }

@@ -9,6 +9,8 @@ const MAX_EARLY_CANDIDATES = 256;
 const OFFER_REQUEST_TIMEOUT_MS = 3000;
 /** How long an offer waits for its answer before it is sent again: a lossy channel may have dropped either. */
 export const OFFER_RESEND_MS = 2000;
+/** How long applying one incoming message may take before it is reported as stuck. */
+const OPERATION_BOUND_MS = 10_000;
 /** After this many sends of one offer without an answer, the far side is reported unreachable (sending goes on). */
 export const OFFER_SENDS_BEFORE_ERROR = 5;
 
@@ -71,7 +73,7 @@ export class PerfectNegotiator {
       channel.start({
         message: (message) => {
           this.incoming = this.incoming
-            .then(() => this.receive(message))
+            .then(() => this.withinBound(this.receive(message)))
             .catch((error: unknown) => this.callbacks.error(error, 'signaling'));
         },
         peerLeft: () => callbacks.peerLeft(),
@@ -87,6 +89,26 @@ export class PerfectNegotiator {
     clearTimeout(this.answerWait);
     this.pc.removeEventListener('negotiationneeded', this.offer);
     this.pc.removeEventListener('icecandidate', this.sendCandidate);
+  }
+
+  /**
+   * Waits for one incoming message's work, but not for ever: Firefox, now and then, never settles a promise of the
+   * connection. That is reported, and the next messages go on, rather than all negotiation hanging in silence.
+   */
+  private async withinBound(work: Promise<void>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        if (this.pc.signalingState !== 'closed')
+          this.callbacks.error(
+            new Error(`the browser did not finish applying a message within ${OPERATION_BOUND_MS / 1000} s`),
+            'negotiation',
+          );
+        resolve();
+      }, OPERATION_BOUND_MS);
+    });
+    await Promise.race([work, late]);
+    clearTimeout(timer);
   }
 
   /** Restarts ICE. The polite side asks the other side to restart it in its next offer. */

@@ -1,0 +1,59 @@
+import { expect, html } from '@open-wc/testing';
+import { CallErrorEvent } from '../../src/index.js';
+import { callPair, decodedFrame, nextEvent, until } from '../helpers.js';
+
+/**
+ * A call in a browser that gives no camera or microphone: each `<local-track>` that asks reports `error` with the
+ * browser's own error (`errorName`), and the rest of the call goes on.
+ */
+export async function captureRefused(errorName: 'NotAllowedError' | 'NotFoundError'): Promise<void> {
+  // The far side sends a track of its own making: a canvas, which needs no permission.
+  const canvas = document.createElement('canvas');
+  canvas.width = 160;
+  canvas.height = 120;
+  const context = canvas.getContext('2d')!;
+  const paint = setInterval(() => {
+    context.fillStyle = `hsl(${Date.now() % 360} 80% 50%)`;
+    context.fillRect(0, 0, 160, 120);
+  }, 30);
+  const drawn = canvas.captureStream(30).getVideoTracks()[0];
+  try {
+    const [a, b] = await callPair(
+      (name) =>
+        html`<peer-connection signaling="loopback:${name}">
+          <local-track kind="video"></local-track>
+          <local-track kind="audio"></local-track>
+          <remote-stream></remote-stream>
+        </peer-connection>`,
+      (name) =>
+        html`<peer-connection signaling="loopback:${name}">
+          <local-track .track=${drawn}></local-track>
+        </peer-connection>`,
+    );
+    const [camera, microphone] = a.querySelectorAll('local-track');
+    await until(
+      () => camera.state === 'error' && microphone.state === 'error',
+      `both captures refused with ${errorName}`,
+    );
+    expect(camera.matches(':state(error)')).to.equal(true);
+    expect(camera.track).to.equal(null);
+    expect(a.connection!.getSenders().filter((s) => s.track)).to.have.length(0);
+
+    // The refusal is reported with the browser's own error; asking again reports it again.
+    const again = nextEvent<CallErrorEvent>(camera, 'error');
+    camera.constraints = { width: 320 };
+    const event = await again;
+    expect(event).to.be.instanceOf(CallErrorEvent);
+    expect(event.operation).to.equal('acquire');
+    expect((event.error as DOMException).name).to.equal(errorName);
+    expect(event.message.startsWith(`${errorName}: `), event.message).to.equal(true);
+
+    // The call still carries what the far side sends.
+    await until(() => a.remoteStreams.length === 1, 'the far side’s video');
+    await decodedFrame(a.remoteStreams[0]);
+    expect(b.state).to.be.oneOf(['connecting', 'connected']);
+  } finally {
+    clearInterval(paint);
+    drawn.stop();
+  }
+}
