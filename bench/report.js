@@ -1,0 +1,188 @@
+// @ts-check
+/**
+ * Statistics, the results table (plain text for the terminal, Markdown for README.md) and the README section.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { format, resolveConfig } from 'prettier';
+
+/** @typedef {{ median: number, min: number, max: number }} Stats */
+/**
+ * One figure in one browser, as results.json holds it; `kit`/`plain` are null where there is no such arm.
+ * @typedef {{
+ *   name: string, title: string, browser: string | null, unit: string, kit: Stats | null, plain: Stats | null,
+ *   ratio: number | null, rounds: number, [extra: string]: unknown
+ * }} Figure
+ */
+
+/** @param {number[]} values @returns {Stats} */
+export function stats(values) {
+  if (values.length === 0) throw new Error('no values to summarize');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+/** Kit over plain, or null when plain is zero (a count of nothing left, say). */
+export const ratio = (/** @type {number} */ kit, /** @type {number} */ plain) =>
+  plain === 0 ? null : kit / plain;
+
+/** Least-squares slope of y over x. @param {{ x: number, y: number }[]} points */
+export function slope(points) {
+  const mean = (/** @type {number[]} */ v) => v.reduce((a, b) => a + b, 0) / v.length;
+  const mx = mean(points.map((p) => p.x));
+  const my = mean(points.map((p) => p.y));
+  const sxy = points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0);
+  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  return sxy / sxx;
+}
+
+/** @param {number | null | undefined} n */
+const num = (n) =>
+  n == null ? 'n/a' : Number.isInteger(n) || Math.abs(n) >= 100 ? Math.round(n).toString() : n.toFixed(1);
+/** @param {Stats | null} s */
+const cell = (s) =>
+  s ? (s.min === s.max ? num(s.median) : `${num(s.median)} [${num(s.min)}–${num(s.max)}]`) : 'n/a';
+/** @param {number | null} r */
+const ratioCell = (r) => (r == null ? '–' : r.toFixed(2));
+
+/** The table rows of one figure: most figures make one row, churn makes one per thing it measures. */
+function rowsOf(/** @type {Figure} */ figure) {
+  if (figure.name === 'sdp-growth') {
+    const counts = /** @type {Record<'kit' | 'plain', Record<string, number>>} */ (figure.mLines);
+    const series = (/** @type {Record<string, number>} */ c) => Object.values(c).join(' → ');
+    const cycles = Object.keys(counts.kit).join('/');
+    return [
+      [
+        figure.title,
+        `m-lines at cycles ${cycles}`,
+        series(counts.kit),
+        series(counts.plain),
+        ratioCell(figure.ratio),
+      ],
+    ];
+  }
+  const rows = [[figure.title, figure.unit, cell(figure.kit), cell(figure.plain), ratioCell(figure.ratio)]];
+  if (figure.name === 'churn') {
+    const left = /** @type {Record<'kit' | 'plain', { connections: number, tracks: number }>} */ (
+      figure.leftovers
+    );
+    const heap = /** @type {Record<'kit' | 'plain', { growth: number, slope: number } | null>} */ (
+      figure.heap
+    );
+    const cycles = `after ${figure.rounds} cycles`;
+    rows.push(
+      [
+        'churn: connections not closed',
+        `count ${cycles}`,
+        num(left.kit.connections),
+        num(left.plain.connections),
+        '–',
+      ],
+      [
+        'churn: captured tracks still live',
+        `count ${cycles}`,
+        num(left.kit.tracks),
+        num(left.plain.tracks),
+        '–',
+      ],
+      ['churn: JS heap growth', `bytes ${cycles}`, num(heap.kit?.growth), num(heap.plain?.growth), '–'],
+      ['churn: JS heap slope', 'bytes per cycle', num(heap.kit?.slope), num(heap.plain?.slope), '–'],
+    );
+  }
+  return rows;
+}
+
+const HEADER = ['Figure', 'Unit', 'Kit median [min–max]', 'Plain median [min–max]', 'Kit / plain'];
+
+/** @param {string[][]} rows */
+function textTable(rows) {
+  const widths = HEADER.map((_, i) => Math.max(...[HEADER, ...rows].map((r) => r[i].length)));
+  return [HEADER, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** @param {string[]} header @param {string[][]} rows */
+const markdownTable = (header, rows) =>
+  [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+
+/**
+ * @param {Figure[]} figures
+ * @param {string[]} browsers
+ * @param {import('./size.js').Size[]} sizes
+ */
+export function textReport(figures, browsers, sizes) {
+  const parts = browsers.map((browser) => {
+    const rows = figures.filter((f) => f.browser === browser).flatMap(rowsOf);
+    return `${browser}\n${textTable(rows)}`;
+  });
+  const sizeRows = sizes.map(
+    (s) =>
+      `${s.name.padEnd(10)}  ${String(s.minified).padStart(7)} B minified  ${String(s.gzip).padStart(6)} B gzip  (${s.what})`,
+  );
+  return [...parts, `size\n${sizeRows.join('\n')}`].join('\n\n');
+}
+
+/**
+ * The README section: what machine, how to reproduce, a table per browser and the sizes.
+ * @param {{
+ *   figures: Figure[], browsers: string[], sizes: import('./size.js').Size[], machine: any, date: string,
+ *   rounds: number, churn: number, source: { commit: string | null, srcChanged: boolean | null }
+ * }} run
+ */
+export function markdownReport({ figures, browsers, sizes, machine, date, rounds, churn, source }) {
+  const versions = browsers.map((b) => machine.browsers[b]).join(' and ');
+  const code = source.commit
+    ? `commit ${source.commit}${source.srcChanged ? ' with uncommitted changes in src/' : ''}, `
+    : '';
+  const lines = [
+    `Measured (${code}${date.slice(0, 10)}) on ${machine.cpus.count} × ${machine.cpus.model}, ` +
+      `${Math.round(machine.memory / 2 ** 30)} GiB, ${machine.os}, Node ${machine.node}, ${versions}; ` +
+      `${rounds} rounds per timed figure after a warm-up, kit and plain code alternating in one page, ` +
+      `${churn} churn cycles. Reproduce with \`npm run bench\` (it also writes \`bench/results.json\`).`,
+  ];
+  for (const browser of browsers) {
+    lines.push('', `### ${machine.browsers[browser]}`, '');
+    lines.push(markdownTable(HEADER, figures.filter((f) => f.browser === browser).flatMap(rowsOf)));
+  }
+  lines.push('', '### Size', '');
+  lines.push(
+    markdownTable(
+      ['Bundle', 'What', 'Minified (bytes)', 'Minified + gzip -9 (bytes)'],
+      sizes.map((s) => [
+        s.name,
+        s.what.replace(/</g, '`<').replace(/>/g, '>`'),
+        String(s.minified),
+        String(s.gzip),
+      ]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+
+/**
+ * Puts `markdown` between the bench markers of README.md, changing nothing else; appends a Benchmarks section with
+ * the markers when there is none. The section is formatted with the project's Prettier settings, as the lint expects.
+ * @param {string} readmePath
+ * @param {string} markdown
+ */
+export async function writeReadme(readmePath, markdown) {
+  const options = { ...(await resolveConfig(readmePath)), parser: 'markdown' };
+  const body = (await format(markdown, options)).trim();
+  let readme = await readFile(readmePath, 'utf8');
+  if (!readme.includes(START) || !readme.includes(END)) {
+    readme = `${readme.trimEnd()}\n\n## Benchmarks\n\n${START}\n${END}\n`;
+  }
+  const before = readme.slice(0, readme.indexOf(START) + START.length);
+  const after = readme.slice(readme.indexOf(END));
+  await writeFile(readmePath, `${before}\n\n${body}\n\n${after}`);
+}

@@ -1,0 +1,58 @@
+// @ts-check
+/**
+ * What the kit weighs: each bundle built by esbuild (bundled, minified, ES module, ES2022, with the project's
+ * tsconfig for its decorators), measured raw and gzipped at level 9. Lit is the page's to provide once, so it is
+ * external to the kit's bundles and measured on its own.
+ */
+import { build } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const LIT = ['lit', 'lit/*', '@lit/*'];
+
+/** @typedef {{ name: string, what: string, minified: number, gzip: number }} Size */
+
+/** @type {{ name: string, what: string, contents: string, external: string[] }[]} */
+const BUNDLES = [
+  {
+    name: 'core',
+    what: '<peer-connection>, <local-track>, <remote-stream> and loopback signaling (lit external)',
+    contents: [
+      "export { PeerConnection } from './src/peer-connection/peer-connection.js';",
+      "export { LocalTrack } from './src/local-track/local-track.js';",
+      "export { RemoteStream } from './src/remote-stream/remote-stream.js';",
+      "export { LoopbackChannel } from './src/signaling/loopback.js';",
+    ].join('\n'),
+    external: LIT,
+  },
+  {
+    name: 'everything',
+    what: 'src/define.ts: every element registered (lit external)',
+    contents: "export * from './src/define.js';",
+    external: LIT,
+  },
+  { name: 'lit', what: 'lit alone', contents: "export * from 'lit';", external: [] },
+];
+
+/** @returns {Promise<Size[]>} */
+export async function measureSizes() {
+  return Promise.all(
+    BUNDLES.map(async ({ name, what, contents, external }) => {
+      const result = await build({
+        stdin: { contents, resolveDir: root, sourcefile: `${name}-entry.ts`, loader: 'ts' },
+        absWorkingDir: root,
+        bundle: true,
+        minify: true,
+        format: 'esm',
+        target: 'es2022',
+        tsconfig: 'tsconfig.json',
+        external,
+        write: false,
+        logLevel: 'silent',
+      });
+      const code = result.outputFiles[0].contents;
+      return { name, what, minified: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength };
+    }),
+  );
+}
