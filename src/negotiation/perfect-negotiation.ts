@@ -59,6 +59,8 @@ export class PerfectNegotiator {
   private requestsAnswered = false;
   /** Set by `restartIce()` until an offer is answered: the polite side's request asks for a restart. */
   private restartWanted = false;
+  /** The timers of incoming work still running (see withinBound). */
+  private readonly bounds = new Set<() => void>();
   /** Set while this side's offer waits for its answer. */
   private answerWait?: ReturnType<typeof setTimeout>;
 
@@ -87,6 +89,9 @@ export class PerfectNegotiator {
   dispose(): void {
     clearTimeout(this.offerRequest);
     clearTimeout(this.answerWait);
+    // Work cut off by close() may never settle; its timer would keep the closed connection alive for 10 s.
+    for (const stop of this.bounds) stop();
+    this.bounds.clear();
     this.pc.removeEventListener('negotiationneeded', this.offer);
     this.pc.removeEventListener('icecandidate', this.sendCandidate);
   }
@@ -96,9 +101,9 @@ export class PerfectNegotiator {
    * connection. That is reported, and the next messages go on, rather than all negotiation hanging in silence.
    */
   private async withinBound(work: Promise<void>): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stop = (): void => {};
     const late = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         if (this.pc.signalingState !== 'closed')
           this.callbacks.error(
             new Error(`the browser did not finish applying a message within ${OPERATION_BOUND_MS / 1000} s`),
@@ -106,9 +111,12 @@ export class PerfectNegotiator {
           );
         resolve();
       }, OPERATION_BOUND_MS);
+      stop = () => clearTimeout(timer);
     });
+    this.bounds.add(stop);
     await Promise.race([work, late]);
-    clearTimeout(timer);
+    stop();
+    this.bounds.delete(stop);
   }
 
   /** Restarts ICE. The polite side asks the other side to restart it in its next offer. */

@@ -213,8 +213,9 @@ export class PeerConnection extends LitElement {
         negotiated: (offered) => this.emit(new NegotiatedEvent(offered)),
         error: (error, operation) => this.reportError(error, operation),
         sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
+        // An element on its way out (its teardown is one task away) makes no fresh connection.
         peerLeft: () => {
-          if (this.session === session) this.renewSession(channel);
+          if (this.session === session && this.isConnected) this.renewSession(channel);
         },
         // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
         failed: () => {
