@@ -67,9 +67,11 @@ function rowsOf(/** @type {Figure} */ figure) {
     const left = /** @type {Record<'kit' | 'plain', { connections: number, tracks: number }>} */ (
       figure.leftovers
     );
-    const heap = /** @type {Record<'kit' | 'plain', { growth: number, slope: number } | null>} */ (
-      figure.heap
-    );
+    const heap =
+      /** @type {Record<'kit' | 'plain', { growth: number, slope: number, growthAfterIdle: number } | null>} */ (
+        figure.heap
+      );
+    const idle = /** @type {{ ms: number }} */ (figure.afterIdle).ms / 1000;
     const cycles = `after ${figure.rounds} cycles`;
     rows.push(
       [
@@ -88,6 +90,13 @@ function rowsOf(/** @type {Figure} */ figure) {
       ],
       ['churn: JS heap growth', `bytes ${cycles}`, num(heap.kit?.growth), num(heap.plain?.growth), '–'],
       ['churn: JS heap slope', 'bytes per cycle', num(heap.kit?.slope), num(heap.plain?.slope), '–'],
+      [
+        'churn: JS heap growth',
+        `bytes, ${idle} s after the last cycle`,
+        num(heap.kit?.growthAfterIdle),
+        num(heap.plain?.growthAfterIdle),
+        '–',
+      ],
     );
   }
   return rows;

@@ -41,6 +41,8 @@ const TIMEOUT = positiveInteger('BENCH_TIMEOUT', 20000);
  */
 const CHURN_WARMUP = 30;
 const SDP_CYCLES = 100;
+/** The churn's last look, this long after its last cycle (longer than any timer the kit keeps, 10 s). */
+const IDLE_MS = 15_000;
 const ARMS = /** @type {const} */ (['kit', 'plain']);
 const BROWSERS = /** @type {BrowserName[]} */ (
   (process.env.BROWSERS ?? 'chromium,firefox').split(',').filter((b) => b === 'chromium' || b === 'firefox')
@@ -235,6 +237,11 @@ async function churn(page, browser) {
   const times = { kit: [], plain: [] };
   /** @type {Record<Arm, { cycle: number, connections: number, tracks: number, heap: number | null }[]>} */
   const samples = { kit: [], plain: [] };
+  /** @type {Record<Arm, { connections: number, tracks: number, heap: number | null }>} */
+  const idle = {
+    kit: { connections: 0, tracks: 0, heap: null },
+    plain: { connections: 0, tracks: 0, heap: null },
+  };
   for (const arm of ARMS) {
     // A fresh document per arm: neither the earlier figures' garbage nor the other arm's counts as growth.
     await openBench(page);
@@ -249,12 +256,22 @@ async function churn(page, browser) {
         progress(`  ${browser} churn/${arm}: ${JSON.stringify(taken)}`);
       }
     }
+    // And once more after a long idle: what a timer still held at the last sample has been let go by then, so
+    // growth that remains here is kept for good.
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    idle[arm] = await sample(page);
+    progress(`  ${browser} churn/${arm} ${IDLE_MS / 1000} s later: ${JSON.stringify(idle[arm])}`);
   }
   const final = (/** @type {Arm} */ arm) => samples[arm][samples[arm].length - 1];
   const heap = (/** @type {Arm} */ arm) => {
     const points = samples[arm].flatMap(({ cycle, heap }) => (heap === null ? [] : [{ x: cycle, y: heap }]));
-    if (points.length !== samples[arm].length) return null;
-    return { growth: points[points.length - 1].y - points[0].y, slope: slope(points) };
+    const afterIdle = idle[arm].heap;
+    if (points.length !== samples[arm].length || afterIdle === null) return null;
+    return {
+      growth: points[points.length - 1].y - points[0].y,
+      slope: slope(points),
+      growthAfterIdle: afterIdle - points[0].y,
+    };
   };
   const kit = stats(times.kit);
   const plain = stats(times.plain);
@@ -273,6 +290,7 @@ async function churn(page, browser) {
     },
     heap: { kit: heap('kit'), plain: heap('plain') },
     samples,
+    afterIdle: { ms: IDLE_MS, ...idle },
   };
 }
 

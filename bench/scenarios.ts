@@ -13,7 +13,7 @@
  * (the polite side would first ask the other side for an offer).
  */
 import '../src/define.js';
-import type { PeerConnection, RemoteStream } from '../src/index.js';
+import type { LocalTrack, PeerConnection, RemoteStream } from '../src/index.js';
 import {
   capture,
   firstFrame,
@@ -48,11 +48,13 @@ const camera = (stream: string) => h('local-track', { kind: 'video', stream });
 const microphone = (stream: string) => h('local-track', { kind: 'audio', stream });
 const remote = (index = 0): RemoteStream => h('remote-stream', { index: String(index), muted: '' });
 
-function connected(pc: PeerConnection): Promise<void> {
+/** When the connection is connected, told by its `connectionstatechange` event (the same way in both arms). */
+function connected(pc: PeerConnection | RTCPeerConnection): Promise<void> {
+  const state = () => (pc instanceof RTCPeerConnection ? pc.connectionState : pc.state);
   return new Promise((resolve) => {
-    if (pc.state === 'connected') resolve();
+    if (state() === 'connected') resolve();
     pc.addEventListener('connectionstatechange', () => {
-      if (pc.state === 'connected') resolve();
+      if (state() === 'connected') resolve();
     });
   });
 }
@@ -75,9 +77,6 @@ async function negotiatedAfter(pc: PeerConnection, far: PeerConnection, change: 
   await within(done, 'the negotiation after the change');
   await until(() => pc.signalingState === 'stable' && far.signalingState === 'stable', 'stable signaling');
 }
-
-const connectedPlain = (pc: RTCPeerConnection): Promise<void> =>
-  until(() => pc.connectionState === 'connected', 'a connected connection');
 
 // ---- 1. Connect to the first decoded remote video frame (camera and microphone, one stream) ----
 
@@ -135,6 +134,19 @@ async function liveAddPlain(round: Round): Promise<number> {
 
 // ---- 3. Live remove: the second camera goes; the far side's stream lets its track go ----
 
+/**
+ * Where the far side receives a `<local-track>`'s track: the receiver of the transceiver with the sender's mid, and
+ * the remote stream holding its track. (Remote streams are listed in arrival order, and which of two cameras asked
+ * for at once arrives first depends on which capture the browser finishes first.)
+ */
+function receivedFrom(near: PeerConnection, far: PeerConnection, element: LocalTrack) {
+  const mid = near.connection?.getTransceivers().find((t) => t.sender.track === element.track)?.mid;
+  const track = far.connection?.getTransceivers().find((t) => t.mid === mid)?.receiver.track;
+  const stream = far.remoteStreams.find((s) => track && s.getTracks().includes(track));
+  if (!track || !stream) throw new Error('the far side receives no stream with the second camera');
+  return { stream, track };
+}
+
 async function liveRemoveKit(): Promise<number> {
   const name = uniqueName();
   const [first, second] = [remote(0), remote(1)];
@@ -147,8 +159,8 @@ async function liveRemoveKit(): Promise<number> {
     'both cameras on the far side',
   );
   await quietKit(near, far);
-  const stream = second.stream!;
-  const left = trackLeaves(stream, stream.getVideoTracks()[0]);
+  const { stream, track } = receivedFrom(near, far, removed);
+  const left = trackLeaves(stream, track);
   const start = performance.now();
   removed.remove();
   return (await within(left, "the far side's stream to let the removed track go")) - start;
@@ -167,8 +179,11 @@ async function liveRemovePlain(round: Round): Promise<number> {
   const sender = call.a.addTrack(removedTrack, second);
   await within(Promise.all(videos.map(firstFrame)), 'both cameras on the far side');
   await quietPlain(call);
-  const received = videos[1].srcObject as MediaStream;
-  const left = trackLeaves(received, received.getVideoTracks()[0]);
+  // The far side's receiver of the sender's mid, and the stream that holds its track, as for the kit.
+  const mid = call.a.getTransceivers().find((t) => t.sender === sender)?.mid;
+  const track = call.b.getTransceivers().find((t) => t.mid === mid)!.receiver.track;
+  const received = videos.map((v) => v.srcObject as MediaStream).find((s) => s.getTracks().includes(track))!;
+  const left = trackLeaves(received, track);
   const start = performance.now();
   call.a.removeTrack(sender);
   removedTrack.stop();
@@ -266,7 +281,7 @@ async function churnPlain(round: Round): Promise<number> {
   call.a.ontrack = ({ streams: [received] }) => showIn([videos[0]], received);
   call.b.ontrack = ({ streams: [received] }) => showIn([videos[1]], received);
   for (const track of near.getTracks()) call.a.addTrack(track, near);
-  await within(Promise.all([connectedPlain(call.a), connectedPlain(call.b)]), 'both sides connected');
+  await within(Promise.all([connected(call.a), connected(call.b)]), 'both sides connected');
   // The round then closes both connections and stops all four tracks.
   return performance.now() - start;
 }
