@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
+import { launch as launchBrowser } from '../test/e2e/support.js';
 import { createServer } from 'vite';
 import { markdownReport, ratio, slope, stats, textReport, writeReadme } from './report.js';
 import { measureSizes } from './size.js';
@@ -88,41 +88,16 @@ async function startPage() {
 
 /** @param {BrowserName} name */
 function launch(name) {
-  // Long page calls (100 SDP cycles in one call) must not hit puppeteer's own 3-minute limit; the page has its own.
-  const protocolTimeout = 15 * 60_000;
-  if (name === 'chromium')
-    return puppeteer.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      protocolTimeout,
-      args: [
-        '--no-sandbox',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        '--autoplay-policy=no-user-gesture-required',
-        // Outside a network namespace only `lo` may exist.
-        '--allow-loopback-in-peer-connection',
-        // window.gc() and exact heap sizes, for the churn figure.
-        '--js-flags=--expose-gc',
-        '--enable-precise-memory-info',
-        '--disable-background-timer-throttling',
-        '--disable-backgrounding-occluded-windows',
-        '--disable-renderer-backgrounding',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
-    headless: true,
-    protocolTimeout,
-    extraPrefsFirefox: {
-      'media.navigator.streams.fake': true,
-      'media.navigator.permission.disabled': true,
-      'media.autoplay.default': 0,
-    },
+  return launchBrowser(name, {
+    chromiumArgs: [
+      // Outside a network namespace only `lo` may exist.
+      '--allow-loopback-in-peer-connection',
+      // window.gc() and exact heap sizes, for the churn figure.
+      '--js-flags=--expose-gc',
+      '--enable-precise-memory-info',
+    ],
+    // Long page calls (100 SDP cycles in one call) must not hit puppeteer's own 3-minute limit; the page has its own.
+    protocolTimeout: 15 * 60_000,
   });
 }
 

@@ -122,3 +122,17 @@ export async function settled(...connections: PeerConnection[]): Promise<void> {
     'stable signaling on both sides',
   );
 }
+
+/** The kinds of the live tracks of each remote stream, e.g. `audio+video,video`: what a connection receives. */
+export const receivedKinds = (pc: PeerConnection): string =>
+  pc.remoteStreams
+    .map((stream) =>
+      stream
+        .getTracks()
+        .filter((track) => track.readyState === 'live')
+        .map((track) => track.kind)
+        .sort()
+        .join('+'),
+    )
+    .sort()
+    .join(',');

@@ -1,14 +1,14 @@
 /** How long `disconnected` may last before ICE is restarted: a short outage often heals by itself. */
-export const DISCONNECTED_GRACE_MS = 2000;
+const DISCONNECTED_GRACE_MS = 2000;
 /** How long ICE checks may go on without a media path (lost candidates, say) before ICE is restarted. */
-export const CONNECTING_GRACE_MS = 10_000;
+const CONNECTING_GRACE_MS = 10_000;
 /**
  * How often ICE is restarted again while the connection stays down. A restart while the network is gone gathers
  * nothing, so the one after the network is back is what reconnects: this bounds the time to recover.
  */
-export const RESTART_EVERY_MS = 3000;
+const RESTART_EVERY_MS = 3000;
 /** How long the connection may stay down, through restarts, before it is given up as failed. */
-export const GIVE_UP_MS = 30_000;
+const GIVE_UP_MS = 30_000;
 
 export interface IceRecoveryCallbacks {
   /** Restart ICE now (through negotiation, which makes or asks for the offer). */

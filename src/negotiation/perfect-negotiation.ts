@@ -8,11 +8,11 @@ const MAX_EARLY_CANDIDATES = 256;
 /** How long the polite side waits for the offer it asked for before making its own (see requestOffer). */
 const OFFER_REQUEST_TIMEOUT_MS = 3000;
 /** How long an offer waits for its answer before it is sent again: a lossy channel may have dropped either. */
-export const OFFER_RESEND_MS = 2000;
+const OFFER_RESEND_MS = 2000;
 /** How long applying one incoming message may take before it is reported as stuck. */
 const OPERATION_BOUND_MS = 10_000;
 /** After this many sends of one offer without an answer, the far side is reported unreachable (sending goes on). */
-export const OFFER_SENDS_BEFORE_ERROR = 5;
+const OFFER_SENDS_BEFORE_ERROR = 5;
 
 export interface NegotiatorCallbacks {
   /** Whether this side yields on glare; asked only when offers collide. */

@@ -14,12 +14,16 @@ export const browsers = /** @type {BrowserName[]} */ (
   (process.env.BROWSERS ?? 'chromium,firefox').split(',').filter((b) => b === 'chromium' || b === 'firefox')
 );
 
-/** @param {BrowserName} name */
-export function launch(name) {
+/**
+ * @param {BrowserName} name
+ * @param {{ chromiumArgs?: string[], protocolTimeout?: number }} [options] more Chromium flags; puppeteer's call limit
+ */
+export function launch(name, { chromiumArgs = [], protocolTimeout } = {}) {
   if (name === 'chromium')
     return puppeteer.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       headless: true,
+      protocolTimeout,
       args: [
         '--no-sandbox',
         '--use-fake-device-for-media-stream',
@@ -32,12 +36,14 @@ export function launch(name) {
         '--disable-background-networking',
         '--disable-component-update',
         '--no-first-run',
+        ...chromiumArgs,
       ],
     });
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
     headless: true,
+    protocolTimeout,
     extraPrefsFirefox: {
       'media.navigator.streams.fake': true,
       'media.navigator.permission.disabled': true,

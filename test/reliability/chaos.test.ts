@@ -1,7 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { CallErrorEvent, LoopbackChannel, type PeerConnection } from '../../src/index.js';
 import { ChaosChannel, type FaultCounts } from '../support/chaos-channel.js';
-import { decodedFrame, record, uniqueName } from '../helpers.js';
+import { decodedFrame, receivedKinds, record, uniqueName } from '../helpers.js';
 
 /** Each fault happens to one outgoing message in ten, on both sides. */
 const FAULTS = { drop: 0.1, duplicate: 0.1, reorder: 0.1, delay: 0.1, maxDelayMs: 400 };
@@ -50,18 +50,6 @@ async function chaoticCall(seed: number): Promise<Outcome> {
   `);
   const [left, right] = root.querySelectorAll('peer-connection');
   const errorsOf = [record<CallErrorEvent>(left, 'error'), record<CallErrorEvent>(right, 'error')];
-  const kinds = (pc: PeerConnection): string =>
-    pc.remoteStreams
-      .map((s) =>
-        s
-          .getTracks()
-          .filter((t) => t.readyState === 'live')
-          .map((t) => t.kind)
-          .sort()
-          .join('+'),
-      )
-      .sort()
-      .join(',');
   const outcome = (converged: boolean): Outcome => ({
     converged,
     errors: errorsOf.flat().map((e) => `${e.operation}: ${e.message}`),
@@ -69,7 +57,7 @@ async function chaoticCall(seed: number): Promise<Outcome> {
     log: converged ? [] : channels.map((c) => c.log),
     sides: [left, right].map(
       (pc) =>
-        `${pc.connection?.signalingState}/${pc.connection?.iceConnectionState}/${pc.state} receiving ${kinds(pc)}`,
+        `${pc.connection?.signalingState}/${pc.connection?.iceConnectionState}/${pc.state} receiving ${receivedKinds(pc)}`,
     ),
   });
   try {
@@ -82,7 +70,11 @@ async function chaoticCall(seed: number): Promise<Outcome> {
       return true;
     };
     const connected = (): boolean => left.state === 'connected' && right.state === 'connected';
-    if (!(await reached(() => connected() && kinds(left) === 'video' && kinds(right) === 'audio+video')))
+    if (
+      !(await reached(
+        () => connected() && receivedKinds(left) === 'video' && receivedKinds(right) === 'audio+video',
+      ))
+    )
       return outcome(false);
     await showing([left, right], 'first tracks', () =>
       Promise.all([decodedFrame(left.remoteStreams[0]), decodedFrame(right.remoteStreams[0])]),
@@ -92,7 +84,7 @@ async function chaoticCall(seed: number): Promise<Outcome> {
     added.kind = 'video';
     added.stream = 'side';
     right.append(added);
-    if (!(await reached(() => connected() && kinds(left) === 'video,video'))) return outcome(false);
+    if (!(await reached(() => connected() && receivedKinds(left) === 'video,video'))) return outcome(false);
     await showing([left, right], 'added track', () =>
       Promise.all(left.remoteStreams.map((stream) => decodedFrame(stream))),
     );

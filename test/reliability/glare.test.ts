@@ -1,22 +1,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import { CallErrorEvent, type LocalTrack, type PeerConnection } from '../../src/index.js';
-import { decodedFrame, record, uniqueName, until } from '../helpers.js';
+import { CallErrorEvent, type LocalTrack } from '../../src/index.js';
+import { decodedFrame, receivedKinds, record, uniqueName, until } from '../helpers.js';
 
 const ROUNDS = 100;
-
-/** The kinds of the live tracks of each remote stream, e.g. `audio,video+video`: what a far side receives. */
-const received = (pc: PeerConnection): string =>
-  pc.remoteStreams
-    .map((stream) =>
-      stream
-        .getTracks()
-        .filter((track) => track.readyState === 'live')
-        .map((track) => track.kind)
-        .sort()
-        .join('+'),
-    )
-    .sort()
-    .join(',');
 
 /** What the far side should receive from a side that sends its camera, and maybe an extra track in its own stream. */
 const expected = (extra: LocalTrack | undefined): string =>
@@ -46,12 +32,12 @@ describe('reliability: glare', function () {
       video: (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0],
       audio: (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0],
     };
-    const both = (): string => `left receives ${received(left)}, right receives ${received(right)}`;
+    const both = (): string => `left receives ${receivedKinds(left)}, right receives ${receivedKinds(right)}`;
     let changes = 0;
     const removed: (MediaStreamTrack | null)[] = [];
     try {
       await until(
-        () => received(left) === 'video' && received(right) === 'video',
+        () => receivedKinds(left) === 'video' && receivedKinds(right) === 'video',
         'the cameras on both sides',
       );
       for (let round = 1; round <= ROUNDS; round++) {
@@ -79,8 +65,8 @@ describe('reliability: glare', function () {
         await until(
           () =>
             sides.every((pc) => pc.signalingState === 'stable') &&
-            received(left) === expected(extras[1]) &&
-            received(right) === expected(extras[0]),
+            receivedKinds(left) === expected(extras[1]) &&
+            receivedKinds(right) === expected(extras[0]),
           `round ${round}: stable, with ${expected(extras[1])} on the left and ${expected(extras[0])} on the right; ${both()}`,
         );
         // The page's own tracks are the page's to stop, once their elements are gone.

@@ -1,4 +1,6 @@
 import type { NegotiationMessage, SignalingChannel, SignalingListener } from '../../src/index.js';
+// Seeded (mulberry32), so a failing run can be replayed from its seed.
+import { random } from './malformed-messages.js';
 
 /** How often each fault happens to an outgoing message, from 0 to 1. */
 export interface Faults {
@@ -18,18 +20,6 @@ export interface FaultCounts {
   duplicated: number;
   reordered: number;
   delayed: number;
-}
-
-/** A small seeded generator (mulberry32), so a failing run can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -52,7 +42,7 @@ export class ChaosChannel implements SignalingChannel {
     private readonly faults: Faults = {},
     seed = 1,
   ) {
-    this.random = seededRandom(seed);
+    this.random = random(seed);
   }
 
   get polite(): boolean | undefined {
