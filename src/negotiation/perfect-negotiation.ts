@@ -4,6 +4,8 @@ import type { ErrorOperation } from '../events.js';
 
 /** A bound on candidates kept for a description still to come, so a flood cannot grow memory. */
 const MAX_EARLY_CANDIDATES = 256;
+/** A bound on candidates kept to send again with their description; a browser gathers a few per network interface. */
+const MAX_GATHERED_CANDIDATES = 64;
 
 /** How long the polite side waits for the offer it asked for before making its own (see requestOffer). */
 const OFFER_REQUEST_TIMEOUT_MS = 3000;
@@ -63,6 +65,11 @@ export class PerfectNegotiator {
   private readonly bounds = new Set<() => void>();
   /** Set while this side's offer waits for its answer. */
   private answerWait?: ReturnType<typeof setTimeout>;
+  /**
+   * The candidates gathered for the current local description, sent again with it: when the description was lost,
+   * they came before it and the far side refused them ("unknown ufrag" after an ICE restart).
+   */
+  private gathered: RTCIceCandidateInit[] = [];
 
   constructor(
     private readonly pc: RTCPeerConnection,
@@ -136,6 +143,7 @@ export class PerfectNegotiator {
       await this.pc.setLocalDescription();
       // The offer may have been superseded by a remote offer while it was being made.
       if (this.pc.signalingState !== 'have-local-offer' || !this.pc.localDescription) return;
+      this.gathered = [];
       this.channel.send({ description: this.pc.localDescription.toJSON() });
       this.awaitAnswer(1);
     } catch (error) {
@@ -159,9 +167,16 @@ export class PerfectNegotiator {
           new Error(`no answer to an offer sent ${sends} times in ${(sends * OFFER_RESEND_MS) / 1000} s`),
           'negotiation',
         );
-      this.send({ description: localDescription.toJSON() });
+      this.sendAgain(localDescription);
       this.awaitAnswer(sends + 1);
     }, OFFER_RESEND_MS);
+  }
+
+  private sendAgain(description: RTCSessionDescription): void {
+    this.send({ description: description.toJSON() });
+    // The gathered candidates belong to the latest local description, which may be newer than an answer sent again.
+    if (description.sdp === this.pc.localDescription?.sdp)
+      for (const candidate of this.gathered) this.send({ candidate });
   }
 
   private send(message: NegotiationMessage): void {
@@ -174,7 +189,10 @@ export class PerfectNegotiator {
 
   private readonly sendCandidate = ({ candidate }: RTCPeerConnectionIceEvent): void => {
     // The null "end of candidates" marker needs no message: both browsers do without it.
-    if (candidate) this.send({ candidate: candidate.toJSON() });
+    if (!candidate) return;
+    const init = candidate.toJSON();
+    if (this.gathered.length < MAX_GATHERED_CANDIDATES) this.gathered.push(init);
+    this.send({ candidate: init });
   };
 
   private async receive(raw: unknown): Promise<void> {
@@ -253,11 +271,11 @@ export class PerfectNegotiator {
     const current = origin(pc.currentRemoteDescription?.sdp);
     const incoming = origin(sdp);
     if (!current || !incoming || current.session !== incoming.session) return false;
-    if (type === 'answer') return pc.signalingState === 'stable';
+    // An answer to an earlier offer, delivered late, must not pass for the answer to the offer now waiting.
+    if (type === 'answer') return pc.signalingState === 'stable' || incoming.version <= current.version;
     if (incoming.version > current.version) return false;
     const answer = pc.currentLocalDescription;
-    if (incoming.version === current.version && answer?.type === 'answer')
-      this.send({ description: answer.toJSON() });
+    if (incoming.version === current.version && answer?.type === 'answer') this.sendAgain(answer);
     return true;
   }
 
@@ -286,6 +304,7 @@ export class PerfectNegotiator {
     if (description.type === 'offer') {
       try {
         await pc.setLocalDescription();
+        this.gathered = [];
         if (pc.localDescription) this.channel.send({ description: pc.localDescription.toJSON() });
         this.restartWanted = false;
       } catch (error) {

@@ -24,6 +24,8 @@ interface Outcome {
   /** Each side's signaling, ICE and connection states and remote tracks, to read a failure. */
   sides: string[];
   log: string[][];
+  /** Each `<local-track>`'s stream and state. */
+  tracks: string;
 }
 
 /**
@@ -55,6 +57,7 @@ async function chaoticCall(seed: number): Promise<Outcome> {
     errors: errorsOf.flat().map((e) => `${e.operation}: ${e.message}`),
     counts: channels.map((c) => c.counts),
     log: converged ? [] : channels.map((c) => c.log),
+    tracks: [...root.querySelectorAll('local-track')].map((t) => `${t.stream}:${t.state}`).join(' '),
     sides: [left, right].map(
       (pc) =>
         `${pc.connection?.signalingState}/${pc.connection?.iceConnectionState}/${pc.state} receiving ${receivedKinds(pc)}`,
@@ -88,7 +91,8 @@ async function chaoticCall(seed: number): Promise<Outcome> {
     await showing([left, right], 'added track', () =>
       Promise.all(left.remoteStreams.map((stream) => decodedFrame(stream))),
     );
-    return outcome(connected());
+    // A run may end in an ICE restart (a lost candidate path); converged means it connects again.
+    return outcome(await reached(connected));
   } catch (error) {
     return { ...outcome(false), errors: [String(error), ...outcome(false).errors] };
   } finally {
