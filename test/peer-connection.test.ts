@@ -265,6 +265,41 @@ describe('<peer-connection>', () => {
     expect(a.state).to.equal('connected');
   });
 
+  it('takes a late copy of an earlier answer for what it is, not for the answer to the offer now waiting', async () => {
+    const name = uniqueName();
+    const channel = tappedLoopback(name);
+    const answers: RTCSessionDescriptionInit[] = [];
+    const far = tappedLoopback(name, (message) => {
+      if ('description' in message && message.description.type === 'answer')
+        answers.push(message.description);
+    });
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection .signaling=${channel}><local-track kind="video"></local-track></peer-connection>
+        <peer-connection .signaling=${far}></peer-connection>
+      </div>`,
+    );
+    const [a, b] = root.querySelectorAll('peer-connection');
+    await until(() => b.remoteStreams.length === 1 && a.state === 'connected', 'the call');
+    await settled(a, b);
+    const errors = record<CallErrorEvent>(a, 'error');
+    const earlier = answers.at(-1)!;
+    // The copy arrives while the next offer waits for its answer, as a channel that repeats messages would do it.
+    a.connection!.addEventListener('signalingstatechange', function copy() {
+      if (a.connection!.signalingState !== 'have-local-offer') return;
+      a.connection!.removeEventListener('signalingstatechange', copy);
+      channel.inject({ description: earlier });
+    });
+    const added = document.createElement('local-track');
+    added.kind = 'audio';
+    a.append(added);
+    await until(() => b.remoteStreams[0]?.getAudioTracks().length === 1, 'the added track');
+    await settled(a, b);
+    expect(a.connection!.currentRemoteDescription!.sdp).to.equal(answers.at(-1)!.sdp);
+    expect(answers.length).to.be.greaterThan(1);
+    expect(errors.map((e) => e.message)).to.deep.equal([]);
+  });
+
   it('reports bad attributes clearly and keeps working', async () => {
     const pc = await fixture<PeerConnection>(
       html`<peer-connection
