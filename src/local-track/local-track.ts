@@ -195,6 +195,8 @@ export class LocalTrack extends LitElement {
 
   private fail(error: unknown, operation: ErrorOperation): void {
     this.setState('error');
+    // The connection may be holding other tracks back for this one's capture.
+    this.link.current?.update(this.attachment);
     this.emit(new CallErrorEvent(error, operation));
   }
 
@@ -229,6 +231,10 @@ class Attachment implements AttachedTrack {
   get track(): MediaStreamTrack | null {
     const { track } = this.element;
     return track?.readyState === 'live' ? track : null;
+  }
+
+  get capturing(): boolean {
+    return this.element.state === 'acquiring';
   }
 
   get streamNames(): string[] {

@@ -5,6 +5,8 @@ import type { RoomPeer } from '../signaling/room.js';
 
 /** A `<local-track>` as the connection sees it: what to send, and where to report a failure to send it. */
 export interface AttachedTrack extends TrackSource {
+  /** Whether a capture for it is under way (its connection holds other new tracks back for it, briefly). */
+  readonly capturing: boolean;
   reportError(error: unknown, operation: ErrorOperation): void;
 }
 
@@ -16,7 +18,7 @@ export interface AttachedTrack extends TrackSource {
 export interface ConnectionHost {
   /** Starts sending the track's `track` (when it has one), now and on every later connection. */
   attach(track: AttachedTrack): void;
-  /** Its track or streams changed. */
+  /** Its track, streams or capture changed. */
   update(track: AttachedTrack): void;
   /** Stops sending it. */
   detach(track: AttachedTrack): void;

@@ -1,0 +1,104 @@
+import { expect } from '@open-wc/testing';
+import type { AttachedTrack } from '../../src/shared/connection-context.js';
+import { TrackHost } from '../../src/shared/track-host.js';
+import type { PeerSession } from '../../src/session/peer-session.js';
+
+/** An attached track as plain data: what it sends, and whether its capture is under way. */
+interface FakeTrack extends AttachedTrack {
+  track: MediaStreamTrack | null;
+  capturing: boolean;
+  name: string;
+}
+
+const fakeTrack = (name: string, capturing: boolean): FakeTrack => ({
+  name,
+  capturing,
+  track: capturing ? null : ({ kind: 'video' } as MediaStreamTrack),
+  streamNames: [],
+  reportError: () => {},
+});
+
+/** A host over one session whose senders only record what they were asked, as `sync a` / `remove a`. */
+function recordingHost(): { host: TrackHost; calls: string[] } {
+  const calls: string[] = [];
+  const session = {
+    senders: {
+      sync: (track: FakeTrack) => calls.push(`sync ${track.name}${track.track ? '' : ' (none)'}`),
+      remove: (track: FakeTrack) => calls.push(`remove ${track.name}`),
+    },
+  } as unknown as PeerSession;
+  return { host: new TrackHost(() => [session], () => []), calls };
+}
+
+/** The capture of `track` finished, with a track or (failed) without one. */
+function captured(host: TrackHost, track: FakeTrack, withTrack = true): void {
+  track.capturing = false;
+  track.track = withTrack ? ({ kind: 'video' } as MediaStreamTrack) : null;
+  host.update(track);
+}
+
+describe('TrackHost: tracks captured together are sent together', () => {
+  it('sends a track at once when no other capture is under way', () => {
+    const { host, calls } = recordingHost();
+    host.attach(fakeTrack('a', false));
+    expect(calls).to.deep.equal(['sync a']);
+  });
+
+  it('holds a captured track back until the other captures finish, then sends them all in one go', () => {
+    const { host, calls } = recordingHost();
+    const [a, b, c] = [fakeTrack('a', true), fakeTrack('b', true), fakeTrack('c', true)];
+    for (const track of [a, b, c]) host.attach(track);
+    calls.length = 0;
+    captured(host, b);
+    captured(host, a);
+    expect(calls).to.deep.equal([]);
+    captured(host, c);
+    expect(calls).to.deep.equal(['sync a', 'sync b', 'sync c']);
+  });
+
+  it('sends the held tracks when the capture they wait for fails', () => {
+    const { host, calls } = recordingHost();
+    const [a, b] = [fakeTrack('a', true), fakeTrack('b', true)];
+    host.attach(a);
+    host.attach(b);
+    calls.length = 0;
+    captured(host, a);
+    captured(host, b, false);
+    expect(calls).to.deep.equal(['sync a', 'sync b (none)']);
+  });
+
+  it('sends the held tracks when the track they wait for is detached', () => {
+    const { host, calls } = recordingHost();
+    const [a, b] = [fakeTrack('a', true), fakeTrack('b', true)];
+    host.attach(a);
+    host.attach(b);
+    calls.length = 0;
+    captured(host, a);
+    host.detach(b);
+    expect(calls).to.deep.equal(['remove b', 'sync a']);
+  });
+
+  it('never holds back stopping a track', () => {
+    const { host, calls } = recordingHost();
+    const [a, b] = [fakeTrack('a', false), fakeTrack('b', true)];
+    host.attach(a);
+    host.attach(b);
+    calls.length = 0;
+    a.track = null;
+    host.update(a);
+    expect(calls).to.deep.equal(['sync a (none)']);
+  });
+
+  it('waits for a slow capture (a screen picker left open) at most a second', async () => {
+    const { host, calls } = recordingHost();
+    const [a, slow] = [fakeTrack('a', true), fakeTrack('slow', true)];
+    host.attach(a);
+    host.attach(slow);
+    calls.length = 0;
+    captured(host, a);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(calls).to.deep.equal([]);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(calls).to.deep.equal(['sync a', 'sync slow (none)']);
+  });
+});
