@@ -69,6 +69,35 @@ describe('<local-track>', () => {
     await until(() => b.remoteStreams.length === 0, 'the far side losing the stream');
   });
 
+  it('stops sending as soon as it is removed, before its capture is let go', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const track = local.track!;
+    const sender = senderOf(a, track)!;
+    local.remove();
+    // In the same task: the sender is already empty, while the camera waits out the grace (a move would keep it).
+    expect(sender.track).to.equal(null);
+    expect(track.readyState).to.equal('live');
+    await until(() => track.readyState === 'ended', 'the captured track stopped');
+  });
+
+  it('a move within its connection keeps its track and transceiver, with nothing to negotiate', async () => {
+    const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const track = local.track!;
+    const transceiverOf = () => a.connection!.getTransceivers().find((t) => t.sender.track === track);
+    const transceiver = transceiverOf()!;
+    const negotiations = renegotiations(a);
+    a.append(document.createElement('span'));
+    a.insertBefore(local, a.lastChild);
+    a.prepend(local);
+    await pause();
+    expect(local.track).to.equal(track);
+    expect(track.readyState).to.equal('live');
+    expect(transceiverOf()).to.equal(transceiver);
+    expect(transceiver.direction).to.equal('sendrecv');
+    expect(negotiations).to.deep.equal([]);
+    await decodedFrame(b.remoteStreams[0]);
+  });
+
   it('never stops a track the page gave it', async () => {
     const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
     const [a, , local] = await sendingOne(html`<local-track .track=${own}></local-track>`);

@@ -106,6 +106,16 @@ export class LocalTrack extends LitElement {
     }
   }
 
+  /**
+   * Leaving the document stops sending at once: the far side learns without waiting out the grace. The capture
+   * itself lives on through the grace, so a move (out and back in one task) sends the same track again on the same
+   * transceiver, and the browser sees nothing to negotiate.
+   */
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.link.release();
+  }
+
   // Capture starts before render, so the `acquiring` state lands in this update rather than scheduling another.
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (['kind', 'device', 'constraints', 'track'].some((p) => changed.has(p as keyof LocalTrack))) {

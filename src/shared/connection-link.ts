@@ -7,7 +7,7 @@ type LinkedElement = ReactiveControllerHost & HTMLElement;
 /**
  * Finds the `<peer-connection>` an element belongs to: the one named by its `for` attribute, else the nearest one
  * around it (through context). It looks again each time the element is connected; unlinking on removal is left to
- * the element's {@link DisconnectGrace}, so a move within the same connection changes nothing.
+ * the element (`release`): at once for a `<local-track>`, after the {@link DisconnectGrace} for the others.
  */
 export class ConnectionLink implements ReactiveController {
   /** The linked connection's host, if any. */
