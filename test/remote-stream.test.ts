@@ -40,6 +40,26 @@ describe('<remote-stream>', () => {
     expect(el.matches(':state(playing)')).to.equal(true);
   });
 
+  it('keeps playing through changes of its stream: the video is not reloaded', async () => {
+    const [a, b] = await watching(html`<local-track kind="video" stream="cam"></local-track>`);
+    const el = b.querySelector('remote-stream')!;
+    await until(() => playing(el), 'the video playing');
+    const video = shadow(el, 'video')!;
+    const reloads: string[] = [];
+    for (const type of ['emptied', 'loadstart']) video.addEventListener(type, () => reloads.push(type));
+    // A microphone joining the stream re-renders the element (addtrack, then unmute).
+    const microphone = document.createElement('local-track');
+    microphone.kind = 'audio';
+    microphone.stream = 'cam';
+    a.append(microphone);
+    await until(() => el.stream?.getAudioTracks().length === 1, 'the microphone in the stream');
+    el.requestUpdate();
+    await el.updateComplete;
+    expect(shadow(el, 'video')).to.equal(video);
+    expect(reloads).to.deep.equal([]);
+    expect(playing(el)).to.equal(true);
+  });
+
   it('plays audio with an <audio> when the stream has no video, and follows video arriving and leaving', async () => {
     const [a, b] = await watching(html`<local-track kind="audio" stream="cam"></local-track>`);
     const el = b.querySelector('remote-stream')!;

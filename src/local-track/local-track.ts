@@ -1,5 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import { CallErrorEvent, TrackChangeEvent, type ErrorOperation } from '../events.js';
 import type { AttachedTrack, ConnectionHost } from '../shared/connection-context.js';
 import { ConnectionLink } from '../shared/connection-link.js';
@@ -229,7 +230,7 @@ export class LocalTrack extends LitElement {
       autoplay
       playsinline
       .muted=${true}
-      .srcObject=${previewStream(track)}
+      .srcObject=${live(previewStream(track))}
     ></video>`;
   }
 }

@@ -1,5 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import { CallErrorEvent } from '../events.js';
 import { styles } from './remote-stream.styles.js';
 import type { ConnectionHost } from '../shared/connection-context.js';
@@ -177,21 +178,23 @@ export class RemoteStream extends LitElement {
   override render() {
     const stream = this.watched ?? null;
     const hasVideo = (stream?.getVideoTracks().length ?? 0) > 0;
-    const live = hasLiveVideo(this.watched);
+    const showing = hasLiveVideo(this.watched);
+    // live(): Lit sets an object-valued property on every render, and each set of srcObject reloads the element
+    // (Firefox empties it and buffers again: the first frame came about 20 ms late, and every mute flickered).
     const media = hasVideo
       ? html`<video
           part="video"
           autoplay
           playsinline
-          ?hidden=${!live}
+          ?hidden=${!showing}
           .muted=${this.muted}
-          .srcObject=${stream}
+          .srcObject=${live(stream)}
         ></video>`
       : stream
-        ? html`<audio part="audio" autoplay .muted=${this.muted} .srcObject=${stream}></audio>`
+        ? html`<audio part="audio" autoplay .muted=${this.muted} .srcObject=${live(stream)}></audio>`
         : nothing;
     return html`${media}
-      <div class="overlay" ?hidden=${live && !this.blocked}>
+      <div class="overlay" ?hidden=${showing && !this.blocked}>
         ${
           this.blocked
             ? html`<button part="play-button" type="button" @click=${this.onPlayClick}>Play</button>`
