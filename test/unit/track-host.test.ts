@@ -27,7 +27,13 @@ function recordingHost(): { host: TrackHost; calls: string[] } {
       remove: (track: FakeTrack) => calls.push(`remove ${track.name}`),
     },
   } as unknown as PeerSession;
-  return { host: new TrackHost(() => [session], () => []), calls };
+  return {
+    host: new TrackHost(
+      () => [session],
+      () => [],
+    ),
+    calls,
+  };
 }
 
 /** The capture of `track` finished, with a track or (failed) without one. */
