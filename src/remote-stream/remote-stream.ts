@@ -55,10 +55,10 @@ export class RemoteStream extends LitElement {
   /** The stream to play; set it to play any stream, or read it to see which one is playing. */
   @property({ attribute: false })
   get stream(): MediaStream | null {
-    return this.pageStream ?? this.chosenStream();
+    return this.#pageStream ?? this.#chosenStream();
   }
   set stream(stream: MediaStream | null) {
-    this.pageStream = stream;
+    this.#pageStream = stream;
   }
 
   /** The browser refused to start playback without a user gesture. */
@@ -66,80 +66,80 @@ export class RemoteStream extends LitElement {
 
   @query('video, audio') private media?: HTMLMediaElement;
 
-  private pageStream: MediaStream | null = null;
-  private stopObserving?: () => void;
-  private watched?: MediaStream;
-  private listening = new Set<EventTarget>();
-  private readonly internals = this.attachInternals();
-  private readonly link = new ConnectionLink(this, (next) => this.observe(next));
+  #pageStream: MediaStream | null = null;
+  #stopObserving?: () => void;
+  #watched?: MediaStream;
+  #listening = new Set<EventTarget>();
+  readonly #internals = this.attachInternals();
+  readonly #link = new ConnectionLink(this, (next) => this.#observe(next));
 
   constructor() {
     super();
     new DisconnectGrace(this, () => {
-      this.link.release();
-      this.watch(null);
+      this.#link.release();
+      this.#watch(null);
     });
   }
 
   protected override willUpdate(): void {
-    this.watch(this.stream);
+    this.#watch(this.stream);
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     // The first update only reports the initial value, which connecting already used.
-    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.link.resolve();
-    const live = hasLiveVideo(this.watched);
+    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.#link.resolve();
+    const live = hasLiveVideo(this.#watched);
     for (const [name, on] of [
       ['playing', live],
       ['waiting', !live],
       ['blocked', this.blocked],
     ] as const) {
-      if (on) this.internals.states?.add(name);
-      else this.internals.states?.delete(name);
+      if (on) this.#internals.states?.add(name);
+      else this.#internals.states?.delete(name);
     }
-    void this.play();
+    void this.#play();
   }
 
-  private chosenStream(): MediaStream | null {
-    const streams = this.link.current?.streams() ?? [];
+  #chosenStream(): MediaStream | null {
+    const streams = this.#link.current?.streams() ?? [];
     if (this.streamId) return streams.find((s) => s.id === this.streamId) ?? null;
     return streams[this.index] ?? null;
   }
 
-  private observe(host: ConnectionHost | undefined): void {
-    this.stopObserving?.();
-    this.stopObserving = host?.observeStreams(() => this.requestUpdate());
+  #observe(host: ConnectionHost | undefined): void {
+    this.#stopObserving?.();
+    this.#stopObserving = host?.observeStreams(() => this.requestUpdate());
     this.requestUpdate();
   }
 
   /** Re-renders on every change of the stream's tracks, so the video, audio and placeholder follow it. */
-  private watch(stream: MediaStream | null): void {
-    if (stream === (this.watched ?? null)) return;
-    this.watched = stream ?? undefined;
+  #watch(stream: MediaStream | null): void {
+    if (stream === (this.#watched ?? null)) return;
+    this.#watched = stream ?? undefined;
     this.blocked = false;
-    this.listen();
+    this.#listen();
   }
 
   /** Listens to the watched stream and exactly its current tracks; tracks that left it are let go. */
-  private listen(): void {
-    const targets = new Set<EventTarget>(this.watched ? [this.watched, ...this.watched.getTracks()] : []);
-    for (const target of this.listening) {
+  #listen(): void {
+    const targets = new Set<EventTarget>(this.#watched ? [this.#watched, ...this.#watched.getTracks()] : []);
+    for (const target of this.#listening) {
       if (targets.has(target)) continue;
-      for (const type of TRACK_EVENTS) target.removeEventListener(type, this.onTrackChange);
+      for (const type of TRACK_EVENTS) target.removeEventListener(type, this.#onTrackChange);
     }
     for (const target of targets) {
-      for (const type of TRACK_EVENTS) target.addEventListener(type, this.onTrackChange);
+      for (const type of TRACK_EVENTS) target.addEventListener(type, this.#onTrackChange);
     }
-    this.listening = targets;
+    this.#listening = targets;
   }
 
-  private readonly onTrackChange = (): void => {
-    this.listen();
+  readonly #onTrackChange = (): void => {
+    this.#listen();
     this.requestUpdate();
   };
 
   /** Starts playback; a refusal to autoplay shows the play button instead of failing. */
-  private async play(): Promise<void> {
+  async #play(): Promise<void> {
     const media = this.media;
     if (!media || !media.paused || !media.srcObject) return;
     try {
@@ -149,24 +149,24 @@ export class RemoteStream extends LitElement {
       const name = (error as DOMException).name;
       if (name === 'NotAllowedError') this.blocked = true;
       // AbortError: the source changed while starting; the next update starts it again.
-      else if (name !== 'AbortError') this.emit(new CallErrorEvent(error, 'play'));
+      else if (name !== 'AbortError') this.#emit(new CallErrorEvent(error, 'play'));
     }
   }
 
-  private onPlayClick(): void {
+  #onPlayClick(): void {
     this.blocked = false;
-    void this.play();
+    void this.#play();
   }
 
   /** Dispatches one of the element's events (all listed under `@fires` above). */
-  private emit(event: Event): void {
+  #emit(event: Event): void {
     this.dispatchEvent(event);
   }
 
   override render() {
-    const stream = this.watched ?? null;
+    const stream = this.#watched ?? null;
     const hasVideo = (stream?.getVideoTracks().length ?? 0) > 0;
-    const live = hasLiveVideo(this.watched);
+    const live = hasLiveVideo(this.#watched);
     const media = hasVideo
       ? html`<video
           part="video"
@@ -183,7 +183,7 @@ export class RemoteStream extends LitElement {
       <div class="overlay" ?hidden=${live && !this.blocked}>
         ${
           this.blocked
-            ? html`<button part="play-button" type="button" @click=${this.onPlayClick}>Play</button>`
+            ? html`<button part="play-button" type="button" @click=${this.#onPlayClick}>Play</button>`
             : html`<slot name="placeholder"></slot>`
         }
       </div>`;
