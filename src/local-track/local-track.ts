@@ -1,5 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, nothing, type PropertyValues } from 'lit';
 import { CallErrorEvent, TrackChangeEvent, type ErrorOperation } from '../events.js';
 import type { AttachedTrack, ConnectionHost } from '../shared/connection-context.js';
 import { ConnectionLink } from '../shared/connection-link.js';
@@ -39,41 +38,44 @@ export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
 export class LocalTrack extends LitElement {
   static override styles = styles;
 
+  static override properties: PropertyDeclarations = {
+    kind: { reflect: true },
+    stream: {},
+    device: {},
+    constraints: { attribute: false },
+    muted: { type: Boolean, reflect: true },
+    preview: { type: Boolean, reflect: true },
+    htmlFor: { attribute: 'for', reflect: true },
+    state: { reflect: true },
+    track: { attribute: false, hasChanged: () => true },
+  };
+
   /** What to capture: `audio` (microphone), `video` (camera) or `screen`. Ignored while `track` is set. */
-  @property({ reflect: true })
   kind: LocalTrackKind | '' = '';
 
   /** Space-separated names of the local streams this track joins; the far side receives them together. */
-  @property()
   stream = '';
 
   /** The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`). */
-  @property()
   device: string | null = null;
 
   /** Constraints for the capture, such as `{ width: 1280 }`. */
-  @property({ attribute: false })
   constraints?: MediaTrackConstraints;
 
   /** Sends nothing while set: the track stays but is disabled, with no renegotiation. */
-  @property({ type: Boolean, reflect: true })
   muted = false;
 
   /** Shows a local preview of a video or screen track. */
-  @property({ type: Boolean, reflect: true })
   preview = false;
 
   /** The id of the `<peer-connection>` to attach to, when the element is not inside it. */
-  @property({ attribute: 'for', reflect: true })
   htmlFor: string | null = null;
 
   /** Where the track stands. */
-  @property({ reflect: true })
   state: LocalTrackState = 'idle';
 
   /** The track being sent, or `null`. Set it to send a track of the page's own: the element never stops those. */
   // Every assignment counts: reading gives the track in use, which an assignment only changes at the next update.
-  @property({ attribute: false, hasChanged: () => true })
   get track(): MediaStreamTrack | null {
     return this.#current;
   }

@@ -1,6 +1,5 @@
 import { ContextProvider } from '@lit/context';
-import { html, LitElement, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, type PropertyValues } from 'lit';
 import {
   CallErrorEvent,
   ConnectionStateChangeEvent,
@@ -55,34 +54,37 @@ const STREAMLESS_POLICIES: readonly string[] = ['shared', 'separate'];
 export class PeerConnection extends LitElement {
   static override styles = styles;
 
+  static override properties: PropertyDeclarations = {
+    signaling: { attribute: 'signaling' },
+    polite: { type: Boolean, reflect: true },
+    streamless: {},
+    configuration: { attribute: false },
+    iceServers: { attribute: 'ice-servers' },
+    state: { reflect: true },
+  };
+
   /**
    * Where negotiation messages go: `loopback:NAME` pairs two connections of one page. Set the property to an
    * object implementing `SignalingChannel` to use any other transport. Changing it starts a new connection.
    */
-  @property({ attribute: 'signaling' })
   signaling: string | SignalingChannel | null = null;
 
   /** This side yields when both sides offer at once. When neither side says, the signaling channel decides. */
-  @property({ type: Boolean, reflect: true })
   polite = false;
 
   /**
    * Where a remote track that names no stream goes: `shared` puts them all in one stream, `separate` gives
    * each its own.
    */
-  @property()
   streamless: StreamlessPolicy = 'shared';
 
   /** The `RTCConfiguration` of the connection. */
-  @property({ attribute: false })
   configuration: RTCConfiguration = {};
 
   /** ICE servers as a JSON array of `RTCIceServer`; when set, it replaces `configuration.iceServers`. */
-  @property({ attribute: 'ice-servers' })
   iceServers: string | null = null;
 
   /** The connection's `connectionState`; `closed` once the element closed it. */
-  @property({ reflect: true })
   state: PeerConnectionState = 'new';
 
   #session?: PeerSession;

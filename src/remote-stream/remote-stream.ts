@@ -1,5 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, nothing, type PropertyValues } from 'lit';
 import { CallErrorEvent } from '../events.js';
 import { styles } from './remote-stream.styles.js';
 import type { ConnectionHost } from '../shared/connection-context.js';
@@ -36,24 +35,27 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
 export class RemoteStream extends LitElement {
   static override styles = styles;
 
+  static override properties: PropertyDeclarations = {
+    streamId: { attribute: 'stream-id' },
+    index: { type: Number },
+    muted: { type: Boolean, reflect: true },
+    htmlFor: { attribute: 'for', reflect: true },
+    stream: { attribute: false },
+  };
+
   /** The id of the remote stream to play (the sender's stream id). */
-  @property({ attribute: 'stream-id' })
   streamId: string | null = null;
 
   /** Which remote stream to play, in arrival order, when `stream-id` is not set. */
-  @property({ type: Number })
   index = 0;
 
   /** Silences playback. */
-  @property({ type: Boolean, reflect: true })
   muted = false;
 
   /** The id of the `<peer-connection>` to play from, when the element is not inside it. */
-  @property({ attribute: 'for', reflect: true })
   htmlFor: string | null = null;
 
   /** The stream to play; set it to play any stream, or read it to see which one is playing. */
-  @property({ attribute: false })
   get stream(): MediaStream | null {
     return this.#pageStream ?? this.#chosenStream();
   }
@@ -62,9 +64,7 @@ export class RemoteStream extends LitElement {
   }
 
   /** The browser refused to start playback without a user gesture. */
-  @state() private blocked = false;
-
-  @query('video, audio') private media?: HTMLMediaElement;
+  #blocked = false;
 
   #pageStream: MediaStream | null = null;
   #stopObserving?: () => void;
@@ -92,7 +92,7 @@ export class RemoteStream extends LitElement {
     for (const [name, on] of [
       ['playing', live],
       ['waiting', !live],
-      ['blocked', this.blocked],
+      ['blocked', this.#blocked],
     ] as const) {
       if (on) this.#internals.states?.add(name);
       else this.#internals.states?.delete(name);
@@ -116,7 +116,7 @@ export class RemoteStream extends LitElement {
   #watch(stream: MediaStream | null): void {
     if (stream === (this.#watched ?? null)) return;
     this.#watched = stream ?? undefined;
-    this.blocked = false;
+    this.#setBlocked(false);
     this.#listen();
   }
 
@@ -138,23 +138,30 @@ export class RemoteStream extends LitElement {
     this.requestUpdate();
   };
 
+  /** What `@state()` would do: a change re-renders. */
+  #setBlocked(blocked: boolean): void {
+    if (blocked === this.#blocked) return;
+    this.#blocked = blocked;
+    this.requestUpdate();
+  }
+
   /** Starts playback; a refusal to autoplay shows the play button instead of failing. */
   async #play(): Promise<void> {
-    const media = this.media;
+    const media = this.renderRoot.querySelector<HTMLMediaElement>('video, audio');
     if (!media || !media.paused || !media.srcObject) return;
     try {
       await media.play();
-      this.blocked = false;
+      this.#setBlocked(false);
     } catch (error) {
       const name = (error as DOMException).name;
-      if (name === 'NotAllowedError') this.blocked = true;
+      if (name === 'NotAllowedError') this.#setBlocked(true);
       // AbortError: the source changed while starting; the next update starts it again.
       else if (name !== 'AbortError') this.#emit(new CallErrorEvent(error, 'play'));
     }
   }
 
   #onPlayClick(): void {
-    this.blocked = false;
+    this.#setBlocked(false);
     void this.#play();
   }
 
@@ -180,9 +187,9 @@ export class RemoteStream extends LitElement {
         ? html`<audio part="audio" autoplay .muted=${this.muted} .srcObject=${stream}></audio>`
         : nothing;
     return html`${media}
-      <div class="overlay" ?hidden=${live && !this.blocked}>
+      <div class="overlay" ?hidden=${live && !this.#blocked}>
         ${
-          this.blocked
+          this.#blocked
             ? html`<button part="play-button" type="button" @click=${this.#onPlayClick}>Play</button>`
             : html`<slot name="placeholder"></slot>`
         }
