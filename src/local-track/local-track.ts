@@ -1,5 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { CallErrorEvent, TrackChangeEvent, type ErrorOperation } from '../events.js';
 import type { AttachedTrack, ConnectionHost } from '../shared/connection-context.js';
@@ -40,70 +39,73 @@ export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
 export class LocalTrack extends LitElement {
   static override styles = styles;
 
+  static override properties: PropertyDeclarations = {
+    kind: { reflect: true },
+    stream: {},
+    device: {},
+    constraints: { attribute: false },
+    muted: { type: Boolean, reflect: true },
+    preview: { type: Boolean, reflect: true },
+    htmlFor: { attribute: 'for', reflect: true },
+    state: { reflect: true },
+    track: { attribute: false, hasChanged: () => true },
+  };
+
   /** What to capture: `audio` (microphone), `video` (camera) or `screen`. Ignored while `track` is set. */
-  @property({ reflect: true })
   kind: LocalTrackKind | '' = '';
 
   /** Space-separated names of the local streams this track joins; the far side receives them together. */
-  @property()
   stream = '';
 
   /** The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`). */
-  @property()
   device: string | null = null;
 
   /** Constraints for the capture, such as `{ width: 1280 }`. */
-  @property({ attribute: false })
   constraints?: MediaTrackConstraints;
 
   /** Sends nothing while set: the track stays but is disabled, with no renegotiation. */
-  @property({ type: Boolean, reflect: true })
   muted = false;
 
   /** Shows a local preview of a video or screen track. */
-  @property({ type: Boolean, reflect: true })
   preview = false;
 
   /** The id of the `<peer-connection>` to attach to, when the element is not inside it. */
-  @property({ attribute: 'for', reflect: true })
   htmlFor: string | null = null;
 
   /** Where the track stands. */
-  @property({ reflect: true })
   state: LocalTrackState = 'idle';
 
   /** The track being sent, or `null`. Set it to send a track of the page's own: the element never stops those. */
   // Every assignment counts: reading gives the track in use, which an assignment only changes at the next update.
-  @property({ attribute: false, hasChanged: () => true })
   get track(): MediaStreamTrack | null {
-    return this.current;
+    return this.#current;
   }
   set track(track: MediaStreamTrack | null) {
-    this.pageTrack = track;
+    this.#pageTrack = track;
   }
 
-  private pageTrack: MediaStreamTrack | null = null;
-  private current: MediaStreamTrack | null = null;
-  private ownsCurrent = false;
-  private capture?: AbortController;
-  private torndown = false;
-  private readonly internals = this.attachInternals();
+  #pageTrack: MediaStreamTrack | null = null;
+  #current: MediaStreamTrack | null = null;
+  #ownsCurrent = false;
+  #capture?: AbortController;
+  #torndown = false;
+  readonly #internals = this.attachInternals();
 
   /** This element as its connection sees it. */
-  private readonly attachment: AttachedTrack = new Attachment(this);
-  private readonly link = new ConnectionLink(this, (next, previous) => this.relink(next, previous));
+  readonly #attachment: AttachedTrack = new Attachment(this);
+  readonly #link = new ConnectionLink(this, (next, previous) => this.#relink(next, previous));
 
   constructor() {
     super();
-    new DisconnectGrace(this, () => this.teardown());
+    new DisconnectGrace(this, () => this.#teardown());
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.torndown) {
+    if (this.#torndown) {
       // Back in the document after a teardown: capture again.
-      this.torndown = false;
-      void this.refreshTrack();
+      this.#torndown = false;
+      void this.#refreshTrack();
     }
   }
 
@@ -114,116 +116,116 @@ export class LocalTrack extends LitElement {
    */
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.link.release();
+    this.#link.release();
   }
 
   // Capture starts before render, so the `acquiring` state lands in this update rather than scheduling another.
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (['kind', 'device', 'constraints', 'track'].some((p) => changed.has(p as keyof LocalTrack))) {
-      void this.refreshTrack();
+      void this.#refreshTrack();
     }
-    if (changed.has('muted') && this.current) this.current.enabled = !this.muted;
+    if (changed.has('muted') && this.#current) this.#current.enabled = !this.muted;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     // The first update only reports the initial value, which connecting already used.
-    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.link.resolve();
-    if (changed.has('stream')) this.link.current?.update(this.attachment);
+    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.#link.resolve();
+    if (changed.has('stream')) this.#link.current?.update(this.#attachment);
   }
 
   /** Captures (or adopts) the track that the properties now describe, and swaps it in. */
-  private async refreshTrack(): Promise<void> {
-    if (!this.isConnected || this.torndown) return;
-    this.capture?.abort();
-    this.capture = undefined;
-    if (this.pageTrack) {
-      this.use(this.pageTrack, false);
+  async #refreshTrack(): Promise<void> {
+    if (!this.isConnected || this.#torndown) return;
+    this.#capture?.abort();
+    this.#capture = undefined;
+    if (this.#pageTrack) {
+      this.#use(this.#pageTrack, false);
       return;
     }
     if (this.kind === '') {
-      this.use(null, false);
-      this.setState('idle');
+      this.#use(null, false);
+      this.#setState('idle');
       return;
     }
     let kind: LocalTrackKind;
     try {
       kind = parseKind(this.kind);
     } catch (error) {
-      this.use(null, false);
-      this.fail(error, 'attribute');
+      this.#use(null, false);
+      this.#fail(error, 'attribute');
       return;
     }
-    const capture = (this.capture = new AbortController());
-    this.setState('acquiring');
+    const capture = (this.#capture = new AbortController());
+    this.#setState('acquiring');
     try {
       // An aborted capture stops its track itself and throws.
-      this.use(await acquireTrack(kind, this.constraints, this.device, capture.signal), true);
+      this.#use(await acquireTrack(kind, this.constraints, this.device, capture.signal), true);
     } catch (error) {
       if (capture.signal.aborted) return;
-      this.use(null, false);
-      this.fail(error, 'acquire');
+      this.#use(null, false);
+      this.#fail(error, 'acquire');
     }
   }
 
   /** Makes `track` the element's track: the connection swaps it in, the previous captured track is stopped. */
-  private use(track: MediaStreamTrack | null, owned: boolean): void {
-    const previous = this.current;
-    const ownedPrevious = this.ownsCurrent;
+  #use(track: MediaStreamTrack | null, owned: boolean): void {
+    const previous = this.#current;
+    const ownedPrevious = this.#ownsCurrent;
     if (track === previous) return;
-    previous?.removeEventListener('ended', this.onEnded);
-    this.current = track;
-    this.ownsCurrent = owned;
+    previous?.removeEventListener('ended', this.#onEnded);
+    this.#current = track;
+    this.#ownsCurrent = owned;
     if (track) {
       track.enabled = !this.muted;
-      track.addEventListener('ended', this.onEnded);
-      this.setState(track.readyState === 'live' ? 'live' : 'ended');
+      track.addEventListener('ended', this.#onEnded);
+      this.#setState(track.readyState === 'live' ? 'live' : 'ended');
     }
-    this.link.current?.update(this.attachment);
+    this.#link.current?.update(this.#attachment);
     if (ownedPrevious) previous?.stop();
     this.requestUpdate();
-    this.emit(new TrackChangeEvent(track));
+    this.#emit(new TrackChangeEvent(track));
   }
 
-  private relink(next: ConnectionHost | undefined, previous: ConnectionHost | undefined): void {
-    previous?.detach(this.attachment);
-    next?.attach(this.attachment);
+  #relink(next: ConnectionHost | undefined, previous: ConnectionHost | undefined): void {
+    previous?.detach(this.#attachment);
+    next?.attach(this.#attachment);
   }
 
-  private teardown(): void {
-    this.torndown = true;
-    this.capture?.abort();
-    this.capture = undefined;
-    this.link.release();
-    this.use(null, false);
-    this.setState('idle');
+  #teardown(): void {
+    this.#torndown = true;
+    this.#capture?.abort();
+    this.#capture = undefined;
+    this.#link.release();
+    this.#use(null, false);
+    this.#setState('idle');
   }
 
   /** The browser ended the track (device unplugged, sharing stopped from its own controls): stop sending it. */
-  private readonly onEnded = (): void => {
-    this.use(null, false);
-    this.setState('ended');
+  readonly #onEnded = (): void => {
+    this.#use(null, false);
+    this.#setState('ended');
   };
 
-  private fail(error: unknown, operation: ErrorOperation): void {
-    this.setState('error');
+  #fail(error: unknown, operation: ErrorOperation): void {
+    this.#setState('error');
     // The connection may be holding other tracks back for this one's capture.
-    this.link.current?.update(this.attachment);
-    this.emit(new CallErrorEvent(error, operation));
+    this.#link.current?.update(this.#attachment);
+    this.#emit(new CallErrorEvent(error, operation));
   }
 
-  private setState(state: LocalTrackState): void {
-    this.internals.states?.delete(this.state);
+  #setState(state: LocalTrackState): void {
+    this.#internals.states?.delete(this.state);
     this.state = state;
-    this.internals.states?.add(state);
+    this.#internals.states?.add(state);
   }
 
   /** Dispatches one of the element's events (all listed under `@fires` above). */
-  private emit(event: Event): void {
+  #emit(event: Event): void {
     this.dispatchEvent(event);
   }
 
   override render() {
-    const track = this.current;
+    const track = this.#current;
     if (!this.preview || !track || track.kind !== 'video' || track.readyState !== 'live') return nothing;
     return html`<video
       part="preview"
@@ -237,23 +239,27 @@ export class LocalTrack extends LitElement {
 
 /** A `<local-track>` as its connection sees it: the live track to send, the streams it joins. */
 class Attachment implements AttachedTrack {
-  constructor(private readonly element: LocalTrack) {}
+  readonly #element: LocalTrack;
+
+  constructor(element: LocalTrack) {
+    this.#element = element;
+  }
 
   get track(): MediaStreamTrack | null {
-    const { track } = this.element;
+    const { track } = this.#element;
     return track?.readyState === 'live' ? track : null;
   }
 
   get capturing(): boolean {
-    return this.element.state === 'acquiring';
+    return this.#element.state === 'acquiring';
   }
 
   get streamNames(): string[] {
-    return parseStreamNames(this.element.stream);
+    return parseStreamNames(this.#element.stream);
   }
 
   reportError(error: unknown, operation: ErrorOperation): void {
-    this.element.dispatchEvent(new CallErrorEvent(error, operation));
+    this.#element.dispatchEvent(new CallErrorEvent(error, operation));
   }
 }
 

@@ -44,46 +44,49 @@ export interface NegotiatorCallbacks {
  * applied is recognised by its `o=` line and not applied twice.
  */
 export class PerfectNegotiator {
-  private makingOffer = false;
-  private ignoreOffer = false;
+  #makingOffer = false;
+  #ignoreOffer = false;
   /**
    * Candidates that came before any remote description; added once one is set. They come from a reordering channel,
    * or from the far side's first offer that this side ignored on glare: a browser may keep that offer's ICE
    * credentials for the answer it makes after rolling back, and then never gathers these candidates again.
    */
-  private earlyCandidates: { candidate: RTCIceCandidateInit; mayFail: boolean }[] = [];
-  private incoming: Promise<void> = Promise.resolve();
+  #earlyCandidates: { candidate: RTCIceCandidateInit; mayFail: boolean }[] = [];
+  #incoming: Promise<void> = Promise.resolve();
   /** Set while the polite side waits for the offer it asked for. */
-  private offerRequest?: ReturnType<typeof setTimeout>;
+  #offerRequest?: ReturnType<typeof setTimeout>;
   /** Set when an asked-for offer did not come: the next offer is this side's own. */
-  private offerAnyway = false;
+  #offerAnyway = false;
   /** Set once the far side answered a request with an offer: it takes requests, so a lost one is made again. */
-  private requestsAnswered = false;
+  #requestsAnswered = false;
   /** Set by `restartIce()` until an offer is answered: the polite side's request asks for a restart. */
-  private restartWanted = false;
+  #restartWanted = false;
   /** The timers of incoming work still running (see withinBound). */
-  private readonly bounds = new Set<() => void>();
+  readonly #bounds = new Set<() => void>();
   /** Set while this side's offer waits for its answer. */
-  private answerWait?: ReturnType<typeof setTimeout>;
+  #answerWait?: ReturnType<typeof setTimeout>;
   /**
    * The candidates gathered for the current local description, sent again with it: when the description was lost,
    * they came before it and the far side refused them ("unknown ufrag" after an ICE restart).
    */
-  private gathered: RTCIceCandidateInit[] = [];
+  #gathered: RTCIceCandidateInit[] = [];
 
-  constructor(
-    private readonly pc: RTCPeerConnection,
-    private readonly channel: SignalingChannel,
-    private readonly callbacks: NegotiatorCallbacks,
-  ) {
-    pc.addEventListener('negotiationneeded', this.offer);
-    pc.addEventListener('icecandidate', this.sendCandidate);
+  readonly #pc: RTCPeerConnection;
+  readonly #channel: SignalingChannel;
+  readonly #callbacks: NegotiatorCallbacks;
+
+  constructor(pc: RTCPeerConnection, channel: SignalingChannel, callbacks: NegotiatorCallbacks) {
+    this.#pc = pc;
+    this.#channel = channel;
+    this.#callbacks = callbacks;
+    pc.addEventListener('negotiationneeded', this.#offer);
+    pc.addEventListener('icecandidate', this.#sendCandidate);
     try {
       channel.start({
         message: (message) => {
-          this.incoming = this.incoming
-            .then(() => this.withinBound(this.receive(message)))
-            .catch((error: unknown) => this.callbacks.error(error, 'signaling'));
+          this.#incoming = this.#incoming
+            .then(() => this.#withinBound(this.#receive(message)))
+            .catch((error: unknown) => this.#callbacks.error(error, 'signaling'));
         },
         peerLeft: () => callbacks.peerLeft(),
       });
@@ -94,25 +97,25 @@ export class PerfectNegotiator {
 
   /** Detaches from the connection; the caller closes the connection and the channel. */
   dispose(): void {
-    clearTimeout(this.offerRequest);
-    clearTimeout(this.answerWait);
+    clearTimeout(this.#offerRequest);
+    clearTimeout(this.#answerWait);
     // Work cut off by close() may never settle; its timer would keep the closed connection alive for 10 s.
-    for (const stop of this.bounds) stop();
-    this.bounds.clear();
-    this.pc.removeEventListener('negotiationneeded', this.offer);
-    this.pc.removeEventListener('icecandidate', this.sendCandidate);
+    for (const stop of this.#bounds) stop();
+    this.#bounds.clear();
+    this.#pc.removeEventListener('negotiationneeded', this.#offer);
+    this.#pc.removeEventListener('icecandidate', this.#sendCandidate);
   }
 
   /**
    * Waits for one incoming message's work, but not for ever: Firefox, now and then, never settles a promise of the
    * connection. That is reported, and the next messages go on, rather than all negotiation hanging in silence.
    */
-  private async withinBound(work: Promise<void>): Promise<void> {
+  async #withinBound(work: Promise<void>): Promise<void> {
     let stop = (): void => {};
     const late = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        if (this.pc.signalingState !== 'closed')
-          this.callbacks.error(
+        if (this.#pc.signalingState !== 'closed')
+          this.#callbacks.error(
             new Error(`the browser did not finish applying a message within ${OPERATION_BOUND_MS / 1000} s`),
             'negotiation',
           );
@@ -120,36 +123,36 @@ export class PerfectNegotiator {
       }, OPERATION_BOUND_MS);
       stop = () => clearTimeout(timer);
     });
-    this.bounds.add(stop);
+    this.#bounds.add(stop);
     await Promise.race([work, late]);
     stop();
-    this.bounds.delete(stop);
+    this.#bounds.delete(stop);
   }
 
   /** Restarts ICE. The polite side asks the other side to restart it in its next offer. */
   restartIce(): void {
-    this.restartWanted = true;
-    this.pc.restartIce();
+    this.#restartWanted = true;
+    this.#pc.restartIce();
   }
 
-  private readonly offer = async (): Promise<void> => {
-    if (this.callbacks.polite() && !this.offerAnyway) {
-      this.requestOffer();
+  readonly #offer = async (): Promise<void> => {
+    if (this.#callbacks.polite() && !this.#offerAnyway) {
+      this.#requestOffer();
       return;
     }
-    this.offerAnyway = false;
+    this.#offerAnyway = false;
     try {
-      this.makingOffer = true;
-      await this.pc.setLocalDescription();
+      this.#makingOffer = true;
+      await this.#pc.setLocalDescription();
       // The offer may have been superseded by a remote offer while it was being made.
-      if (this.pc.signalingState !== 'have-local-offer' || !this.pc.localDescription) return;
-      this.gathered = [];
-      this.channel.send({ description: this.pc.localDescription.toJSON() });
-      this.awaitAnswer(1);
+      if (this.#pc.signalingState !== 'have-local-offer' || !this.#pc.localDescription) return;
+      this.#gathered = [];
+      this.#channel.send({ description: this.#pc.localDescription.toJSON() });
+      this.#awaitAnswer(1);
     } catch (error) {
-      if (this.pc.signalingState !== 'closed') this.callbacks.error(error, 'negotiation');
+      if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
     } finally {
-      this.makingOffer = false;
+      this.#makingOffer = false;
     }
   };
 
@@ -157,62 +160,62 @@ export class PerfectNegotiator {
    * Sends the offer again while no answer comes. The far side applies an offer once: a copy of the one it answered
    * makes it send that answer again (see repeatedDescription), so either message may be lost.
    */
-  private awaitAnswer(sends: number): void {
-    clearTimeout(this.answerWait);
-    this.answerWait = setTimeout(() => {
-      const { localDescription, signalingState } = this.pc;
+  #awaitAnswer(sends: number): void {
+    clearTimeout(this.#answerWait);
+    this.#answerWait = setTimeout(() => {
+      const { localDescription, signalingState } = this.#pc;
       if (signalingState !== 'have-local-offer' || localDescription?.type !== 'offer') return;
       if (sends === OFFER_SENDS_BEFORE_ERROR)
-        this.callbacks.error(
+        this.#callbacks.error(
           new Error(`no answer to an offer sent ${sends} times in ${(sends * OFFER_RESEND_MS) / 1000} s`),
           'negotiation',
         );
-      this.sendAgain(localDescription);
-      this.awaitAnswer(sends + 1);
+      this.#sendAgain(localDescription);
+      this.#awaitAnswer(sends + 1);
     }, OFFER_RESEND_MS);
   }
 
-  private sendAgain(description: RTCSessionDescription): void {
-    this.send({ description: description.toJSON() });
+  #sendAgain(description: RTCSessionDescription): void {
+    this.#send({ description: description.toJSON() });
     // The gathered candidates belong to the latest local description, which may be newer than an answer sent again.
-    if (description.sdp === this.pc.localDescription?.sdp)
-      for (const candidate of this.gathered) this.send({ candidate });
+    if (description.sdp === this.#pc.localDescription?.sdp)
+      for (const candidate of this.#gathered) this.#send({ candidate });
   }
 
-  private send(message: NegotiationMessage): void {
+  #send(message: NegotiationMessage): void {
     try {
-      this.channel.send(message);
+      this.#channel.send(message);
     } catch (error) {
-      this.callbacks.error(error, 'signaling');
+      this.#callbacks.error(error, 'signaling');
     }
   }
 
-  private readonly sendCandidate = ({ candidate }: RTCPeerConnectionIceEvent): void => {
+  readonly #sendCandidate = ({ candidate }: RTCPeerConnectionIceEvent): void => {
     // The null "end of candidates" marker needs no message: both browsers do without it.
     if (!candidate) return;
     const init = candidate.toJSON();
-    if (this.gathered.length < MAX_GATHERED_CANDIDATES) this.gathered.push(init);
-    this.send({ candidate: init });
+    if (this.#gathered.length < MAX_GATHERED_CANDIDATES) this.#gathered.push(init);
+    this.#send({ candidate: init });
   };
 
-  private async receive(raw: unknown): Promise<void> {
-    if (this.pc.signalingState === 'closed') return;
+  async #receive(raw: unknown): Promise<void> {
+    if (this.#pc.signalingState === 'closed') return;
     let message;
     try {
       message = parseNegotiationMessage(raw);
     } catch (error) {
-      this.callbacks.error(error, 'signaling');
+      this.#callbacks.error(error, 'signaling');
       return;
     }
-    if ('description' in message) await this.applyDescription(message.description);
-    else if ('candidate' in message) await this.addCandidate(message.candidate);
-    else this.offerWith(message.offerWanted, message.iceRestart);
+    if ('description' in message) await this.#applyDescription(message.description);
+    else if ('candidate' in message) await this.#addCandidate(message.candidate);
+    else this.#offerWith(message.offerWanted, message.iceRestart);
   }
 
   /** Transceivers that no description covers yet, by kind: an offer must add m-lines for them. */
-  private newMediaSections(): OfferWanted {
+  #newMediaSections(): OfferWanted {
     const counts: OfferWanted = {};
-    for (const transceiver of this.pc.getTransceivers()) {
+    for (const transceiver of this.#pc.getTransceivers()) {
       const kind = transceiver.receiver.track.kind;
       if (transceiver.mid !== null || transceiver.direction === 'stopped' || !isMediaKind(kind)) continue;
       counts[kind] = Math.min(MAX_WANTED_PER_KIND, (counts[kind] ?? 0) + 1);
@@ -225,30 +228,30 @@ export class PerfectNegotiator {
    * If no offer comes, the request was lost (ask again) or the far side does not take requests (another
    * implementation): then this side makes its own offer.
    */
-  private requestOffer(): void {
-    this.send({
-      offerWanted: this.newMediaSections(),
-      ...(this.restartWanted && { iceRestart: true as const }),
+  #requestOffer(): void {
+    this.#send({
+      offerWanted: this.#newMediaSections(),
+      ...(this.#restartWanted && { iceRestart: true as const }),
     });
-    this.offerRequest ??= setTimeout(() => {
-      this.offerRequest = undefined;
-      if (this.pc.signalingState !== 'stable') return;
-      if (this.requestsAnswered) this.requestOffer();
+    this.#offerRequest ??= setTimeout(() => {
+      this.#offerRequest = undefined;
+      if (this.#pc.signalingState !== 'stable') return;
+      if (this.#requestsAnswered) this.#requestOffer();
       else {
-        this.offerAnyway = true;
-        void this.offer();
+        this.#offerAnyway = true;
+        void this.#offer();
       }
     }, OFFER_REQUEST_TIMEOUT_MS);
   }
 
   /** The polite side asked for an offer with room for its new tracks: add receive-only m-lines and offer. */
-  private offerWith(wanted: OfferWanted, iceRestart = false): void {
-    const { pc } = this;
+  #offerWith(wanted: OfferWanted, iceRestart = false): void {
+    const pc = this.#pc;
     // An offer already on its way is answered first; the far side asks again for what it still needs.
-    if (this.callbacks.polite() || this.makingOffer || pc.signalingState !== 'stable') return;
+    if (this.#callbacks.polite() || this.#makingOffer || pc.signalingState !== 'stable') return;
     if (iceRestart) pc.restartIce();
     // Transceivers of this side that no description covers yet go in its next offer anyway.
-    const pending = this.newMediaSections();
+    const pending = this.#newMediaSections();
     let added = false;
     for (const kind of ['audio', 'video'] as const) {
       for (let i = pending[kind] ?? 0; i < (wanted[kind] ?? 0); i++) {
@@ -257,7 +260,7 @@ export class PerfectNegotiator {
       }
     }
     // Added m-lines and restarts make the browser ask for negotiation; otherwise an offer is made now.
-    if (!added && !iceRestart) void this.offer();
+    if (!added && !iceRestart) void this.#offer();
   }
 
   /**
@@ -266,8 +269,8 @@ export class PerfectNegotiator {
    * A repeated offer means the answer to it was lost, so that answer goes again, even if this side has moved on to
    * an offer of its own: without it the far side would wait for it forever and ignore this side's offer.
    */
-  private repeatedDescription({ type, sdp }: RTCSessionDescriptionInit): boolean {
-    const { pc } = this;
+  #repeatedDescription({ type, sdp }: RTCSessionDescriptionInit): boolean {
+    const pc = this.#pc;
     const current = origin(pc.currentRemoteDescription?.sdp);
     const incoming = origin(sdp);
     if (!current || !incoming || current.session !== incoming.session) return false;
@@ -275,69 +278,69 @@ export class PerfectNegotiator {
     if (type === 'answer') return pc.signalingState === 'stable' || incoming.version <= current.version;
     if (incoming.version > current.version) return false;
     const answer = pc.currentLocalDescription;
-    if (incoming.version === current.version && answer?.type === 'answer') this.sendAgain(answer);
+    if (incoming.version === current.version && answer?.type === 'answer') this.#sendAgain(answer);
     return true;
   }
 
-  private async applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    const { pc } = this;
-    if (this.repeatedDescription(description)) return;
+  async #applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    const pc = this.#pc;
+    if (this.#repeatedDescription(description)) return;
     // Messages are applied one at a time, so no remote answer is ever being set while an offer arrives.
-    const readyForOffer = !this.makingOffer && pc.signalingState === 'stable';
+    const readyForOffer = !this.#makingOffer && pc.signalingState === 'stable';
     const collision = description.type === 'offer' && !readyForOffer;
-    this.ignoreOffer = !this.callbacks.polite() && collision;
-    if (this.ignoreOffer) return;
+    this.#ignoreOffer = !this.#callbacks.polite() && collision;
+    if (this.#ignoreOffer) return;
     if (description.type === 'offer') {
-      if (this.offerRequest) this.requestsAnswered = true;
-      clearTimeout(this.offerRequest);
-      this.offerRequest = undefined;
+      if (this.#offerRequest) this.#requestsAnswered = true;
+      clearTimeout(this.#offerRequest);
+      this.#offerRequest = undefined;
     }
     try {
       // On glare the polite side's setRemoteDescription rolls its own offer back implicitly.
       await pc.setRemoteDescription(description);
     } catch (error) {
-      if (pc.signalingState !== 'closed') this.callbacks.error(error, 'negotiation');
+      if (pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
       return;
     }
-    await this.addEarlyCandidates();
-    this.callbacks.descriptionApplied();
+    await this.#addEarlyCandidates();
+    this.#callbacks.descriptionApplied();
     if (description.type === 'offer') {
       try {
         await pc.setLocalDescription();
-        this.gathered = [];
-        if (pc.localDescription) this.channel.send({ description: pc.localDescription.toJSON() });
-        this.restartWanted = false;
+        this.#gathered = [];
+        if (pc.localDescription) this.#channel.send({ description: pc.localDescription.toJSON() });
+        this.#restartWanted = false;
       } catch (error) {
-        if (pc.signalingState !== 'closed') this.callbacks.error(error, 'negotiation');
+        if (pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
         return;
       }
-      this.callbacks.descriptionApplied();
+      this.#callbacks.descriptionApplied();
     }
-    if (pc.signalingState === 'stable') this.callbacks.negotiated(description.type === 'answer');
+    if (pc.signalingState === 'stable') this.#callbacks.negotiated(description.type === 'answer');
   }
 
-  private async addCandidate(candidate: RTCIceCandidateInit, mayFail = this.ignoreOffer): Promise<void> {
-    if (!this.pc.remoteDescription) {
-      if (this.earlyCandidates.length < MAX_EARLY_CANDIDATES)
-        this.earlyCandidates.push({ candidate, mayFail });
+  async #addCandidate(candidate: RTCIceCandidateInit, mayFail = this.#ignoreOffer): Promise<void> {
+    if (!this.#pc.remoteDescription) {
+      if (this.#earlyCandidates.length < MAX_EARLY_CANDIDATES)
+        this.#earlyCandidates.push({ candidate, mayFail });
       else if (!mayFail)
-        this.callbacks.error(
+        this.#callbacks.error(
           new Error('too many ICE candidates before any session description'),
           'ice-candidate',
         );
       return;
     }
     try {
-      await this.pc.addIceCandidate(candidate);
+      await this.#pc.addIceCandidate(candidate);
     } catch (error) {
       // Candidates for an offer this side ignored are expected to fail when the answer brings new credentials.
-      if (!mayFail && this.pc.signalingState !== 'closed') this.callbacks.error(error, 'ice-candidate');
+      if (!mayFail && this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'ice-candidate');
     }
   }
 
-  private async addEarlyCandidates(): Promise<void> {
-    for (const { candidate, mayFail } of this.earlyCandidates.splice(0))
-      await this.addCandidate(candidate, mayFail);
+  async #addEarlyCandidates(): Promise<void> {
+    for (const { candidate, mayFail } of this.#earlyCandidates.splice(0))
+      await this.#addCandidate(candidate, mayFail);
   }
 }
 

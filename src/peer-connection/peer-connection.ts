@@ -1,6 +1,5 @@
 import { ContextProvider } from '@lit/context';
-import { html, LitElement, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, type PropertyValues } from 'lit';
 import {
   CallErrorEvent,
   ConnectionStateChangeEvent,
@@ -55,72 +54,75 @@ const STREAMLESS_POLICIES: readonly string[] = ['shared', 'separate'];
 export class PeerConnection extends LitElement {
   static override styles = styles;
 
+  static override properties: PropertyDeclarations = {
+    signaling: { attribute: 'signaling' },
+    polite: { type: Boolean, reflect: true },
+    streamless: {},
+    configuration: { attribute: false },
+    iceServers: { attribute: 'ice-servers' },
+    state: { reflect: true },
+  };
+
   /**
    * Where negotiation messages go: `loopback:NAME` pairs two connections of one page. Set the property to an
    * object implementing `SignalingChannel` to use any other transport. Changing it starts a new connection.
    */
-  @property({ attribute: 'signaling' })
   signaling: string | SignalingChannel | null = null;
 
   /** This side yields when both sides offer at once. When neither side says, the signaling channel decides. */
-  @property({ type: Boolean, reflect: true })
   polite = false;
 
   /**
    * Where a remote track that names no stream goes: `shared` puts them all in one stream, `separate` gives
    * each its own.
    */
-  @property()
   streamless: StreamlessPolicy = 'shared';
 
   /** The `RTCConfiguration` of the connection. */
-  @property({ attribute: false })
   configuration: RTCConfiguration = {};
 
   /** ICE servers as a JSON array of `RTCIceServer`; when set, it replaces `configuration.iceServers`. */
-  @property({ attribute: 'ice-servers' })
   iceServers: string | null = null;
 
   /** The connection's `connectionState`; `closed` once the element closed it. */
-  @property({ reflect: true })
   state: PeerConnectionState = 'new';
 
-  private session?: PeerSession;
-  private channel?: SignalingChannel;
+  #session?: PeerSession;
+  #channel?: SignalingChannel;
   /** Whether the kit made `channel` from an address (and so closes it), or the page handed it over. */
-  private ownsChannel = false;
+  #ownsChannel = false;
   /** The property values the current session was built with, to tell what later changed. */
-  private builtWith?: Pick<PeerConnection, 'signaling' | 'configuration' | 'iceServers'>;
-  private readonly internals = this.attachInternals();
+  #builtWith?: Pick<PeerConnection, 'signaling' | 'configuration' | 'iceServers'>;
+  readonly #internals = this.attachInternals();
 
   /**
    * What the elements inside (or naming this one) use to attach themselves.
    * @internal
    */
   readonly connectionHost = new TrackHost(
-    () => (this.session ? [this.session] : []),
+    () => (this.#session ? [this.#session] : []),
     () => this.remoteStreams,
   );
 
   constructor() {
     super();
     new ContextProvider(this, { context: connectionContext, initialValue: this.connectionHost });
-    new DisconnectGrace(this, () => this.teardown());
+    new DisconnectGrace(this, () => this.#teardown());
   }
 
   /** The `RTCPeerConnection`, while there is one. */
   get connection(): RTCPeerConnection | null {
-    return this.session?.pc ?? null;
+    return this.#session?.pc ?? null;
   }
 
   /** The remote streams, in the order they arrived. */
   get remoteStreams(): readonly MediaStream[] {
-    return [...(this.session?.remote.streams ?? [])];
+    return [...(this.#session?.remote.streams ?? [])];
   }
 
   /** The connection's `signalingState`; `closed` when there is no connection. */
   get signalingState(): RTCSignalingState {
-    return this.session?.pc.signalingState ?? 'closed';
+    return this.#session?.pc.signalingState ?? 'closed';
   }
 
   /**
@@ -128,7 +130,7 @@ export class PeerConnection extends LitElement {
    * @throws InvalidStateError when there is no open connection; InvalidAccessError when the track is already sent.
    */
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
-    return this.openConnection().addTrack(track, ...streams);
+    return this.#openConnection().addTrack(track, ...streams);
   }
 
   /**
@@ -137,14 +139,14 @@ export class PeerConnection extends LitElement {
    * @throws InvalidStateError when there is no open connection.
    */
   removeTrack(sender: RTCRtpSender): void {
-    const pc = this.openConnection();
+    const pc = this.#openConnection();
     if (pc.getSenders().includes(sender)) pc.removeTrack(sender);
   }
 
   /** Restarts ICE: the next negotiation gathers new candidates (after a network change or a failure). */
   restartIce(): void {
-    this.openConnection();
-    this.session?.restartIce();
+    this.#openConnection();
+    this.#session?.restartIce();
   }
 
   /**
@@ -153,132 +155,132 @@ export class PeerConnection extends LitElement {
    * inserted again after a removal.
    */
   close(): void {
-    this.session?.close();
-    this.closeChannel();
-    this.setState('closed');
+    this.#session?.close();
+    this.#closeChannel();
+    this.#setState('closed');
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!this.session || this.session.closed) this.startSession();
+    if (!this.#session || this.#session.closed) this.#startSession();
     this.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     if (!this.isConnected) return;
     if (changed.has('streamless') && !STREAMLESS_POLICIES.includes(this.streamless)) {
-      this.reportError(
+      this.#reportError(
         new TypeError(`streamless="${this.streamless}" is not "shared" or "separate"; using "shared"`),
         'attribute',
       );
     }
     // `polite` and `streamless` are read when needed; only another channel or configuration needs work here.
-    const built = this.builtWith;
+    const built = this.#builtWith;
     if (!built) return;
-    if (this.signaling !== built.signaling) this.startSession();
+    if (this.signaling !== built.signaling) this.#startSession();
     else if (this.configuration !== built.configuration || this.iceServers !== built.iceServers)
-      this.reconfigure();
+      this.#reconfigure();
   }
 
   /** A new connection over a new signaling channel (first connect, or `signaling` changed). */
-  private startSession(): void {
-    this.endSession();
-    this.channel = this.openChannel();
-    this.renewSession(this.channel);
+  #startSession(): void {
+    this.#endSession();
+    this.#channel = this.#openChannel();
+    this.#renewSession(this.#channel);
   }
 
   /** A new connection over the same channel: the far side left, and the next one will find this side fresh. */
-  private renewSession(channel: SignalingChannel): void {
-    this.session?.close();
-    this.builtWith = {
+  #renewSession(channel: SignalingChannel): void {
+    this.#session?.close();
+    this.#builtWith = {
       signaling: this.signaling,
       configuration: this.configuration,
       iceServers: this.iceServers,
     };
-    const session = (this.session = new PeerSession(
+    const session = (this.#session = new PeerSession(
       {
-        configuration: this.effectiveConfiguration(),
+        configuration: this.#effectiveConfiguration(),
         channel,
         polite: () => this.polite || (channel.polite ?? false),
         streamless: () => (this.streamless === 'separate' ? 'separate' : 'shared'),
       },
       {
-        track: (event) => this.emit(retargetTrackEvent(event)),
-        streamAdded: (stream) => this.streamsChanged(new StreamAddedEvent(stream)),
-        streamRemoved: (stream) => this.streamsChanged(new StreamRemovedEvent(stream)),
+        track: (event) => this.#emit(retargetTrackEvent(event)),
+        streamAdded: (stream) => this.#streamsChanged(new StreamAddedEvent(stream)),
+        streamRemoved: (stream) => this.#streamsChanged(new StreamRemovedEvent(stream)),
         connectionStateChange: (state) => {
-          this.setState(state);
-          this.emit(new ConnectionStateChangeEvent(state));
+          this.#setState(state);
+          this.#emit(new ConnectionStateChangeEvent(state));
         },
-        negotiated: (offered) => this.emit(new NegotiatedEvent(offered)),
-        error: (error, operation) => this.reportError(error, operation),
+        negotiated: (offered) => this.#emit(new NegotiatedEvent(offered)),
+        error: (error, operation) => this.#reportError(error, operation),
         sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
         // An element on its way out (its teardown is one task away) makes no fresh connection.
         peerLeft: () => {
-          if (this.session === session && this.isConnected) this.renewSession(channel);
+          if (this.#session === session && this.isConnected) this.#renewSession(channel);
         },
         // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
         failed: () => {
-          this.setState('failed');
-          this.emit(new ConnectionStateChangeEvent('failed'));
+          this.#setState('failed');
+          this.#emit(new ConnectionStateChangeEvent('failed'));
         },
       },
     ));
-    this.setState(session.pc.connectionState);
+    this.#setState(session.pc.connectionState);
     this.connectionHost.sendAll(session);
   }
 
-  private openChannel(): SignalingChannel {
+  #openChannel(): SignalingChannel {
     const { signaling } = this;
-    this.ownsChannel = typeof signaling === 'string';
+    this.#ownsChannel = typeof signaling === 'string';
     if (signaling === null || signaling === '') return inertSignaling();
     if (typeof signaling !== 'string') return signaling;
     try {
       return createSignaling(signaling, signalingAdapters, this.polite ? { polite: true } : {});
     } catch (error) {
-      this.reportError(error, 'attribute');
+      this.#reportError(error, 'attribute');
       return inertSignaling();
     }
   }
 
-  private endSession(): void {
-    this.session?.close();
-    this.session = undefined;
-    this.closeChannel();
+  #endSession(): void {
+    this.#session?.close();
+    this.#session = undefined;
+    this.#closeChannel();
   }
 
-  private closeChannel(): void {
+  #closeChannel(): void {
     // A channel the page handed over is the page's to close.
-    if (this.ownsChannel) this.channel?.close();
-    this.channel = undefined;
+    if (this.#ownsChannel) this.#channel?.close();
+    this.#channel = undefined;
   }
 
-  private teardown(): void {
-    this.endSession();
-    this.setState('closed');
+  #teardown(): void {
+    this.#endSession();
+    this.#setState('closed');
   }
 
-  private reconfigure(): void {
-    this.builtWith = {
+  #reconfigure(): void {
+    this.#builtWith = {
       signaling: this.signaling,
       configuration: this.configuration,
       iceServers: this.iceServers,
     };
     try {
-      this.session?.pc.setConfiguration(this.effectiveConfiguration());
+      this.#session?.pc.setConfiguration(this.#effectiveConfiguration());
     } catch (error) {
-      this.reportError(error, 'attribute');
+      this.#reportError(error, 'attribute');
     }
   }
 
-  private effectiveConfiguration(): RTCConfiguration {
+  #effectiveConfiguration(): RTCConfiguration {
     if (this.iceServers === null) return this.configuration;
     try {
       const iceServers: unknown = JSON.parse(this.iceServers);
       if (!Array.isArray(iceServers)) throw new TypeError('expected a JSON array of RTCIceServer');
       return { ...this.configuration, iceServers: iceServers as RTCIceServer[] };
     } catch (error) {
-      this.reportError(
+      this.#reportError(
         new TypeError(`ice-servers is not a JSON array of ICE servers: ${(error as Error).message}`),
         'attribute',
       );
@@ -286,30 +288,30 @@ export class PeerConnection extends LitElement {
     }
   }
 
-  private openConnection(): RTCPeerConnection {
-    if (!this.session || this.session.closed) {
+  #openConnection(): RTCPeerConnection {
+    if (!this.#session || this.#session.closed) {
       throw new DOMException('The RTCPeerConnection is closed.', 'InvalidStateError');
     }
-    return this.session.pc;
+    return this.#session.pc;
   }
 
-  private setState(state: PeerConnectionState): void {
-    this.internals.states?.delete(this.state);
+  #setState(state: PeerConnectionState): void {
+    this.#internals.states?.delete(this.state);
     this.state = state;
-    this.internals.states?.add(state);
+    this.#internals.states?.add(state);
   }
 
-  private streamsChanged(event: StreamAddedEvent | StreamRemovedEvent): void {
+  #streamsChanged(event: StreamAddedEvent | StreamRemovedEvent): void {
     this.connectionHost.changed();
     this.dispatchEvent(event);
   }
 
-  private reportError(error: unknown, operation: ErrorOperation): void {
-    this.emit(new CallErrorEvent(error, operation));
+  #reportError(error: unknown, operation: ErrorOperation): void {
+    this.#emit(new CallErrorEvent(error, operation));
   }
 
   /** Dispatches one of the element's events (all listed under `@fires` above). */
-  private emit(event: Event): void {
+  #emit(event: Event): void {
     this.dispatchEvent(event);
   }
 

@@ -1,5 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { CallErrorEvent } from '../events.js';
 import { styles } from './remote-stream.styles.js';
@@ -37,130 +36,138 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
 export class RemoteStream extends LitElement {
   static override styles = styles;
 
+  static override properties: PropertyDeclarations = {
+    streamId: { attribute: 'stream-id' },
+    index: { type: Number },
+    muted: { type: Boolean, reflect: true },
+    htmlFor: { attribute: 'for', reflect: true },
+    stream: { attribute: false },
+  };
+
   /** The id of the remote stream to play (the sender's stream id). */
-  @property({ attribute: 'stream-id' })
   streamId: string | null = null;
 
   /** Which remote stream to play, in arrival order, when `stream-id` is not set. */
-  @property({ type: Number })
   index = 0;
 
   /** Silences playback. */
-  @property({ type: Boolean, reflect: true })
   muted = false;
 
   /** The id of the `<peer-connection>` to play from, when the element is not inside it. */
-  @property({ attribute: 'for', reflect: true })
   htmlFor: string | null = null;
 
   /** The stream to play; set it to play any stream, or read it to see which one is playing. */
-  @property({ attribute: false })
   get stream(): MediaStream | null {
-    return this.pageStream ?? this.chosenStream();
+    return this.#pageStream ?? this.#chosenStream();
   }
   set stream(stream: MediaStream | null) {
-    this.pageStream = stream;
+    this.#pageStream = stream;
   }
 
   /** The browser refused to start playback without a user gesture. */
-  @state() private blocked = false;
+  #blocked = false;
 
-  @query('video, audio') private media?: HTMLMediaElement;
-
-  private pageStream: MediaStream | null = null;
-  private stopObserving?: () => void;
-  private watched?: MediaStream;
-  private listening = new Set<EventTarget>();
-  private readonly internals = this.attachInternals();
-  private readonly link = new ConnectionLink(this, (next) => this.observe(next));
+  #pageStream: MediaStream | null = null;
+  #stopObserving?: () => void;
+  #watched?: MediaStream;
+  #listening = new Set<EventTarget>();
+  readonly #internals = this.attachInternals();
+  readonly #link = new ConnectionLink(this, (next) => this.#observe(next));
 
   constructor() {
     super();
     new DisconnectGrace(this, () => {
-      this.link.release();
-      this.watch(null);
+      this.#link.release();
+      this.#watch(null);
     });
   }
 
   protected override willUpdate(): void {
-    this.watch(this.stream);
+    this.#watch(this.stream);
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     // The first update only reports the initial value, which connecting already used.
-    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.link.resolve();
-    const live = hasLiveVideo(this.watched);
+    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.#link.resolve();
+    const live = hasLiveVideo(this.#watched);
     for (const [name, on] of [
       ['playing', live],
       ['waiting', !live],
-      ['blocked', this.blocked],
+      ['blocked', this.#blocked],
     ] as const) {
-      if (on) this.internals.states?.add(name);
-      else this.internals.states?.delete(name);
+      if (on) this.#internals.states?.add(name);
+      else this.#internals.states?.delete(name);
     }
-    void this.play();
+    void this.#play();
   }
 
-  private chosenStream(): MediaStream | null {
-    const streams = this.link.current?.streams() ?? [];
+  #chosenStream(): MediaStream | null {
+    const streams = this.#link.current?.streams() ?? [];
     if (this.streamId) return streams.find((s) => s.id === this.streamId) ?? null;
     return streams[this.index] ?? null;
   }
 
-  private observe(host: ConnectionHost | undefined): void {
-    this.stopObserving?.();
-    this.stopObserving = host?.observeStreams(() => this.requestUpdate());
+  #observe(host: ConnectionHost | undefined): void {
+    this.#stopObserving?.();
+    this.#stopObserving = host?.observeStreams(() => this.requestUpdate());
     this.requestUpdate();
   }
 
   /** Re-renders on every change of the stream's tracks, so the video, audio and placeholder follow it. */
-  private watch(stream: MediaStream | null): void {
-    if (stream === (this.watched ?? null)) return;
-    this.watched = stream ?? undefined;
-    this.blocked = false;
-    this.listen();
+  #watch(stream: MediaStream | null): void {
+    if (stream === (this.#watched ?? null)) return;
+    this.#watched = stream ?? undefined;
+    this.#setBlocked(false);
+    this.#listen();
   }
 
   /** Listens to the watched stream and exactly its current tracks; tracks that left it are let go. */
-  private listen(): void {
-    const targets = new Set<EventTarget>(this.watched ? [this.watched, ...this.watched.getTracks()] : []);
-    for (const target of this.listening) {
+  #listen(): void {
+    const targets = new Set<EventTarget>(this.#watched ? [this.#watched, ...this.#watched.getTracks()] : []);
+    for (const target of this.#listening) {
       if (targets.has(target)) continue;
-      for (const type of TRACK_EVENTS) target.removeEventListener(type, this.onTrackChange);
+      for (const type of TRACK_EVENTS) target.removeEventListener(type, this.#onTrackChange);
     }
     for (const target of targets) {
-      for (const type of TRACK_EVENTS) target.addEventListener(type, this.onTrackChange);
+      for (const type of TRACK_EVENTS) target.addEventListener(type, this.#onTrackChange);
     }
-    this.listening = targets;
+    this.#listening = targets;
   }
 
-  private readonly onTrackChange = (): void => {
-    this.listen();
+  readonly #onTrackChange = (): void => {
+    this.#listen();
     this.requestUpdate();
   };
 
+  /** What `@state()` would do: a change re-renders. */
+  #setBlocked(blocked: boolean): void {
+    if (blocked === this.#blocked) return;
+    this.#blocked = blocked;
+    this.requestUpdate();
+  }
+
   /** Starts playback; a refusal to autoplay shows the play button instead of failing. */
-  private async play(): Promise<void> {
-    const media = this.media;
+  async #play(): Promise<void> {
+    const media = this.renderRoot.querySelector<HTMLMediaElement>('video, audio');
     if (!media || !media.paused || !media.srcObject) return;
     try {
       await media.play();
-      this.blocked = false;
+      this.#setBlocked(false);
     } catch (error) {
       const name = (error as DOMException).name;
-      if (name === 'NotAllowedError') this.blocked = true;
+      if (name === 'NotAllowedError') this.#setBlocked(true);
       // AbortError: the source changed while starting; the next update starts it again.
-      else if (name !== 'AbortError') this.emit(new CallErrorEvent(error, 'play'));
+      else if (name !== 'AbortError') this.#emit(new CallErrorEvent(error, 'play'));
     }
   }
 
-  private onPlayClick(): void {
-    this.blocked = false;
-    void this.play();
+  #onPlayClick(): void {
+    this.#setBlocked(false);
+    void this.#play();
   }
 
   /** Dispatches one of the element's events (all listed under `@fires` above). */
-  private emit(event: Event): void {
+  #emit(event: Event): void {
     this.dispatchEvent(event);
   }
 
@@ -176,9 +183,9 @@ export class RemoteStream extends LitElement {
   }
 
   override render() {
-    const stream = this.watched ?? null;
+    const stream = this.#watched ?? null;
     const hasVideo = (stream?.getVideoTracks().length ?? 0) > 0;
-    const showing = hasLiveVideo(this.watched);
+    const showing = hasLiveVideo(this.#watched);
     // live(): Lit sets an object-valued property on every render, and each set of srcObject reloads the element
     // (Firefox empties it and buffers again: the first frame came about 20 ms late, and every mute flickered).
     const media = hasVideo
@@ -194,10 +201,10 @@ export class RemoteStream extends LitElement {
         ? html`<audio part="audio" autoplay .muted=${this.muted} .srcObject=${live(stream)}></audio>`
         : nothing;
     return html`${media}
-      <div class="overlay" ?hidden=${showing && !this.blocked}>
+      <div class="overlay" ?hidden=${showing && !this.#blocked}>
         ${
-          this.blocked
-            ? html`<button part="play-button" type="button" @click=${this.onPlayClick}>Play</button>`
+          this.#blocked
+            ? html`<button part="play-button" type="button" @click=${this.#onPlayClick}>Play</button>`
             : html`<slot name="placeholder"></slot>`
         }
       </div>`;

@@ -20,113 +20,114 @@ interface Sending {
  * remove/add cycle.
  */
 export class SenderReconciler {
-  private readonly sending = new Map<TrackSource, Sending>();
+  readonly #sending = new Map<TrackSource, Sending>();
   /** The stream names each transceiver last sent with, so a returning track prefers its old transceiver. */
-  private readonly lastStreams = new WeakMap<RTCRtpTransceiver, string>();
+  readonly #lastStreams = new WeakMap<RTCRtpTransceiver, string>();
   /** replaceTrack calls not settled yet: until then `sender.track` still shows the track before. */
-  private readonly replacing = new Map<RTCRtpSender, Promise<void>>();
+  readonly #replacing = new Map<RTCRtpSender, Promise<void>>();
   readonly localStreams = new LocalStreams();
 
+  readonly #pc: RTCPeerConnection;
+  readonly #onError: (source: TrackSource, error: unknown, operation: ErrorOperation) => void;
+
   constructor(
-    private readonly pc: RTCPeerConnection,
-    private readonly onError: (source: TrackSource, error: unknown, operation: ErrorOperation) => void,
-  ) {}
+    pc: RTCPeerConnection,
+    onError: (source: TrackSource, error: unknown, operation: ErrorOperation) => void,
+  ) {
+    this.#pc = pc;
+    this.#onError = onError;
+  }
 
   /** Makes what is sent for `source` match its current track and streams. */
   sync(source: TrackSource): void {
-    const current = this.sending.get(source);
+    const current = this.#sending.get(source);
     const { track, streamNames } = source;
     if (!current) {
-      if (track) this.guard(source, 'add-track', () => this.start(source, track, streamNames));
+      if (track) this.#guard(source, 'add-track', () => this.#start(source, track, streamNames));
     } else if (!track) {
-      this.stop(source);
+      this.#stop(source);
     } else if (track !== current.track && track.kind !== current.track.kind) {
-      this.stop(source);
-      this.guard(source, 'add-track', () => this.start(source, track, streamNames));
+      this.#stop(source);
+      this.#guard(source, 'add-track', () => this.#start(source, track, streamNames));
     } else if (track !== current.track) {
-      this.guard(source, 'replace-track', () => this.replace(source, current, track, streamNames));
+      this.#guard(source, 'replace-track', () => this.#replace(source, current, track, streamNames));
     } else if (key(streamNames) !== key(current.streamNames)) {
-      this.guard(source, 'add-track', () => this.restream(source, current, streamNames));
+      this.#guard(source, 'add-track', () => this.#restream(source, current, streamNames));
     }
   }
 
   /** Stops sending for `source` (its element left). Safe on a closed connection. */
   remove(source: TrackSource): void {
-    this.stop(source);
+    this.#stop(source);
   }
 
-  private start(source: TrackSource, track: MediaStreamTrack, names: readonly string[]): void {
-    if (this.pc.signalingState === 'closed') {
+  #start(source: TrackSource, track: MediaStreamTrack, names: readonly string[]): void {
+    if (this.#pc.signalingState === 'closed') {
       throw new DOMException('The RTCPeerConnection is closed.', 'InvalidStateError');
     }
-    this.assertNotSent(track);
+    this.#assertNotSent(track);
     const streams = this.localStreams.place(track, names);
-    const idle = this.idleTransceiver(track.kind, key(names));
+    const idle = this.#idleTransceiver(track.kind, key(names));
     let transceiver: RTCRtpTransceiver;
     if (idle) {
       // Sending again on a transceiver that sent before: the same m-line, no new one.
       idle.direction = idle.direction === 'inactive' ? 'sendonly' : 'sendrecv';
       idle.sender.setStreams(...streams);
       transceiver = idle;
-      this.watch(source, 'add-track', idle.sender, track);
+      this.#watch(source, 'add-track', idle.sender, track);
     } else {
-      const sender = this.pc.addTrack(track, ...streams);
-      transceiver = transceiverOf(this.pc, sender);
+      const sender = this.#pc.addTrack(track, ...streams);
+      transceiver = transceiverOf(this.#pc, sender);
     }
-    this.lastStreams.set(transceiver, key(names));
-    this.sending.set(source, { track, streamNames: [...names], transceiver });
+    this.#lastStreams.set(transceiver, key(names));
+    this.#sending.set(source, { track, streamNames: [...names], transceiver });
   }
 
-  private stop(source: TrackSource): void {
-    const sending = this.sending.get(source);
+  #stop(source: TrackSource): void {
+    const sending = this.#sending.get(source);
     if (!sending) return;
     const { track, transceiver } = sending;
-    this.sending.delete(source);
+    this.#sending.delete(source);
     this.localStreams.remove(track);
-    if (this.pc.signalingState === 'closed') return;
+    if (this.#pc.signalingState === 'closed') return;
     const { sender } = transceiver;
     try {
-      if (this.replacing.has(sender)) {
+      if (this.#replacing.has(sender)) {
         // removeTrack now would be undone when the pending replaceTrack lands; queue the removal behind it.
         transceiver.direction = transceiver.direction === 'sendonly' ? 'inactive' : 'recvonly';
-        this.watch(source, 'remove-track', sender, null);
+        this.#watch(source, 'remove-track', sender, null);
       } else {
-        this.pc.removeTrack(sender);
+        this.#pc.removeTrack(sender);
       }
     } catch (error) {
-      this.onError(source, error, 'remove-track');
+      this.#onError(source, error, 'remove-track');
     }
   }
 
-  private replace(
-    source: TrackSource,
-    current: Sending,
-    track: MediaStreamTrack,
-    names: readonly string[],
-  ): void {
-    this.assertNotSent(track);
+  #replace(source: TrackSource, current: Sending, track: MediaStreamTrack, names: readonly string[]): void {
+    this.#assertNotSent(track);
     this.localStreams.remove(current.track);
     const streams = this.localStreams.place(track, names);
     if (key(names) !== key(current.streamNames)) current.transceiver.sender.setStreams(...streams);
-    this.lastStreams.set(current.transceiver, key(names));
-    this.sending.set(source, { ...current, track, streamNames: [...names] });
-    this.watch(source, 'replace-track', current.transceiver.sender, track);
+    this.#lastStreams.set(current.transceiver, key(names));
+    this.#sending.set(source, { ...current, track, streamNames: [...names] });
+    this.#watch(source, 'replace-track', current.transceiver.sender, track);
   }
 
-  private restream(source: TrackSource, current: Sending, names: readonly string[]): void {
+  #restream(source: TrackSource, current: Sending, names: readonly string[]): void {
     const streams = this.localStreams.place(current.track, names);
     current.transceiver.sender.setStreams(...streams);
-    this.lastStreams.set(current.transceiver, key(names));
-    this.sending.set(source, { ...current, streamNames: [...names] });
+    this.#lastStreams.set(current.transceiver, key(names));
+    this.#sending.set(source, { ...current, streamNames: [...names] });
   }
 
   /**
    * An idle transceiver of this kind: not stopped, sending nothing, and not claimed by another source.
    * One that last sent with the same streams is preferred, so the far side's stream sees the track return.
    */
-  private idleTransceiver(kind: string, streamsKey: string): RTCRtpTransceiver | undefined {
-    const claimed = new Set([...this.sending.values()].map((s) => s.transceiver));
-    const idle = this.pc
+  #idleTransceiver(kind: string, streamsKey: string): RTCRtpTransceiver | undefined {
+    const claimed = new Set([...this.#sending.values()].map((s) => s.transceiver));
+    const idle = this.#pc
       .getTransceivers()
       .filter(
         (t) =>
@@ -137,26 +138,26 @@ export class SenderReconciler {
           t.receiver.track.kind === kind &&
           (t.direction === 'recvonly' || t.direction === 'inactive'),
       );
-    return idle.find((t) => this.lastStreams.get(t) === streamsKey) ?? idle[0];
+    return idle.find((t) => this.#lastStreams.get(t) === streamsKey) ?? idle[0];
   }
 
-  private assertNotSent(track: MediaStreamTrack): void {
-    const intended = [...this.sending.values()].some((s) => s.track === track);
-    if (intended || this.pc.getSenders().some((sender) => sender.track === track)) {
+  #assertNotSent(track: MediaStreamTrack): void {
+    const intended = [...this.#sending.values()].some((s) => s.track === track);
+    if (intended || this.#pc.getSenders().some((sender) => sender.track === track)) {
       throw new DOMException('The track is already sent on this connection.', 'InvalidAccessError');
     }
   }
 
-  private guard(source: TrackSource, operation: ErrorOperation, work: () => void): void {
+  #guard(source: TrackSource, operation: ErrorOperation, work: () => void): void {
     try {
       work();
     } catch (error) {
-      this.onError(source, error, operation);
+      this.#onError(source, error, operation);
     }
   }
 
   /** Swaps the sender's track, remembering the call until it settles. */
-  private watch(
+  #watch(
     source: TrackSource,
     operation: ErrorOperation,
     sender: RTCRtpSender,
@@ -165,12 +166,12 @@ export class SenderReconciler {
     const done = sender
       .replaceTrack(track)
       .catch((error: unknown) => {
-        if (this.pc.signalingState !== 'closed') this.onError(source, error, operation);
+        if (this.#pc.signalingState !== 'closed') this.#onError(source, error, operation);
       })
       .finally(() => {
-        if (this.replacing.get(sender) === done) this.replacing.delete(sender);
+        if (this.#replacing.get(sender) === done) this.#replacing.delete(sender);
       });
-    this.replacing.set(sender, done);
+    this.#replacing.set(sender, done);
   }
 }
 

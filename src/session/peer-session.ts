@@ -47,8 +47,8 @@ export class PeerSession {
   readonly pc: RTCPeerConnection;
   readonly senders: SenderReconciler;
   readonly remote: StreamAssembler;
-  private readonly negotiator: PerfectNegotiator;
-  private readonly recovery: IceRecovery;
+  readonly #negotiator: PerfectNegotiator;
+  readonly #recovery: IceRecovery;
 
   constructor(options: PeerSessionOptions, events: PeerSessionEvents) {
     const pc = (this.pc = openConnection(options.configuration, events));
@@ -62,14 +62,14 @@ export class PeerSession {
       events.track(event);
     });
     pc.addEventListener('connectionstatechange', () => events.connectionStateChange(pc.connectionState));
-    this.negotiator = new PerfectNegotiator(pc, options.channel, {
+    this.#negotiator = new PerfectNegotiator(pc, options.channel, {
       polite: options.polite,
       descriptionApplied: () => this.remote.sync(pc.signalingState === 'stable'),
       negotiated: events.negotiated,
       error: events.error,
       peerLeft: events.peerLeft,
     });
-    this.recovery = new IceRecovery(pc, {
+    this.#recovery = new IceRecovery(pc, {
       restart: () => this.restartIce(),
       gaveUp: (downForMs) => {
         events.error(
@@ -86,7 +86,7 @@ export class PeerSession {
 
   /** Restarts ICE; on the polite side, by asking the far side for an offer that restarts it. */
   restartIce(): void {
-    this.negotiator.restartIce();
+    this.#negotiator.restartIce();
   }
 
   get closed(): boolean {
@@ -95,8 +95,8 @@ export class PeerSession {
 
   /** Closes the connection; remote streams are reported removed. The channel stays with its owner. */
   close(): void {
-    this.negotiator.dispose();
-    this.recovery.dispose();
+    this.#negotiator.dispose();
+    this.#recovery.dispose();
     this.pc.close();
     this.remote.clear();
   }

@@ -12,16 +12,18 @@ type LinkedElement = ReactiveControllerHost & HTMLElement;
 export class ConnectionLink implements ReactiveController {
   /** The linked connection's host, if any. */
   current?: ConnectionHost;
-  private waitingRoot?: Node;
-  private unsubscribe?: () => void;
+  #waitingRoot?: Node;
+  #unsubscribe?: () => void;
+
+  readonly #element: LinkedElement;
+  readonly #onChange: (next: ConnectionHost | undefined, previous: ConnectionHost | undefined) => void;
 
   constructor(
-    private readonly element: LinkedElement,
-    private readonly onChange: (
-      next: ConnectionHost | undefined,
-      previous: ConnectionHost | undefined,
-    ) => void,
+    element: LinkedElement,
+    onChange: (next: ConnectionHost | undefined, previous: ConnectionHost | undefined) => void,
   ) {
+    this.#element = element;
+    this.#onChange = onChange;
     element.addController(this);
   }
 
@@ -30,57 +32,57 @@ export class ConnectionLink implements ReactiveController {
   }
 
   hostDisconnected(): void {
-    this.stopListening();
+    this.#stopListening();
   }
 
   /** Looks the connection up again (on connect, or when `for` changed). */
   resolve(): void {
-    this.stopListening();
-    if (!this.element.isConnected) return;
-    const id = this.element.getAttribute('for');
+    this.#stopListening();
+    if (!this.#element.isConnected) return;
+    const id = this.#element.getAttribute('for');
     if (id) {
-      const root = this.element.getRootNode();
+      const root = this.#element.getRootNode();
       const host = hostById(root, id);
       // The named connection may come later in the document, or be added later.
-      if (!host) this.waitFor(root);
-      this.set(host);
+      if (!host) this.#waitFor(root);
+      this.#set(host);
       return;
     }
     // A provider answers synchronously; no answer means there is no <peer-connection> around this element.
     let answered = false;
     const answer = (host: ConnectionHost, unsubscribe?: () => void): void => {
       answered = true;
-      this.unsubscribe = unsubscribe;
-      this.set(host);
+      this.#unsubscribe = unsubscribe;
+      this.#set(host);
     };
-    this.element.dispatchEvent(new ContextEvent(connectionContext, this.element, answer, true));
-    if (!answered) this.set(undefined);
+    this.#element.dispatchEvent(new ContextEvent(connectionContext, this.#element, answer, true));
+    if (!answered) this.#set(undefined);
   }
 
   /** Leaves the connection (the element is gone for good). */
   release(): void {
-    this.stopListening();
-    this.set(undefined);
+    this.#stopListening();
+    this.#set(undefined);
   }
 
-  private set(next: ConnectionHost | undefined): void {
+  #set(next: ConnectionHost | undefined): void {
     const previous = this.current;
     if (next === previous) return;
     this.current = next;
-    this.onChange(next, previous);
+    this.#onChange(next, previous);
   }
 
-  private waitFor(root: Node): void {
-    this.waitingRoot = root;
-    root.addEventListener(HOST_READY_EVENT, this.onHostReady);
+  #waitFor(root: Node): void {
+    this.#waitingRoot = root;
+    root.addEventListener(HOST_READY_EVENT, this.#onHostReady);
   }
 
-  private stopListening(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.waitingRoot?.removeEventListener(HOST_READY_EVENT, this.onHostReady);
-    this.waitingRoot = undefined;
+  #stopListening(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#waitingRoot?.removeEventListener(HOST_READY_EVENT, this.#onHostReady);
+    this.#waitingRoot = undefined;
   }
 
-  private readonly onHostReady = (): void => this.resolve();
+  readonly #onHostReady = (): void => this.resolve();
 }

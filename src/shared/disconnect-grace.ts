@@ -6,23 +6,25 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
  * or stops a camera.
  */
 export class DisconnectGrace implements ReactiveController {
-  private timer?: ReturnType<typeof setTimeout>;
+  #timer?: ReturnType<typeof setTimeout>;
 
-  constructor(
-    private readonly element: ReactiveControllerHost & Element,
-    private readonly teardown: () => void,
-  ) {
+  readonly #element: ReactiveControllerHost & Element;
+  readonly #teardown: () => void;
+
+  constructor(element: ReactiveControllerHost & Element, teardown: () => void) {
+    this.#element = element;
+    this.#teardown = teardown;
     element.addController(this);
   }
 
   hostConnected(): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.#timer);
   }
 
   hostDisconnected(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      if (!this.element.isConnected) this.teardown();
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      if (!this.#element.isConnected) this.#teardown();
     });
   }
 }

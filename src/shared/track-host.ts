@@ -14,61 +14,65 @@ const CAPTURE_WAIT_MS = 1000;
  * up to seven offer/answer rounds, which slowed the captures still under way. Stopping a track never waits.
  */
 export class TrackHost implements ConnectionHost {
-  private readonly attached = new Set<AttachedTrack>();
-  private readonly observers = new Set<() => void>();
-  private captureWait?: ReturnType<typeof setTimeout>;
+  readonly #attached = new Set<AttachedTrack>();
+  readonly #observers = new Set<() => void>();
+  #captureWait?: ReturnType<typeof setTimeout>;
+
+  readonly #sessions: () => Iterable<PeerSession>;
 
   constructor(
-    private readonly sessions: () => Iterable<PeerSession>,
+    sessions: () => Iterable<PeerSession>,
     readonly streams: () => readonly MediaStream[],
     readonly peerOf: (stream: MediaStream) => RoomPeer | undefined = () => undefined,
-  ) {}
+  ) {
+    this.#sessions = sessions;
+  }
 
   attach(track: AttachedTrack): void {
-    this.attached.add(track);
+    this.#attached.add(track);
     this.update(track);
   }
 
   update(track: AttachedTrack): void {
-    if (!this.attached.has(track)) return;
-    if (!this.capturing()) this.flush();
-    else if (!track.track) this.send(track);
-    else this.captureWait ??= setTimeout(() => this.flush(), CAPTURE_WAIT_MS);
+    if (!this.#attached.has(track)) return;
+    if (!this.#capturing()) this.#flush();
+    else if (!track.track) this.#send(track);
+    else this.#captureWait ??= setTimeout(() => this.#flush(), CAPTURE_WAIT_MS);
   }
 
   detach(track: AttachedTrack): void {
-    this.attached.delete(track);
-    for (const session of this.sessions()) session.senders.remove(track);
-    if (this.captureWait && !this.capturing()) this.flush();
+    this.#attached.delete(track);
+    for (const session of this.#sessions()) session.senders.remove(track);
+    if (this.#captureWait && !this.#capturing()) this.#flush();
   }
 
-  private capturing(): boolean {
-    return [...this.attached].some((track) => track.capturing);
+  #capturing(): boolean {
+    return [...this.#attached].some((track) => track.capturing);
   }
 
   /** Sends every attached track as it now is, the ones held back included. */
-  private flush(): void {
-    clearTimeout(this.captureWait);
-    this.captureWait = undefined;
-    for (const track of this.attached) this.send(track);
+  #flush(): void {
+    clearTimeout(this.#captureWait);
+    this.#captureWait = undefined;
+    for (const track of this.#attached) this.#send(track);
   }
 
-  private send(track: AttachedTrack): void {
-    for (const session of this.sessions()) session.senders.sync(track);
+  #send(track: AttachedTrack): void {
+    for (const session of this.#sessions()) session.senders.sync(track);
   }
 
   /** Sends every attached track on a new session. */
   sendAll(session: PeerSession): void {
-    for (const track of this.attached) session.senders.sync(track);
+    for (const track of this.#attached) session.senders.sync(track);
   }
 
   observeStreams(listener: () => void): () => void {
-    this.observers.add(listener);
-    return () => this.observers.delete(listener);
+    this.#observers.add(listener);
+    return () => this.#observers.delete(listener);
   }
 
   /** Tells the observers that streams or peers changed. */
   changed(): void {
-    for (const listener of this.observers) listener();
+    for (const listener of this.#observers) listener();
   }
 }

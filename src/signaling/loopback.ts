@@ -41,59 +41,61 @@ const pairs = new Map<string, LoopbackPair>();
 const MAX_PENDING = 1000;
 
 export class LoopbackChannel implements SignalingChannel {
-  private listener?: SignalingListener;
-  private readonly pending: string[] = [];
-  private readonly pair: LoopbackPair;
-  private closed = false;
+  #listener?: SignalingListener;
+  readonly #pending: string[] = [];
+  readonly #pair: LoopbackPair;
+  #closed = false;
 
-  constructor(
-    name: string,
-    private readonly options: SignalingOptions = {},
-  ) {
-    this.pair = pairs.get(name) ?? new LoopbackPair(name);
-    pairs.set(name, this.pair);
-    this.pair.join(this);
+  readonly #options: SignalingOptions;
+
+  constructor(name: string, options: SignalingOptions = {}) {
+    this.#options = options;
+    this.#pair = pairs.get(name) ?? new LoopbackPair(name);
+    pairs.set(name, this.#pair);
+    this.#pair.join(this);
   }
 
   /** Declared role first; else the far side's declared role decides; else the second to join is polite. */
   get polite(): boolean {
-    if (this.options.polite !== undefined) return this.options.polite;
-    const far = this.pair.farSideOf(this);
-    if (far?.options.polite !== undefined) return !far.options.polite;
-    return this.pair.ends.indexOf(this) === 1;
+    if (this.#options.polite !== undefined) return this.#options.polite;
+    const far = this.#pair.farSideOf(this);
+    const farPolite = far && far.#options.polite;
+    if (farPolite !== undefined) return !farPolite;
+    return this.#pair.ends.indexOf(this) === 1;
   }
 
   start(listener: SignalingListener): void {
-    this.listener = listener;
-    this.pair.farSideOf(this)?.flush();
+    this.#listener = listener;
+    const far = this.#pair.farSideOf(this);
+    if (far) far.#flush();
   }
 
   send(message: NegotiationMessage): void {
-    if (this.closed) return;
-    if (this.pending.length < MAX_PENDING) this.pending.push(JSON.stringify(message));
-    this.flush();
+    if (this.#closed) return;
+    if (this.#pending.length < MAX_PENDING) this.#pending.push(JSON.stringify(message));
+    this.#flush();
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.listener = undefined;
-    this.pair.leave(this);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listener = undefined;
+    this.#pair.leave(this);
   }
 
   /** Hands what this end sent to the far side, once the far side listens. */
-  private flush(): void {
-    const far = this.pair.farSideOf(this);
-    if (!far?.listener) return;
-    for (const text of this.pending.splice(0)) {
-      queueMicrotask(() => far.listener?.message(JSON.parse(text)));
+  #flush(): void {
+    const far = this.#pair.farSideOf(this);
+    if (!far || !far.#listener) return;
+    for (const text of this.#pending.splice(0)) {
+      queueMicrotask(() => far.#listener?.message(JSON.parse(text)));
     }
   }
 
   /** @internal */
   farSideLeft(): void {
-    this.pending.length = 0;
-    const listener = this.listener;
+    this.#pending.length = 0;
+    const listener = this.#listener;
     queueMicrotask(() => listener?.peerLeft?.());
   }
 }

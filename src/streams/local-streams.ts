@@ -4,13 +4,13 @@
  * its stream (and id) for the connection's life, so a track that comes back rejoins the same remote stream.
  */
 export class LocalStreams {
-  private readonly byName = new Map<string, MediaStream>();
+  readonly #byName = new Map<string, MediaStream>();
 
   /** The streams for these names, created on first use. */
   streams(names: readonly string[]): MediaStream[] {
     return names.map((name) => {
-      let stream = this.byName.get(name);
-      if (!stream) this.byName.set(name, (stream = new MediaStream()));
+      let stream = this.#byName.get(name);
+      if (!stream) this.#byName.set(name, (stream = new MediaStream()));
       return stream;
     });
   }
@@ -18,7 +18,7 @@ export class LocalStreams {
   /** Puts the track in exactly the named streams, taking it out of the others. */
   place(track: MediaStreamTrack, names: readonly string[]): MediaStream[] {
     const target = this.streams(names);
-    for (const stream of this.byName.values()) {
+    for (const stream of this.#byName.values()) {
       if (!target.includes(stream)) stream.removeTrack(track);
     }
     for (const stream of target) stream.addTrack(track);
@@ -27,7 +27,7 @@ export class LocalStreams {
 
   /** Takes the track out of every stream. */
   remove(track: MediaStreamTrack): void {
-    for (const stream of this.byName.values()) stream.removeTrack(track);
+    for (const stream of this.#byName.values()) stream.removeTrack(track);
   }
 }
 

@@ -12,37 +12,40 @@ export interface StreamAssemblerCallbacks {
  * a stream each. A stream leaves the list when its last track is gone.
  */
 export class StreamAssembler {
-  private readonly list: MediaStream[] = [];
+  readonly #list: MediaStream[] = [];
   /** Streams the kit made for streamless tracks: the browser does not maintain these, `sync` does. */
-  private readonly made = new Set<MediaStream>();
-  private shared?: MediaStream;
-  private readonly receiving = new Map<MediaStreamTrack, RTCRtpTransceiver>();
+  readonly #made = new Set<MediaStream>();
+  #shared?: MediaStream;
+  readonly #receiving = new Map<MediaStreamTrack, RTCRtpTransceiver>();
 
-  constructor(
-    private readonly policy: () => StreamlessPolicy,
-    private readonly callbacks: StreamAssemblerCallbacks,
-  ) {}
+  readonly #policy: () => StreamlessPolicy;
+  readonly #callbacks: StreamAssemblerCallbacks;
+
+  constructor(policy: () => StreamlessPolicy, callbacks: StreamAssemblerCallbacks) {
+    this.#policy = policy;
+    this.#callbacks = callbacks;
+  }
 
   /** The remote streams, in the order they arrived. */
   get streams(): readonly MediaStream[] {
-    return this.list;
+    return this.#list;
   }
 
   /** Takes one `track` event. */
   handleTrack({ track, streams, transceiver }: RTCTrackEvent): void {
-    this.receiving.set(track, transceiver);
+    this.#receiving.set(track, transceiver);
     // The same listener object is only added once, however often the track comes back.
-    track.addEventListener('ended', this.onEnded);
+    track.addEventListener('ended', this.#onEnded);
     if (streams.length > 0) {
       // A track that was streamless before (the far side set streams since) leaves the kit's own streams.
-      for (const made of this.made) made.removeTrack(track);
-      for (const stream of streams) this.admit(stream);
+      for (const made of this.#made) made.removeTrack(track);
+      for (const stream of streams) this.#admit(stream);
       this.sync();
       return;
     }
-    const stream = this.streamlessHome();
+    const stream = this.#streamlessHome();
     stream.addTrack(track);
-    this.admit(stream);
+    this.#admit(stream);
   }
 
   /**
@@ -51,56 +54,56 @@ export class StreamAssembler {
    * streams left with no track leave the list. `negotiated`: an exchange just completed (signaling is stable).
    */
   sync(negotiated = false): void {
-    for (const [track, transceiver] of this.receiving) {
+    for (const [track, transceiver] of this.#receiving) {
       // Directions are only final once an exchange completed; mid-exchange only ended tracks count.
       const stopped = track.readyState !== 'live' || (negotiated && !isReceiving(transceiver));
       if (!stopped) continue;
-      this.receiving.delete(track);
-      for (const stream of this.made) stream.removeTrack(track);
+      this.#receiving.delete(track);
+      for (const stream of this.#made) stream.removeTrack(track);
     }
-    for (const stream of [...this.list]) {
-      if (stream.getTracks().length === 0) this.drop(stream);
+    for (const stream of [...this.#list]) {
+      if (stream.getTracks().length === 0) this.#drop(stream);
     }
   }
 
   /** Empties the list (the connection closed), telling about each stream that goes. */
   clear(): void {
-    for (const stream of [...this.list]) this.drop(stream);
-    this.receiving.clear();
+    for (const stream of [...this.#list]) this.#drop(stream);
+    this.#receiving.clear();
   }
 
-  private streamlessHome(): MediaStream {
-    if (this.policy() === 'separate') {
+  #streamlessHome(): MediaStream {
+    if (this.#policy() === 'separate') {
       const own = new MediaStream();
-      this.made.add(own);
+      this.#made.add(own);
       return own;
     }
-    if (!this.shared || !this.list.includes(this.shared)) {
-      this.shared = new MediaStream();
-      this.made.add(this.shared);
+    if (!this.#shared || !this.#list.includes(this.#shared)) {
+      this.#shared = new MediaStream();
+      this.#made.add(this.#shared);
     }
-    return this.shared;
+    return this.#shared;
   }
 
-  private admit(stream: MediaStream): void {
-    if (this.list.includes(stream)) return;
-    this.list.push(stream);
-    stream.addEventListener('removetrack', this.onRemoveTrack);
-    this.callbacks.added(stream);
+  #admit(stream: MediaStream): void {
+    if (this.#list.includes(stream)) return;
+    this.#list.push(stream);
+    stream.addEventListener('removetrack', this.#onRemoveTrack);
+    this.#callbacks.added(stream);
   }
 
-  private drop(stream: MediaStream): void {
-    this.list.splice(this.list.indexOf(stream), 1);
-    this.made.delete(stream);
-    stream.removeEventListener('removetrack', this.onRemoveTrack);
-    this.callbacks.removed(stream);
+  #drop(stream: MediaStream): void {
+    this.#list.splice(this.#list.indexOf(stream), 1);
+    this.#made.delete(stream);
+    stream.removeEventListener('removetrack', this.#onRemoveTrack);
+    this.#callbacks.removed(stream);
   }
 
-  private readonly onEnded = (): void => this.sync();
+  readonly #onEnded = (): void => this.sync();
 
-  private readonly onRemoveTrack = (event: MediaStreamTrackEvent): void => {
+  readonly #onRemoveTrack = (event: MediaStreamTrackEvent): void => {
     const stream = event.target as MediaStream;
-    if (stream.getTracks().length === 0 && this.list.includes(stream)) this.drop(stream);
+    if (stream.getTracks().length === 0 && this.#list.includes(stream)) this.#drop(stream);
   };
 }
 
