@@ -98,6 +98,26 @@ describe('<local-track>', () => {
     await decodedFrame(b.remoteStreams[0]);
   });
 
+  it('a capture given up for the page track it had before leaves it live, holding nothing back', async () => {
+    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const [a, , local] = await sendingOne(html`<local-track kind="video" .track=${own}></local-track>`);
+    local.track = null;
+    await local.updateComplete;
+    expect(local.state).to.equal('acquiring');
+    local.track = own;
+    await local.updateComplete;
+    expect(local.state).to.equal('live');
+    // A track added now is sent at once: nothing waits for a capture that was given up.
+    const microphone = document.createElement('local-track');
+    microphone.kind = 'audio';
+    a.append(microphone);
+    await until(() => microphone.state === 'live', 'the microphone');
+    expect(a.connection!.getSenders().some((s) => s.track === microphone.track)).to.equal(true);
+    await pause();
+    expect(local.state).to.equal('live');
+    own.stop();
+  });
+
   it('never stops a track the page gave it', async () => {
     const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
     const [a, , local] = await sendingOne(html`<local-track .track=${own}></local-track>`);

@@ -60,6 +60,19 @@ describe('<remote-stream>', () => {
     expect(playing(el)).to.equal(true);
   });
 
+  it('removed just after a change of its stream, plays nothing and lets the stream go', async () => {
+    const [, b] = await watching(html`<local-track kind="video" stream="cam"></local-track>`);
+    const el = b.querySelector('remote-stream')!;
+    await until(() => playing(el), 'the video playing');
+    const video = shadow(el, 'video') as HTMLVideoElement;
+    // The render this asks for waits a task: it must not start playing an element that left the document.
+    el.requestUpdate();
+    el.remove();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(video.paused).to.equal(true);
+    expect(video.srcObject).to.equal(null);
+  });
+
   it('plays audio with an <audio> when the stream has no video, and follows video arriving and leaving', async () => {
     const [a, b] = await watching(html`<local-track kind="audio" stream="cam"></local-track>`);
     const el = b.querySelector('remote-stream')!;

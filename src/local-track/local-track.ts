@@ -171,7 +171,11 @@ export class LocalTrack extends LitElement {
   #use(track: MediaStreamTrack | null, owned: boolean): void {
     const previous = this.#current;
     const ownedPrevious = this.#ownsCurrent;
-    if (track === previous) return;
+    if (track === previous) {
+      // The same track again (a capture given up in favour of it): only the state has to follow.
+      if (track) this.#setState(track.readyState === 'live' ? 'live' : 'ended');
+      return;
+    }
     previous?.removeEventListener('ended', this.#onEnded);
     this.#current = track;
     this.#ownsCurrent = owned;
@@ -208,15 +212,16 @@ export class LocalTrack extends LitElement {
 
   #fail(error: unknown, operation: ErrorOperation): void {
     this.#setState('error');
-    // The connection may be holding other tracks back for this one's capture.
-    this.#link.current?.update(this.#attachment);
     this.#emit(new CallErrorEvent(error, operation));
   }
 
   #setState(state: LocalTrackState): void {
+    const wasCapturing = this.state === 'acquiring';
     this.#internals.states?.delete(this.state);
     this.state = state;
     this.#internals.states?.add(state);
+    // The connection may be holding other tracks back while this one was being captured.
+    if (wasCapturing && state !== 'acquiring') this.#link.current?.update(this.#attachment);
   }
 
   /** Dispatches one of the element's events (all listed under `@fires` above). */

@@ -69,6 +69,8 @@ export class PerfectNegotiator {
    * The candidates gathered for the current local description, sent again with it: when the description was lost,
    * they came before it and the far side refused them ("unknown ufrag" after an ICE restart).
    */
+  /** Set once the offer now waiting was sent again (see repeatedDescription). */
+  #offerResent = false;
   #gathered: RTCIceCandidateInit[] = [];
 
   readonly #pc: RTCPeerConnection;
@@ -148,6 +150,7 @@ export class PerfectNegotiator {
       if (this.#pc.signalingState !== 'have-local-offer' || !this.#pc.localDescription) return;
       this.#gathered = [];
       this.#channel.send({ description: this.#pc.localDescription.toJSON() });
+      this.#offerResent = false;
       this.#awaitAnswer(1);
     } catch (error) {
       if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
@@ -171,6 +174,7 @@ export class PerfectNegotiator {
           'negotiation',
         );
       this.#sendAgain(localDescription);
+      this.#offerResent = true;
       this.#awaitAnswer(sends + 1);
     }, OFFER_RESEND_MS);
   }
@@ -274,8 +278,15 @@ export class PerfectNegotiator {
     const current = origin(pc.currentRemoteDescription?.sdp);
     const incoming = origin(sdp);
     if (!current || !incoming || current.session !== incoming.session) return false;
-    // An answer to an earlier offer, delivered late, must not pass for the answer to the offer now waiting.
-    if (type === 'answer') return pc.signalingState === 'stable' || incoming.version <= current.version;
+    // An answer to an earlier offer, delivered late, must not pass for the answer to the offer now waiting. Browsers
+    // give each answer a new version; a far side that keeps the version of an unchanged answer (RFC 3264 allows it)
+    // has its answer taken once the offer was sent again.
+    if (type === 'answer')
+      return (
+        pc.signalingState === 'stable' ||
+        incoming.version < current.version ||
+        (incoming.version === current.version && !this.#offerResent)
+      );
     if (incoming.version > current.version) return false;
     const answer = pc.currentLocalDescription;
     if (incoming.version === current.version && answer?.type === 'answer') this.#sendAgain(answer);

@@ -79,7 +79,18 @@ export class RemoteStream extends LitElement {
     new DisconnectGrace(this, () => {
       this.#link.release();
       this.#watch(null);
+      // No render comes while out of the document (see shouldUpdate): the media let go of the stream here.
+      for (const media of this.renderRoot.querySelectorAll('video, audio'))
+        (media as HTMLMediaElement).srcObject = null;
     });
+  }
+
+  /**
+   * Out of the document, nothing renders: a render waits a task (see scheduleUpdate), and one that lands after removal
+   * would make a media element that autoplays the stream where nobody sees it.
+   */
+  protected override shouldUpdate(): boolean {
+    return this.isConnected;
   }
 
   protected override willUpdate(): void {

@@ -9,14 +9,20 @@ const CAPTURE_WAIT_MS = 1000;
  * The {@link ConnectionHost} of an element that owns one or more sessions: the attached tracks are sent on every
  * session, now and on sessions made later, and stream observers are told of changes.
  *
- * While another attached track is still being captured, a new track waits for it (for at most a second), so that
- * tracks captured together are negotiated together: sixteen cameras made sixteen captures finishing one by one, and
- * up to seven offer/answer rounds, which slowed the captures still under way. Stopping a track never waits.
+ * While another attached track is still being captured, a track that starts sending waits for it (for at most a
+ * second), so that tracks captured together are negotiated together: sixteen cameras made sixteen captures finishing
+ * one by one, and up to seven offer/answer rounds, which slowed the captures still under way. Only a track that is not
+ * sent yet waits: a swapped track (another device) needs no negotiation, a track attached with its track (a move)
+ * keeps its transceiver, and stopping never waits.
  */
 export class TrackHost implements ConnectionHost {
   readonly #attached = new Set<AttachedTrack>();
   readonly #observers = new Set<() => void>();
-  #captureWait?: ReturnType<typeof setTimeout>;
+  /** The attached tracks sent with a track on the sessions (as far as this host asked). */
+  readonly #sending = new Set<AttachedTrack>();
+  /** Tracks that wait for other captures, and the timer that ends the wait. */
+  readonly #held = new Set<AttachedTrack>();
+  #heldTimer?: ReturnType<typeof setTimeout>;
 
   readonly #sessions: () => Iterable<PeerSession>;
 
@@ -30,34 +36,44 @@ export class TrackHost implements ConnectionHost {
 
   attach(track: AttachedTrack): void {
     this.#attached.add(track);
-    this.update(track);
+    this.#send(track);
   }
 
   update(track: AttachedTrack): void {
     if (!this.#attached.has(track)) return;
-    if (!this.#capturing()) this.#flush();
-    else if (!track.track) this.#send(track);
-    else this.#captureWait ??= setTimeout(() => this.#flush(), CAPTURE_WAIT_MS);
+    if (track.track && !this.#sending.has(track) && this.#capturing()) {
+      this.#held.add(track);
+      this.#heldTimer ??= setTimeout(() => this.#sendHeld(), CAPTURE_WAIT_MS);
+      return;
+    }
+    this.#held.delete(track);
+    this.#send(track);
+    if (!this.#capturing()) this.#sendHeld();
   }
 
   detach(track: AttachedTrack): void {
     this.#attached.delete(track);
+    this.#held.delete(track);
+    this.#sending.delete(track);
     for (const session of this.#sessions()) session.senders.remove(track);
-    if (this.#captureWait && !this.#capturing()) this.#flush();
+    if (!this.#capturing()) this.#sendHeld();
   }
 
   #capturing(): boolean {
     return [...this.#attached].some((track) => track.capturing);
   }
 
-  /** Sends every attached track as it now is, the ones held back included. */
-  #flush(): void {
-    clearTimeout(this.#captureWait);
-    this.#captureWait = undefined;
-    for (const track of this.#attached) this.#send(track);
+  #sendHeld(): void {
+    clearTimeout(this.#heldTimer);
+    this.#heldTimer = undefined;
+    const held = [...this.#held];
+    this.#held.clear();
+    for (const track of held) this.#send(track);
   }
 
   #send(track: AttachedTrack): void {
+    if (track.track) this.#sending.add(track);
+    else this.#sending.delete(track);
     for (const session of this.#sessions()) session.senders.sync(track);
   }
 

@@ -59,7 +59,7 @@ describe('TrackHost: tracks captured together are sent together', () => {
     captured(host, a);
     expect(calls).to.deep.equal([]);
     captured(host, c);
-    expect(calls).to.deep.equal(['sync a', 'sync b', 'sync c']);
+    expect(calls).to.deep.equal(['sync c', 'sync b', 'sync a']);
   });
 
   it('sends the held tracks when the capture they wait for fails', () => {
@@ -70,7 +70,7 @@ describe('TrackHost: tracks captured together are sent together', () => {
     calls.length = 0;
     captured(host, a);
     captured(host, b, false);
-    expect(calls).to.deep.equal(['sync a', 'sync b (none)']);
+    expect(calls).to.deep.equal(['sync b (none)', 'sync a']);
   });
 
   it('sends the held tracks when the track they wait for is detached', () => {
@@ -95,6 +95,25 @@ describe('TrackHost: tracks captured together are sent together', () => {
     expect(calls).to.deep.equal(['sync a (none)']);
   });
 
+  it('swaps the track of a track already sent at once (another device), whatever is being captured', () => {
+    const { host, calls } = recordingHost();
+    const [a, b] = [fakeTrack('a', false), fakeTrack('b', true)];
+    host.attach(a);
+    host.attach(b);
+    calls.length = 0;
+    a.track = { kind: 'video' } as MediaStreamTrack;
+    host.update(a);
+    expect(calls).to.deep.equal(['sync a']);
+  });
+
+  it('sends a track attached with its track at once (a move), whatever is being captured', () => {
+    const { host, calls } = recordingHost();
+    const [a, b] = [fakeTrack('a', false), fakeTrack('b', true)];
+    host.attach(b);
+    host.attach(a);
+    expect(calls).to.deep.equal(['sync b (none)', 'sync a']);
+  });
+
   it('waits for a slow capture (a screen picker left open) at most a second', async () => {
     const { host, calls } = recordingHost();
     const [a, slow] = [fakeTrack('a', true), fakeTrack('slow', true)];
@@ -105,6 +124,6 @@ describe('TrackHost: tracks captured together are sent together', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(calls).to.deep.equal([]);
     await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(calls).to.deep.equal(['sync a', 'sync slow (none)']);
+    expect(calls).to.deep.equal(['sync a']);
   });
 });
