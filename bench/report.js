@@ -72,6 +72,10 @@ function rowsOf(/** @type {Figure} */ figure) {
         figure.heap
       );
     const idle = /** @type {{ ms: number }} */ (figure.afterIdle).ms / 1000;
+    const interpreted =
+      /** @type {{ heap: Record<'kit' | 'plain', { growth: number, slope: number, growthAfterIdle: number } | null> } | undefined} */ (
+        figure.heapWithoutCompilers
+      )?.heap;
     const cycles = `after ${figure.rounds} cycles`;
     rows.push(
       [
@@ -98,6 +102,30 @@ function rowsOf(/** @type {Figure} */ figure) {
         '–',
       ],
     );
+    if (interpreted)
+      rows.push(
+        [
+          'churn: JS heap growth, V8 compilers off',
+          `bytes ${cycles}`,
+          num(interpreted.kit?.growth),
+          num(interpreted.plain?.growth),
+          '–',
+        ],
+        [
+          'churn: JS heap slope, V8 compilers off',
+          'bytes per cycle',
+          num(interpreted.kit?.slope),
+          num(interpreted.plain?.slope),
+          '–',
+        ],
+        [
+          'churn: JS heap growth, V8 compilers off',
+          `bytes, ${idle} s after the last cycle`,
+          num(interpreted.kit?.growthAfterIdle),
+          num(interpreted.plain?.growthAfterIdle),
+          '–',
+        ],
+      );
   }
   return rows;
 }
@@ -155,6 +183,12 @@ export function markdownReport({ figures, browsers, sizes, machine, date, rounds
       `${Math.round(machine.memory / 2 ** 30)} GiB, ${machine.os}, Node ${machine.node}, ${versions}; ` +
       `${rounds} rounds per timed figure after a warm-up, kit and plain code alternating in one page, ` +
       `${churn} churn cycles. Reproduce with \`npm run bench\` (it also writes \`bench/results.json\`).`,
+    '',
+    'The JS heap is read after a forced garbage collection. With V8 compiling as usual it also holds the machine ' +
+      'code of functions that warm up during the churn, which grows for hundreds of cycles (more in the kit arm, ' +
+      'which runs more distinct functions); heap snapshots showed that growth to be compiled code only, JS objects ' +
+      'flat. The churn is therefore run once more in a Chromium with V8 compilers off, where the heap holds only ' +
+      'what the code keeps: those are the "V8 compilers off" rows.',
   ];
   for (const browser of browsers) {
     lines.push('', `### ${machine.browsers[browser]}`, '');

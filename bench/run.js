@@ -86,14 +86,21 @@ async function startPage() {
   };
 }
 
-/** @param {BrowserName} name */
-function launch(name) {
+/**
+ * V8 without its compilers: only the interpreter runs, so the heap holds no machine code. With them, code compiled
+ * for functions that warm up late (called a few times per cycle) grows the heap for hundreds of churn cycles: heap
+ * snapshots showed all of the kit arm's growth in compiled code and V8's code metadata, JS objects flat.
+ */
+const NO_COMPILERS = ' --no-sparkplug --no-maglev --no-turbofan';
+
+/** @param {BrowserName} name @param {string} [jsFlags] more V8 flags (Chromium) */
+function launch(name, jsFlags = '') {
   return launchBrowser(name, {
     chromiumArgs: [
       // Outside a network namespace only `lo` may exist.
       '--allow-loopback-in-peer-connection',
       // window.gc() and exact heap sizes, for the churn figure.
-      '--js-flags=--expose-gc',
+      `--js-flags=--expose-gc${jsFlags}`,
       '--enable-precise-memory-info',
     ],
     // Long page calls (100 SDP cycles in one call) must not hit puppeteer's own 3-minute limit; the page has its own.
@@ -203,10 +210,10 @@ async function sdpGrowth(page, browser) {
 /**
  * Churn, one arm after the other (not alternated: each arm's heap must grow on its own): warm-up cycles, then
  * CHURN cycles with a sample of leftovers and heap after cycle 0 and each third.
- * @param {import('puppeteer-core').Page} page @param {BrowserName} browser
+ * @param {import('puppeteer-core').Page} page @param {BrowserName} browser @param {string} [label] for progress lines
  * @returns {Promise<Figure>}
  */
-async function churn(page, browser) {
+async function churn(page, browser, label = browser) {
   const at = [0, Math.round(CHURN / 3), Math.round((2 * CHURN) / 3), CHURN];
   /** @type {Record<Arm, number[]>} */
   const times = { kit: [], plain: [] };
@@ -222,20 +229,20 @@ async function churn(page, browser) {
     await openBench(page);
     for (let i = 0; i < CHURN_WARMUP; i++) await round(page, 'churn', arm);
     samples[arm].push({ cycle: 0, ...(await sample(page)) });
-    progress(`  ${browser} churn/${arm}: ${JSON.stringify(samples[arm][0])}`);
+    progress(`  ${label} churn/${arm}: ${JSON.stringify(samples[arm][0])}`);
     for (let cycle = 1; cycle <= CHURN; cycle++) {
       times[arm].push(await round(page, 'churn', arm));
       if (at.includes(cycle)) {
         const taken = { cycle, ...(await sample(page)) };
         samples[arm].push(taken);
-        progress(`  ${browser} churn/${arm}: ${JSON.stringify(taken)}`);
+        progress(`  ${label} churn/${arm}: ${JSON.stringify(taken)}`);
       }
     }
     // And once more after a long idle: what a timer still held at the last sample has been let go by then, so
     // growth that remains here is kept for good.
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     idle[arm] = await sample(page);
-    progress(`  ${browser} churn/${arm} ${IDLE_MS / 1000} s later: ${JSON.stringify(idle[arm])}`);
+    progress(`  ${label} churn/${arm} ${IDLE_MS / 1000} s later: ${JSON.stringify(idle[arm])}`);
   }
   const final = (/** @type {Arm} */ arm) => samples[arm][samples[arm].length - 1];
   const heap = (/** @type {Arm} */ arm) => {
@@ -298,7 +305,11 @@ async function benchBrowser(name, url) {
       progress(`  ${name} ${figure.name}: done in ${Math.round((Date.now() - started) / 1000)} s`);
     }
     if (wanted('sdp-growth')) figures.push(await sdpGrowth(page, name));
-    if (wanted('churn')) figures.push(await churn(page, name));
+    if (wanted('churn')) {
+      const figure = await churn(page, name);
+      if (name === 'chromium') figure.heapWithoutCompilers = await churnWithoutCompilers(url);
+      figures.push(figure);
+    }
     if (problems.length) for (const figure of figures) figure.pageProblems = problems.slice(-20);
     // "Chrome/156.0.8078.79" (headless) and "firefox/153.7.0" read better as the browsers' names.
     return {
@@ -308,6 +319,23 @@ async function benchBrowser(name, url) {
   } catch (error) {
     const shown = problems.length ? `\nthe page reported:\n  ${problems.slice(-20).join('\n  ')}` : '';
     throw new Error(`${name}: ${error instanceof Error ? error.message : error}${shown}`, { cause: error });
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * The churn again, in a Chromium whose V8 compilers are off (see NO_COMPILERS), for its heap alone: what the kit's
+ * objects keep, without the machine code of functions warming up. Its timings are an interpreter's and not reported.
+ * @param {string} url
+ */
+async function churnWithoutCompilers(url) {
+  const browser = await launch('chromium', NO_COMPILERS);
+  try {
+    const page = await browser.newPage();
+    await openBench(page, url);
+    const { heap, samples, afterIdle } = await churn(page, 'chromium', 'chromium (V8 compilers off)');
+    return { heap, samples, afterIdle };
   } finally {
     await browser.close();
   }
