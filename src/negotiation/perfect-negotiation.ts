@@ -65,12 +65,12 @@ export class PerfectNegotiator {
   readonly #bounds = new Set<() => void>();
   /** Set while this side's offer waits for its answer. */
   #answerWait?: ReturnType<typeof setTimeout>;
+  /** How many times the offer now waiting was sent (see awaitAnswer and repeatedDescription). */
+  #offerSends = 0;
   /**
    * The candidates gathered for the current local description, sent again with it: when the description was lost,
    * they came before it and the far side refused them ("unknown ufrag" after an ICE restart).
    */
-  /** Set once the offer now waiting was sent again (see repeatedDescription). */
-  #offerResent = false;
   #gathered: RTCIceCandidateInit[] = [];
 
   readonly #pc: RTCPeerConnection;
@@ -150,8 +150,8 @@ export class PerfectNegotiator {
       if (this.#pc.signalingState !== 'have-local-offer' || !this.#pc.localDescription) return;
       this.#gathered = [];
       this.#channel.send({ description: this.#pc.localDescription.toJSON() });
-      this.#offerResent = false;
-      this.#awaitAnswer(1);
+      this.#offerSends = 1;
+      this.#awaitAnswer();
     } catch (error) {
       if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
     } finally {
@@ -163,19 +163,20 @@ export class PerfectNegotiator {
    * Sends the offer again while no answer comes. The far side applies an offer once: a copy of the one it answered
    * makes it send that answer again (see repeatedDescription), so either message may be lost.
    */
-  #awaitAnswer(sends: number): void {
+  #awaitAnswer(): void {
     clearTimeout(this.#answerWait);
     this.#answerWait = setTimeout(() => {
       const { localDescription, signalingState } = this.#pc;
       if (signalingState !== 'have-local-offer' || localDescription?.type !== 'offer') return;
+      const sends = this.#offerSends;
       if (sends === OFFER_SENDS_BEFORE_ERROR)
         this.#callbacks.error(
           new Error(`no answer to an offer sent ${sends} times in ${(sends * OFFER_RESEND_MS) / 1000} s`),
           'negotiation',
         );
       this.#sendAgain(localDescription);
-      this.#offerResent = true;
-      this.#awaitAnswer(sends + 1);
+      this.#offerSends++;
+      this.#awaitAnswer();
     }, OFFER_RESEND_MS);
   }
 
@@ -285,7 +286,7 @@ export class PerfectNegotiator {
       return (
         pc.signalingState === 'stable' ||
         incoming.version < current.version ||
-        (incoming.version === current.version && !this.#offerResent)
+        (incoming.version === current.version && this.#offerSends < 2)
       );
     if (incoming.version > current.version) return false;
     const answer = pc.currentLocalDescription;

@@ -80,8 +80,8 @@ export class RemoteStream extends LitElement {
       this.#link.release();
       this.#watch(null);
       // No render comes while out of the document (see shouldUpdate): the media let go of the stream here.
-      for (const media of this.renderRoot.querySelectorAll('video, audio'))
-        (media as HTMLMediaElement).srcObject = null;
+      const media = this.#media();
+      if (media) media.srcObject = null;
     });
   }
 
@@ -157,9 +157,14 @@ export class RemoteStream extends LitElement {
     this.requestUpdate();
   }
 
+  /** The `<video>` or `<audio>` rendered, if any. */
+  #media(): HTMLMediaElement | null {
+    return this.renderRoot.querySelector<HTMLMediaElement>('video, audio');
+  }
+
   /** Starts playback; a refusal to autoplay shows the play button instead of failing. */
   async #play(): Promise<void> {
-    const media = this.renderRoot.querySelector<HTMLMediaElement>('video, audio');
+    const media = this.#media();
     if (!media || !media.paused || !media.srcObject) return;
     try {
       await media.play();

@@ -36,6 +36,14 @@ function recordingHost(): { host: TrackHost; calls: string[] } {
   };
 }
 
+/** A recording host with `tracks` attached, its record cleared: what follows is what the test does. */
+function hostWith(...tracks: FakeTrack[]): { host: TrackHost; calls: string[] } {
+  const recorded = recordingHost();
+  for (const track of tracks) recorded.host.attach(track);
+  recorded.calls.length = 0;
+  return recorded;
+}
+
 /** The capture of `track` finished, with a track or (failed) without one. */
 function captured(host: TrackHost, track: FakeTrack, withTrack = true): void {
   track.capturing = false;
@@ -51,10 +59,8 @@ describe('TrackHost: tracks captured together are sent together', () => {
   });
 
   it('holds a captured track back until the other captures finish, then sends them all in one go', () => {
-    const { host, calls } = recordingHost();
     const [a, b, c] = [fakeTrack('a', true), fakeTrack('b', true), fakeTrack('c', true)];
-    for (const track of [a, b, c]) host.attach(track);
-    calls.length = 0;
+    const { host, calls } = hostWith(a, b, c);
     captured(host, b);
     captured(host, a);
     expect(calls).to.deep.equal([]);
@@ -63,44 +69,32 @@ describe('TrackHost: tracks captured together are sent together', () => {
   });
 
   it('sends the held tracks when the capture they wait for fails', () => {
-    const { host, calls } = recordingHost();
     const [a, b] = [fakeTrack('a', true), fakeTrack('b', true)];
-    host.attach(a);
-    host.attach(b);
-    calls.length = 0;
+    const { host, calls } = hostWith(a, b);
     captured(host, a);
     captured(host, b, false);
     expect(calls).to.deep.equal(['sync b (none)', 'sync a']);
   });
 
   it('sends the held tracks when the track they wait for is detached', () => {
-    const { host, calls } = recordingHost();
     const [a, b] = [fakeTrack('a', true), fakeTrack('b', true)];
-    host.attach(a);
-    host.attach(b);
-    calls.length = 0;
+    const { host, calls } = hostWith(a, b);
     captured(host, a);
     host.detach(b);
     expect(calls).to.deep.equal(['remove b', 'sync a']);
   });
 
   it('never holds back stopping a track', () => {
-    const { host, calls } = recordingHost();
     const [a, b] = [fakeTrack('a', false), fakeTrack('b', true)];
-    host.attach(a);
-    host.attach(b);
-    calls.length = 0;
+    const { host, calls } = hostWith(a, b);
     a.track = null;
     host.update(a);
     expect(calls).to.deep.equal(['sync a (none)']);
   });
 
   it('swaps the track of a track already sent at once (another device), whatever is being captured', () => {
-    const { host, calls } = recordingHost();
     const [a, b] = [fakeTrack('a', false), fakeTrack('b', true)];
-    host.attach(a);
-    host.attach(b);
-    calls.length = 0;
+    const { host, calls } = hostWith(a, b);
     a.track = { kind: 'video' } as MediaStreamTrack;
     host.update(a);
     expect(calls).to.deep.equal(['sync a']);
@@ -115,11 +109,8 @@ describe('TrackHost: tracks captured together are sent together', () => {
   });
 
   it('waits for a slow capture (a screen picker left open) at most a second', async () => {
-    const { host, calls } = recordingHost();
     const [a, slow] = [fakeTrack('a', true), fakeTrack('slow', true)];
-    host.attach(a);
-    host.attach(slow);
-    calls.length = 0;
+    const { host, calls } = hostWith(a, slow);
     captured(host, a);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(calls).to.deep.equal([]);
