@@ -7,6 +7,8 @@
 
 import type { LeaveReason, RoomPeer } from './signaling/room.js';
 
+// Each `eventName` is a static getter, not a static field: with `useDefineForClassFields: false` a static field
+// compiles to a static block, which a bundler must keep, so an event class a page never uses could not be dropped.
 const crossing: EventInit = { bubbles: true, composed: true };
 /** The longest `message` of an error event, in characters. */
 const MAX_MESSAGE = 300;
@@ -28,7 +30,9 @@ export type ErrorOperation =
  * A failure that the element survived: the call goes on. An `ErrorEvent`, so `message` is readable as is.
  */
 export class CallErrorEvent extends ErrorEvent {
-  static readonly eventName = 'error';
+  static get eventName(): 'error' {
+    return 'error';
+  }
   /** What the element was doing when it failed. */
   readonly operation: ErrorOperation;
 
@@ -43,7 +47,9 @@ export class CallErrorEvent extends ErrorEvent {
 
 /** A remote stream has been assembled and joined `remoteStreams`. */
 export class StreamAddedEvent extends Event {
-  static readonly eventName = 'streamadded';
+  static get eventName(): 'streamadded' {
+    return 'streamadded';
+  }
   constructor(
     readonly stream: MediaStream,
     /** The room peer it comes from (on a `<call-room>`). */
@@ -55,7 +61,9 @@ export class StreamAddedEvent extends Event {
 
 /** A remote stream lost its last track (or the call ended) and left `remoteStreams`. */
 export class StreamRemovedEvent extends Event {
-  static readonly eventName = 'streamremoved';
+  static get eventName(): 'streamremoved' {
+    return 'streamremoved';
+  }
   constructor(
     readonly stream: MediaStream,
     /** The room peer it came from (on a `<call-room>`). */
@@ -67,7 +75,9 @@ export class StreamRemovedEvent extends Event {
 
 /** The connection's `connectionState` changed; the native event carries no state, this one does. */
 export class ConnectionStateChangeEvent extends Event {
-  static readonly eventName = 'connectionstatechange';
+  static get eventName(): 'connectionstatechange' {
+    return 'connectionstatechange';
+  }
   constructor(readonly state: RTCPeerConnectionState) {
     super(ConnectionStateChangeEvent.eventName, crossing);
   }
@@ -75,7 +85,9 @@ export class ConnectionStateChangeEvent extends Event {
 
 /** An offer/answer exchange completed and signaling is `stable` again. */
 export class NegotiatedEvent extends Event {
-  static readonly eventName = 'negotiated';
+  static get eventName(): 'negotiated' {
+    return 'negotiated';
+  }
   constructor(
     /** Whether this side made the offer. */
     readonly offered: boolean,
@@ -86,7 +98,9 @@ export class NegotiatedEvent extends Event {
 
 /** A `<local-track>` now sends another track, or none (`track` is `null`). */
 export class TrackChangeEvent extends Event {
-  static readonly eventName = 'trackchange';
+  static get eventName(): 'trackchange' {
+    return 'trackchange';
+  }
   constructor(readonly track: MediaStreamTrack | null) {
     super(TrackChangeEvent.eventName, crossing);
   }
@@ -94,7 +108,9 @@ export class TrackChangeEvent extends Event {
 
 /** A peer joined the room; a connection to it is being made. */
 export class PeerJoinedEvent extends Event {
-  static readonly eventName = 'peerjoined';
+  static get eventName(): 'peerjoined' {
+    return 'peerjoined';
+  }
   constructor(readonly peer: RoomPeer) {
     super(PeerJoinedEvent.eventName, crossing);
   }
@@ -102,7 +118,9 @@ export class PeerJoinedEvent extends Event {
 
 /** A peer left the room (`leave`: said goodbye; `gone`: vanished); its connection is closed. */
 export class PeerLeftEvent extends Event {
-  static readonly eventName = 'peerleft';
+  static get eventName(): 'peerleft' {
+    return 'peerleft';
+  }
   constructor(
     readonly peer: RoomPeer,
     readonly reason: LeaveReason,
