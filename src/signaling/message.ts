@@ -26,27 +26,29 @@ export function parseNegotiationMessage(message: unknown): NegotiationMessage {
   if (present.length !== 1) {
     throw new SignalingMessageError('expected exactly one of "description", "candidate" or "offerWanted"');
   }
-  switch (present[0]) {
+  const field = present[0];
+  const value = message[field];
+  if (!isRecord(value)) {
+    throw new SignalingMessageError(`"${field}" must be an object, got ${describe(value)}`);
+  }
+  switch (field) {
     case 'description':
-      return { description: parseDescription(message.description) };
+      return { description: parseDescription(value) };
     case 'candidate':
-      return { candidate: parseCandidate(message.candidate) };
+      return { candidate: parseCandidate(value) };
     default:
       if (message.iceRestart !== undefined && typeof message.iceRestart !== 'boolean')
         throw new SignalingMessageError(
           `"iceRestart" must be a boolean, got ${describe(message.iceRestart)}`,
         );
       return {
-        offerWanted: parseOfferWanted(message.offerWanted),
+        offerWanted: parseOfferWanted(value),
         ...(message.iceRestart === true && { iceRestart: true }),
       };
   }
 }
 
-function parseOfferWanted(value: unknown): OfferWanted {
-  if (!isRecord(value)) {
-    throw new SignalingMessageError(`"offerWanted" must be an object, got ${describe(value)}`);
-  }
+function parseOfferWanted(value: Record<string, unknown>): OfferWanted {
   const wanted: OfferWanted = {};
   for (const [kind, count] of Object.entries(value)) {
     if (kind !== 'audio' && kind !== 'video') {
@@ -62,31 +64,23 @@ function parseOfferWanted(value: unknown): OfferWanted {
   return wanted;
 }
 
-function parseDescription(value: unknown): RTCSessionDescriptionInit {
-  if (!isRecord(value)) {
-    throw new SignalingMessageError(`"description" must be an object, got ${describe(value)}`);
-  }
+function parseDescription(value: Record<string, unknown>): RTCSessionDescriptionInit {
   const { type, sdp } = value;
   if (typeof type !== 'string' || !DESCRIPTION_TYPES.includes(type)) {
     throw new SignalingMessageError(
       `"description.type" must be one of ${DESCRIPTION_TYPES.join(', ')}, got ${describe(type)}`,
     );
   }
-  if (type !== 'rollback' && typeof sdp !== 'string') {
-    throw new SignalingMessageError(`"description.sdp" must be a string, got ${describe(sdp)}`);
-  }
-  if (typeof sdp === 'string' && sdp.length > MAX_SDP_LENGTH) {
+  // Only a rollback may come without a session description.
+  if (typeof sdp === 'string' ? sdp.length > MAX_SDP_LENGTH : type !== 'rollback') {
     throw new SignalingMessageError(
-      `"description.sdp" is ${sdp.length} characters, more than ${MAX_SDP_LENGTH}`,
+      `"description.sdp" must be a string of at most ${MAX_SDP_LENGTH} characters, got ${describe(sdp)}`,
     );
   }
   return { type: type as RTCSdpType, sdp: typeof sdp === 'string' ? sdp : undefined };
 }
 
-function parseCandidate(value: unknown): RTCIceCandidateInit {
-  if (!isRecord(value)) {
-    throw new SignalingMessageError(`"candidate" must be an object, got ${describe(value)}`);
-  }
+function parseCandidate(value: Record<string, unknown>): RTCIceCandidateInit {
   const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = value;
   if (typeof candidate !== 'string' || candidate.length > MAX_CANDIDATE_LENGTH) {
     throw new SignalingMessageError(

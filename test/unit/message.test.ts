@@ -60,7 +60,7 @@ describe('parseNegotiationMessage', () => {
   it('refuses a description without sdp', bad({ description: { type: 'answer' } }, /description.sdp/));
   it(
     'refuses a huge sdp',
-    bad({ description: { type: 'offer', sdp: 'x'.repeat(MAX_SDP_LENGTH + 1) } }, /more than/),
+    bad({ description: { type: 'offer', sdp: 'x'.repeat(MAX_SDP_LENGTH + 1) } }, /at most/),
   );
   it(
     'refuses a candidate that is not a string',
