@@ -5,7 +5,10 @@ export const LOCAL_TRACK_KINDS: readonly LocalTrackKind[] = ['audio', 'video', '
 
 /** A `kind` attribute that names nothing the element can capture. */
 export class TrackKindError extends TypeError {
-  override readonly name = 'TrackKindError';
+  // A getter on the prototype rather than a field: the class needs no constructor.
+  override get name(): 'TrackKindError' {
+    return 'TrackKindError';
+  }
 }
 
 /** Checks a `kind` attribute; throws a {@link TrackKindError} that says what is allowed. */

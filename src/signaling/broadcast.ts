@@ -8,7 +8,10 @@ type Wire =
 
 /** Thrown (as a room error) for a message on the channel that is not one of this protocol's. */
 export class BroadcastMessageError extends Error {
-  override readonly name = 'BroadcastMessageError';
+  // A getter on the prototype rather than a field: the class needs no constructor.
+  override get name(): 'BroadcastMessageError' {
+    return 'BroadcastMessageError';
+  }
 }
 
 /**

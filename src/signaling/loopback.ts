@@ -7,7 +7,10 @@ import type {
 
 /** Thrown when a third connection joins a loopback pair. */
 export class LoopbackFullError extends Error {
-  override readonly name = 'LoopbackFullError';
+  // A getter on the prototype rather than a field: the class needs no constructor.
+  override get name(): 'LoopbackFullError' {
+    return 'LoopbackFullError';
+  }
 }
 
 /**

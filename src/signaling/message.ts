@@ -2,7 +2,10 @@ import type { NegotiationMessage, OfferWanted } from './signaling.js';
 
 /** A signaling message that is not a negotiation message the kit can apply. */
 export class SignalingMessageError extends Error {
-  override readonly name = 'SignalingMessageError';
+  // A getter on the prototype rather than a field: the class needs no constructor.
+  override get name(): 'SignalingMessageError' {
+    return 'SignalingMessageError';
+  }
 }
 
 /** Session descriptions beyond this are refused before they reach the browser's parser. */

@@ -3,7 +3,10 @@ import type { SignalingChannel } from './signaling.js';
 
 /** Something the relay refused, with its code (`room-full`, `unauthorized`, `unknown-peer`, …). */
 export class RelayError extends Error {
-  override readonly name = 'RelayError';
+  // A getter on the prototype rather than a field: the class needs no constructor.
+  override get name(): 'RelayError' {
+    return 'RelayError';
+  }
   constructor(
     readonly code: string,
     message: string,

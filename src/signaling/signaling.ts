@@ -54,7 +54,10 @@ const NETWORK_SCHEMES: readonly string[] = ['broadcast', 'ws', 'wss'];
 
 /** Thrown for a `signaling` attribute no adapter understands. */
 export class SignalingAddressError extends Error {
-  override readonly name = 'SignalingAddressError';
+  // A getter on the prototype rather than a field: the class needs no constructor.
+  override get name(): 'SignalingAddressError' {
+    return 'SignalingAddressError';
+  }
 }
 
 /**
