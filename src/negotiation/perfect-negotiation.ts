@@ -222,7 +222,12 @@ export class PerfectNegotiator {
     const counts: OfferWanted = {};
     for (const transceiver of this.#pc.getTransceivers()) {
       const kind = transceiver.receiver.track.kind;
-      if (transceiver.mid !== null || transceiver.direction === 'stopped' || !isMediaKind(kind)) continue;
+      if (
+        transceiver.mid !== null ||
+        transceiver.direction === 'stopped' ||
+        (kind !== 'audio' && kind !== 'video')
+      )
+        continue;
       counts[kind] = Math.min(MAX_WANTED_PER_KIND, (counts[kind] ?? 0) + 1);
     }
     return counts;
@@ -314,7 +319,8 @@ export class PerfectNegotiator {
       if (pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
       return;
     }
-    await this.#addEarlyCandidates();
+    for (const { candidate, mayFail } of this.#earlyCandidates.splice(0))
+      await this.#addCandidate(candidate, mayFail);
     this.#callbacks.descriptionApplied();
     if (description.type === 'offer') {
       try {
@@ -349,14 +355,7 @@ export class PerfectNegotiator {
       if (!mayFail && this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'ice-candidate');
     }
   }
-
-  async #addEarlyCandidates(): Promise<void> {
-    for (const { candidate, mayFail } of this.#earlyCandidates.splice(0))
-      await this.#addCandidate(candidate, mayFail);
-  }
 }
-
-const isMediaKind = (kind: string): kind is 'audio' | 'video' => kind === 'audio' || kind === 'video';
 
 /** The session id and version of a description's `o=` line. */
 function origin(sdp = ''): { session: string; version: bigint } | undefined {
