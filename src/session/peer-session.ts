@@ -74,7 +74,7 @@ export class PeerSession {
       gaveUp: (downForMs) => {
         events.error(
           new Error(
-            `the connection to the far side was lost and ICE restarts did not bring it back within ${Math.round(downForMs / 1000)} s`,
+            `connection lost; ICE restarts did not restore it within ${Math.round(downForMs / 1000)} s`,
           ),
           'connection',
         );
