@@ -67,17 +67,16 @@ export class SenderReconciler {
     }
     this.#assertNotSent(track);
     const streams = this.localStreams.place(track, names);
-    const idle = this.#idleTransceiver(track.kind, key(names));
-    let transceiver: RTCRtpTransceiver;
-    if (idle) {
+    let transceiver = this.#idleTransceiver(track.kind, key(names));
+    if (transceiver) {
       // Sending again on a transceiver that sent before: the same m-line, no new one.
-      idle.direction = idle.direction === 'inactive' ? 'sendonly' : 'sendrecv';
-      idle.sender.setStreams(...streams);
-      transceiver = idle;
-      this.#watch(source, 'add-track', idle.sender, track);
+      transceiver.direction = transceiver.direction === 'inactive' ? 'sendonly' : 'sendrecv';
+      transceiver.sender.setStreams(...streams);
+      this.#watch(source, 'add-track', transceiver.sender, track);
     } else {
       const sender = this.#pc.addTrack(track, ...streams);
-      transceiver = transceiverOf(this.#pc, sender);
+      // addTrack's sender always belongs to one of the connection's transceivers (it makes or reuses one).
+      transceiver = this.#pc.getTransceivers().find((t) => t.sender === sender) as RTCRtpTransceiver;
     }
     this.#lastStreams.set(transceiver, key(names));
     this.#sending.set(source, { track, streamNames: [...names], transceiver });
@@ -173,12 +172,6 @@ export class SenderReconciler {
       });
     this.#replacing.set(sender, done);
   }
-}
-
-function transceiverOf(pc: RTCPeerConnection, sender: RTCRtpSender): RTCRtpTransceiver {
-  const transceiver = pc.getTransceivers().find((t) => t.sender === sender);
-  if (!transceiver) throw new Error('addTrack returned a sender with no transceiver');
-  return transceiver;
 }
 
 const key = (names: readonly string[]): string => names.join(' ');
