@@ -111,6 +111,5 @@ export class StreamAssembler {
 function isReceiving(transceiver: RTCRtpTransceiver): boolean {
   const direction = transceiver.currentDirection;
   // Not yet negotiated to the end (an offer in flight): keep what the track event said.
-  if (direction === null) return true;
-  return direction === 'sendrecv' || direction === 'recvonly';
+  return direction === null || direction === 'sendrecv' || direction === 'recvonly';
 }
