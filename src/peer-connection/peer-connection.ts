@@ -21,8 +21,6 @@ import { styles } from './peer-connection.styles.js';
 /** `state` before the first connection exists, and the browser's `connectionState` after. */
 export type PeerConnectionState = RTCPeerConnectionState;
 
-const STREAMLESS_POLICIES: readonly string[] = ['shared', 'separate'];
-
 /**
  * A WebRTC connection to one far side. The `<local-track>` elements inside it (or naming it with `for`) are what it
  * sends; the far side's tracks are assembled into `remoteStreams`, which `<remote-stream>` elements render.
@@ -55,7 +53,7 @@ export class PeerConnection extends LitElement {
   static override styles = styles;
 
   static override properties: PropertyDeclarations = {
-    signaling: { attribute: 'signaling' },
+    signaling: {},
     polite: { type: Boolean, reflect: true },
     streamless: {},
     configuration: { attribute: false },
@@ -168,17 +166,19 @@ export class PeerConnection extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (!this.isConnected) return;
-    if (changed.has('streamless') && !STREAMLESS_POLICIES.includes(this.streamless)) {
+    if (changed.has('streamless') && this.streamless !== 'shared' && this.streamless !== 'separate') {
       this.#reportError(
         new TypeError(`streamless="${this.streamless}" is not "shared" or "separate"; using "shared"`),
         'attribute',
       );
     }
     // `polite` and `streamless` are read when needed; only another channel or configuration needs work here.
-    const built = this.#builtWith;
-    if (!built) return;
-    if (this.signaling !== built.signaling) this.#startSession();
-    else if (this.configuration !== built.configuration || this.iceServers !== built.iceServers)
+    if (!this.#builtWith) return;
+    if (this.signaling !== this.#builtWith.signaling) this.#startSession();
+    else if (
+      this.configuration !== this.#builtWith.configuration ||
+      this.iceServers !== this.#builtWith.iceServers
+    )
       this.#reconfigure();
   }
 
@@ -277,7 +277,7 @@ export class PeerConnection extends LitElement {
     if (this.iceServers === null) return this.configuration;
     try {
       const iceServers: unknown = JSON.parse(this.iceServers);
-      if (!Array.isArray(iceServers)) throw new TypeError('expected a JSON array of RTCIceServer');
+      if (!Array.isArray(iceServers)) throw new TypeError('not an array');
       return { ...this.configuration, iceServers: iceServers as RTCIceServer[] };
     } catch (error) {
       this.#reportError(
