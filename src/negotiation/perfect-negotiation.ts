@@ -90,10 +90,10 @@ export class PerfectNegotiator {
             .then(() => this.#withinBound(this.#receive(message)))
             .catch((error: unknown) => this.#callbacks.error(error, 'signaling'));
         },
-        peerLeft: () => callbacks.peerLeft(),
+        peerLeft: () => this.#callbacks.peerLeft(),
       });
     } catch (error) {
-      callbacks.error(error, 'signaling');
+      this.#callbacks.error(error, 'signaling');
     }
   }
 
@@ -256,16 +256,15 @@ export class PerfectNegotiator {
 
   /** The polite side asked for an offer with room for its new tracks: add receive-only m-lines and offer. */
   #offerWith(wanted: OfferWanted, iceRestart = false): void {
-    const pc = this.#pc;
     // An offer already on its way is answered first; the far side asks again for what it still needs.
-    if (this.#callbacks.polite() || this.#makingOffer || pc.signalingState !== 'stable') return;
-    if (iceRestart) pc.restartIce();
+    if (this.#callbacks.polite() || this.#makingOffer || this.#pc.signalingState !== 'stable') return;
+    if (iceRestart) this.#pc.restartIce();
     // Transceivers of this side that no description covers yet go in its next offer anyway.
     const pending = this.#newMediaSections();
     let added = false;
     for (const kind of ['audio', 'video'] as const) {
       for (let i = pending[kind] ?? 0; i < (wanted[kind] ?? 0); i++) {
-        pc.addTransceiver(kind, { direction: 'recvonly' });
+        this.#pc.addTransceiver(kind, { direction: 'recvonly' });
         added = true;
       }
     }
@@ -280,8 +279,7 @@ export class PerfectNegotiator {
    * an offer of its own: without it the far side would wait for it forever and ignore this side's offer.
    */
   #repeatedDescription({ type, sdp }: RTCSessionDescriptionInit): boolean {
-    const pc = this.#pc;
-    const current = origin(pc.currentRemoteDescription?.sdp);
+    const current = origin(this.#pc.currentRemoteDescription?.sdp);
     const incoming = origin(sdp);
     if (!current || !incoming || current.session !== incoming.session) return false;
     // An answer to an earlier offer, delivered late, must not pass for the answer to the offer now waiting. Browsers
@@ -289,21 +287,20 @@ export class PerfectNegotiator {
     // has its answer taken once the offer was sent again.
     if (type === 'answer')
       return (
-        pc.signalingState === 'stable' ||
+        this.#pc.signalingState === 'stable' ||
         incoming.version < current.version ||
         (incoming.version === current.version && this.#offerSends < 2)
       );
     if (incoming.version > current.version) return false;
-    const answer = pc.currentLocalDescription;
+    const answer = this.#pc.currentLocalDescription;
     if (incoming.version === current.version && answer?.type === 'answer') this.#sendAgain(answer);
     return true;
   }
 
   async #applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    const pc = this.#pc;
     if (this.#repeatedDescription(description)) return;
     // Messages are applied one at a time, so no remote answer is ever being set while an offer arrives.
-    const readyForOffer = !this.#makingOffer && pc.signalingState === 'stable';
+    const readyForOffer = !this.#makingOffer && this.#pc.signalingState === 'stable';
     const collision = description.type === 'offer' && !readyForOffer;
     this.#ignoreOffer = !this.#callbacks.polite() && collision;
     if (this.#ignoreOffer) return;
@@ -314,9 +311,9 @@ export class PerfectNegotiator {
     }
     try {
       // On glare the polite side's setRemoteDescription rolls its own offer back implicitly.
-      await pc.setRemoteDescription(description);
+      await this.#pc.setRemoteDescription(description);
     } catch (error) {
-      if (pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
+      if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
       return;
     }
     for (const { candidate, mayFail } of this.#earlyCandidates.splice(0))
@@ -324,17 +321,18 @@ export class PerfectNegotiator {
     this.#callbacks.descriptionApplied();
     if (description.type === 'offer') {
       try {
-        await pc.setLocalDescription();
+        await this.#pc.setLocalDescription();
         this.#gathered = [];
-        if (pc.localDescription) this.#channel.send({ description: pc.localDescription.toJSON() });
+        if (this.#pc.localDescription)
+          this.#channel.send({ description: this.#pc.localDescription.toJSON() });
         this.#restartWanted = false;
       } catch (error) {
-        if (pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
+        if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
         return;
       }
       this.#callbacks.descriptionApplied();
     }
-    if (pc.signalingState === 'stable') this.#callbacks.negotiated(description.type === 'answer');
+    if (this.#pc.signalingState === 'stable') this.#callbacks.negotiated(description.type === 'answer');
   }
 
   async #addCandidate(candidate: RTCIceCandidateInit, mayFail = this.#ignoreOffer): Promise<void> {
