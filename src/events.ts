@@ -40,7 +40,8 @@ export class CallErrorEvent extends ErrorEvent {
     const full = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     // Browsers quote the offending input, which may be a megabyte of SDP; `error` keeps all of it.
     const message = full.length > MAX_MESSAGE ? `${full.slice(0, MAX_MESSAGE)}…` : full;
-    super(CallErrorEvent.eventName, { error, message, bubbles: false, composed: false });
+    // Neither bubbles nor composed (the defaults): it stays on its element, as said above.
+    super(CallErrorEvent.eventName, { error, message });
     this.operation = operation;
   }
 }
