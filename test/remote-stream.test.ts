@@ -17,7 +17,10 @@ async function watching(
 
 const playing = (el: RemoteStream) => {
   const video = shadow(el, 'video[part="video"]') as HTMLVideoElement | null;
-  return !!video && !video.hidden && video.videoWidth > 0 && video.currentTime > 0;
+  // The element says so once the video has presented a frame, which comes a little after the first decoded one.
+  return (
+    !!video && !video.hidden && video.videoWidth > 0 && video.currentTime > 0 && el.matches(':state(playing)')
+  );
 };
 
 describe('<remote-stream>', () => {
@@ -91,6 +94,34 @@ describe('<remote-stream>', () => {
     video.remove();
     await until(() => !!shadow(el, 'audio[part="audio"]'), 'back to audio only');
     expect(shadow(el, '.overlay')!.hidden).to.equal(false);
+  });
+
+  it('keeps its placeholder until a video added mid-call has presented its first frame', async () => {
+    const [a, b] = await watching(html`<local-track kind="audio" stream="cam"></local-track>`);
+    const el = b.querySelector('remote-stream')!;
+    await until(() => !!shadow(el, 'audio'), 'the audio-only stream');
+    // The time of the video's first presented frame, and the times the placeholder hid, as they happen.
+    let firstFrame = Infinity;
+    const hidden: number[] = [];
+    const observer = new MutationObserver((records) => {
+      for (const { target, addedNodes } of records) {
+        for (const node of addedNodes)
+          if (node instanceof HTMLVideoElement)
+            node.requestVideoFrameCallback((now) => (firstFrame = Math.min(firstFrame, now)));
+        if (target instanceof HTMLElement && target.matches('.overlay[hidden]'))
+          hidden.push(performance.now());
+      }
+    });
+    observer.observe(el.shadowRoot!, { childList: true, subtree: true, attributes: true });
+    const camera = document.createElement('local-track');
+    camera.kind = 'video';
+    camera.stream = 'cam';
+    a.append(camera);
+    await until(() => playing(el) && hidden.length > 0, 'the video showing');
+    observer.disconnect();
+    // Before its first frame the video has nothing to show; restyling the element then delayed that frame.
+    expect(hidden[0]).to.be.at.least(firstFrame);
+    expect(el.matches(':state(playing)')).to.equal(true);
   });
 
   it('shows the placeholder again when the far side mutes by removing its video', async () => {

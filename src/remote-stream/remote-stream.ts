@@ -24,7 +24,7 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
  *   Does not bubble.
  *
  * @cssstate waiting - No live video to show (the placeholder is visible).
- * @cssstate playing - Live video is showing.
+ * @cssstate playing - Live video is showing (from its first presented frame).
  * @cssstate blocked - The browser refused to autoplay; the play button is visible.
  *
  * @cssprop [--remote-stream-width=auto] - Width of the element.
@@ -68,6 +68,11 @@ export class RemoteStream extends LitElement {
   #blocked = false;
 
   #pageStream: MediaStream | null = null;
+  /** The `<video>` that has presented a frame of the watched stream, and the one waiting for its first frame. */
+  #framed?: HTMLVideoElement;
+  #awaited?: HTMLVideoElement;
+  /** Set when the next render should not wait for a task (see changed). */
+  #renderSoon = false;
   #stopObserving?: () => void;
   #watched?: MediaStream;
   #listening = new Set<EventTarget>();
@@ -100,16 +105,50 @@ export class RemoteStream extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     // The first update only reports the initial value, which connecting already used.
     if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.#link.resolve();
-    const live = hasLiveVideo(this.#watched);
+    const showing = this.#showing();
     for (const [name, on] of [
-      ['playing', live],
-      ['waiting', !live],
+      ['playing', showing],
+      ['waiting', !showing],
       ['blocked', this.#blocked],
     ] as const) {
+      // Only real changes: Firefox restyles on any add, and a restyle as a first frame comes delays it (see awaitFrame).
+      if (this.#internals.states?.has(name) === on) continue;
       if (on) this.#internals.states?.add(name);
       else this.#internals.states?.delete(name);
     }
+    const video = this.renderRoot.querySelector('video');
+    if (video) this.#awaitFrame(video);
     void this.#play();
+  }
+
+  /** Whether the rendered `<video>` has presented a frame of the watched stream. */
+  #isFramed(): boolean {
+    return !!this.#framed && this.#framed === this.renderRoot.querySelector('video');
+  }
+
+  /** Whether live video is showing: a live, unmuted video track, in a `<video>` that has presented a frame. */
+  #showing(): boolean {
+    return hasLiveVideo(this.#watched) && this.#isFramed();
+  }
+
+  /**
+   * Shows a new `<video>` (hides the placeholder, state `playing`) once it has presented its first frame, not at the
+   * unmute before it: Firefox presented that frame about 10 ms later when the element restyled at the same moment.
+   * Until then the video is not hidden (it has nothing to show), so it can present. Where the browser cannot tell,
+   * or the frame does not come within a second (a page not rendering), the video counts as shown.
+   */
+  #awaitFrame(video: HTMLVideoElement): void {
+    if (video === this.#framed || video === this.#awaited) return;
+    this.#awaited = video;
+    const shown = (): void => {
+      if (video !== this.#awaited) return;
+      this.#framed = video;
+      this.#awaited = undefined;
+      this.#changed(true);
+    };
+    if (!('requestVideoFrameCallback' in video)) return shown();
+    video.requestVideoFrameCallback(shown);
+    setTimeout(shown, FIRST_FRAME_WAIT_MS);
   }
 
   #chosenStream(): MediaStream | null {
@@ -120,7 +159,9 @@ export class RemoteStream extends LitElement {
 
   #observe(host: ConnectionHost | undefined): void {
     this.#stopObserving?.();
-    this.#stopObserving = host?.observeStreams(() => this.requestUpdate());
+    this.#stopObserving = host?.observeStreams(() =>
+      this.#changed(!!this.stream && this.stream !== this.#watched),
+    );
     this.requestUpdate();
   }
 
@@ -128,6 +169,7 @@ export class RemoteStream extends LitElement {
   #watch(stream: MediaStream | null): void {
     if (stream === (this.#watched ?? null)) return;
     this.#watched = stream ?? undefined;
+    this.#framed = this.#awaited = undefined;
     this.#setBlocked(false);
     this.#listen();
   }
@@ -145,10 +187,19 @@ export class RemoteStream extends LitElement {
     this.#listening = targets;
   }
 
-  readonly #onTrackChange = (): void => {
+  readonly #onTrackChange = ({ type }: Event): void => {
     this.#listen();
-    this.requestUpdate();
+    this.#changed(type === 'addtrack' || type === 'unmute');
   };
+
+  /**
+   * Asks for a render: at once for what brings media (a new stream, a track added or unmuted), else after a task (see
+   * scheduleUpdate).
+   */
+  #changed(bringsMedia: boolean): void {
+    if (bringsMedia) this.#renderSoon = true;
+    this.requestUpdate();
+  }
 
   /** What `@state()` would do: a change re-renders. */
   #setBlocked(blocked: boolean): void {
@@ -188,20 +239,23 @@ export class RemoteStream extends LitElement {
   }
 
   /**
-   * Renders in a task of its own, not in the microtask after a change. The browser changes a stream in bursts (mute,
-   * removetrack, ended, within one task while it applies a description); rendering in between (removing a `<video>`
-   * is not cheap) held up the rest of the burst: the far side's stream let a removed track go about 4 ms later than
-   * with no element watching. One render after the burst costs nothing visible, as the page paints after it anyway.
+   * Renders in a task of its own, not in the microtask after a change, unless the change brings media. The browser
+   * changes a stream in bursts (mute, removetrack, ended, within one task while it applies a description); rendering
+   * in between (removing a `<video>` is not cheap) held up the rest of the burst: the far side's stream let a removed
+   * track go about 4 ms later than with no element watching. A new stream or track renders at once, as plain code
+   * sets `srcObject` in the `track` event: a render a task later fell inside the browser's making of the answer.
    */
   protected override async scheduleUpdate(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve));
+    if (!this.#renderSoon) await new Promise((resolve) => setTimeout(resolve));
+    this.#renderSoon = false;
     super.scheduleUpdate();
   }
 
   override render() {
     const stream = this.#watched ?? null;
     const hasVideo = (stream?.getVideoTracks().length ?? 0) > 0;
-    const showing = hasLiveVideo(this.#watched);
+    const framed = this.#isFramed();
+    const showing = this.#showing();
     // live(): Lit sets an object-valued property on every render, and each set of srcObject reloads the element
     // (Firefox empties it and buffers again: the first frame came about 20 ms late, and every mute flickered).
     const media = hasVideo
@@ -209,7 +263,7 @@ export class RemoteStream extends LitElement {
           part="video"
           autoplay
           playsinline
-          ?hidden=${!showing}
+          ?hidden=${framed && !showing}
           .muted=${this.muted}
           .srcObject=${live(stream)}
         ></video>`
@@ -226,6 +280,9 @@ export class RemoteStream extends LitElement {
       </div>`;
   }
 }
+
+/** How long a new `<video>` may take to present its first frame before it counts as shown anyway. */
+const FIRST_FRAME_WAIT_MS = 1000;
 
 const TRACK_EVENTS = ['addtrack', 'removetrack', 'mute', 'unmute', 'ended'] as const;
 
