@@ -147,9 +147,10 @@ export class PerfectNegotiator {
       this.#makingOffer = true;
       await this.#pc.setLocalDescription();
       // The offer may have been superseded by a remote offer while it was being made.
-      if (this.#pc.signalingState !== 'have-local-offer' || !this.#pc.localDescription) return;
+      const offer = this.#pc.localDescription;
+      if (this.#pc.signalingState !== 'have-local-offer' || !offer) return;
       this.#gathered = [];
-      this.#channel.send({ description: this.#pc.localDescription.toJSON() });
+      this.#channel.send({ description: offer.toJSON() });
       this.#offerSends = 1;
       this.#awaitAnswer();
     } catch (error) {
