@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'storybook-static/', 'coverage/', 'custom-elements.json'] },
+  { ignores: ['dist/', 'storybook-static/', 'coverage/', 'custom-elements.json', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
