@@ -2,7 +2,8 @@ import { ContextEvent } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { connectionContext, hostById, HOST_READY_EVENT, type ConnectionHost } from './connection-context.js';
 
-type LinkedElement = ReactiveControllerHost & HTMLElement;
+/** An element with a `for` property (reflected to its attribute at its next update, so read the property). */
+type LinkedElement = ReactiveControllerHost & HTMLElement & { readonly htmlFor: string | null };
 
 /**
  * Finds the `<peer-connection>` an element belongs to: the one named by its `for` attribute, else the nearest one
@@ -39,7 +40,7 @@ export class ConnectionLink implements ReactiveController {
   resolve(): void {
     this.#stopListening();
     if (!this.#element.isConnected) return;
-    const id = this.#element.getAttribute('for');
+    const id = this.#element.htmlFor;
     if (id) {
       const root = this.#element.getRootNode();
       const host = hostById(root, id);
