@@ -29,7 +29,10 @@ describe('<remote-stream>', () => {
       html`<remote-stream><p slot="placeholder">Waiting</p></remote-stream>`,
     );
     expect(el.stream).to.equal(null);
-    expect(shadow(el, 'video, audio')).to.equal(null);
+    // The <video> is made up front, so that a stream arriving only sets its source; it plays nothing yet.
+    const video = shadow(el, 'video') as HTMLVideoElement;
+    expect(video.srcObject === null && video.hidden).to.equal(true);
+    expect(shadow(el, 'audio') === null).to.equal(true);
     expect(shadow(el, '.overlay')!.hidden).to.equal(false);
     expect(el.matches(':state(waiting)')).to.equal(true);
   });
@@ -89,7 +92,7 @@ describe('<remote-stream>', () => {
     video.stream = 'cam';
     a.append(video);
     await until(() => playing(el), 'the video arriving');
-    expect(shadow(el, 'audio')).to.equal(null);
+    expect(shadow(el, 'audio') === null).to.equal(true);
 
     video.remove();
     await until(() => !!shadow(el, 'audio[part="audio"]'), 'back to audio only');
@@ -102,12 +105,15 @@ describe('<remote-stream>', () => {
     await until(() => !!shadow(el, 'audio'), 'the audio-only stream');
     // The time of the video's first presented frame, and the times the placeholder hid, as they happen.
     let firstFrame = Infinity;
+    const timeFirstFrame = (node: Node | null): void => {
+      if (node instanceof HTMLVideoElement)
+        node.requestVideoFrameCallback((now) => (firstFrame = Math.min(firstFrame, now)));
+    };
+    timeFirstFrame(shadow(el, 'video'));
     const hidden: number[] = [];
     const observer = new MutationObserver((records) => {
       for (const { target, addedNodes } of records) {
-        for (const node of addedNodes)
-          if (node instanceof HTMLVideoElement)
-            node.requestVideoFrameCallback((now) => (firstFrame = Math.min(firstFrame, now)));
+        addedNodes.forEach(timeFirstFrame);
         if (target instanceof HTMLElement && target.matches('.overlay[hidden]'))
           hidden.push(performance.now());
       }
@@ -172,6 +178,20 @@ describe('<remote-stream>', () => {
     const el = await fixture<RemoteStream>(html`<remote-stream for="far"></remote-stream>`);
     await until(() => playing(el), 'the video');
     expect(el.stream).to.equal(b.remoteStreams[0]);
+  });
+
+  it('follows the htmlFor property set before it joins the page (its for attribute is not written yet)', async () => {
+    const [, b] = await watching(html`<local-track kind="video"></local-track>`, html``);
+    b.id = 'far-by-property';
+    const el = document.createElement('remote-stream');
+    el.htmlFor = 'far-by-property';
+    b.after(el);
+    try {
+      await until(() => playing(el), 'the video');
+      expect(el.stream).to.equal(b.remoteStreams[0]);
+    } finally {
+      el.remove();
+    }
   });
 
   it('offers a play button when the browser refuses to autoplay', async () => {

@@ -16,7 +16,7 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
  *
  * @slot placeholder - Shown while there is no live video (no stream, audio only, or video muted or ended).
  *
- * @csspart video - The `<video>` that plays a stream with video.
+ * @csspart video - The `<video>` that plays a stream with video (always there; hidden while it has none to show).
  * @csspart audio - The `<audio>` that plays a stream without video.
  * @csspart play-button - Starts playback when the browser refused to autoplay.
  *
@@ -68,9 +68,11 @@ export class RemoteStream extends LitElement {
   #blocked = false;
 
   #pageStream: MediaStream | null = null;
-  /** The `<video>` that has presented a frame of the watched stream, and the one waiting for its first frame. */
-  #framed?: HTMLVideoElement;
-  #awaited?: HTMLVideoElement;
+  /** What the `<video>` plays: the watched stream when it has video. */
+  #videoSource: MediaStream | null = null;
+  /** Whether the `<video>` has presented a frame of its source, and the source whose first frame it waits for. */
+  #framed = false;
+  #awaited?: MediaStream;
   /** Set when the next render should not wait for a task (see changed). */
   #renderSoon = false;
   #stopObserving?: () => void;
@@ -85,8 +87,8 @@ export class RemoteStream extends LitElement {
       this.#link.release();
       this.#watch(null);
       // No render comes while out of the document (see shouldUpdate): the media let go of the stream here.
-      const media = this.#media();
-      if (media) media.srcObject = null;
+      for (const media of this.#mediaElements()) media.srcObject = null;
+      this.#videoSource = null;
     });
   }
 
@@ -100,6 +102,11 @@ export class RemoteStream extends LitElement {
 
   protected override willUpdate(): void {
     this.#watch(this.stream);
+    const source = this.#watched?.getVideoTracks().length ? this.#watched : null;
+    if (source === this.#videoSource) return;
+    this.#videoSource = source;
+    this.#framed = false;
+    this.#awaited = undefined;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -116,19 +123,13 @@ export class RemoteStream extends LitElement {
       if (on) this.#internals.states?.add(name);
       else this.#internals.states?.delete(name);
     }
-    const video = this.renderRoot.querySelector('video');
-    if (video) this.#awaitFrame(video);
+    if (this.#videoSource && !this.#framed) this.#awaitFrame(this.#videoSource);
     void this.#play();
-  }
-
-  /** Whether the rendered `<video>` has presented a frame of the watched stream. */
-  #isFramed(): boolean {
-    return !!this.#framed && this.#framed === this.renderRoot.querySelector('video');
   }
 
   /** Whether live video is showing: a live, unmuted video track, in a `<video>` that has presented a frame. */
   #showing(): boolean {
-    return hasLiveVideo(this.#watched) && this.#isFramed();
+    return this.#framed && hasLiveVideo(this.#watched);
   }
 
   /**
@@ -137,12 +138,13 @@ export class RemoteStream extends LitElement {
    * Until then the video is not hidden (it has nothing to show), so it can present. Where the browser cannot tell,
    * or the frame does not come within a second (a page not rendering), the video counts as shown.
    */
-  #awaitFrame(video: HTMLVideoElement): void {
-    if (video === this.#framed || video === this.#awaited) return;
-    this.#awaited = video;
+  #awaitFrame(source: MediaStream): void {
+    const video = this.renderRoot.querySelector('video');
+    if (!video || source === this.#awaited) return;
+    this.#awaited = source;
     const shown = (): void => {
-      if (video !== this.#awaited) return;
-      this.#framed = video;
+      if (source !== this.#awaited) return;
+      this.#framed = true;
       this.#awaited = undefined;
       this.#changed(true);
     };
@@ -169,7 +171,6 @@ export class RemoteStream extends LitElement {
   #watch(stream: MediaStream | null): void {
     if (stream === (this.#watched ?? null)) return;
     this.#watched = stream ?? undefined;
-    this.#framed = this.#awaited = undefined;
     this.#setBlocked(false);
     this.#listen();
   }
@@ -208,15 +209,15 @@ export class RemoteStream extends LitElement {
     this.requestUpdate();
   }
 
-  /** The `<video>` or `<audio>` rendered, if any. */
-  #media(): HTMLMediaElement | null {
-    return this.renderRoot.querySelector<HTMLMediaElement>('video, audio');
+  /** The `<video>`, and the `<audio>` of a stream without video. */
+  #mediaElements(): NodeListOf<HTMLMediaElement> {
+    return this.renderRoot.querySelectorAll<HTMLMediaElement>('video, audio');
   }
 
   /** Starts playback; a refusal to autoplay shows the play button instead of failing. */
   async #play(): Promise<void> {
-    const media = this.#media();
-    if (!media || !media.paused || !media.srcObject) return;
+    const media = [...this.#mediaElements()].find((element) => element.srcObject);
+    if (!media?.paused) return;
     try {
       await media.play();
       this.#setBlocked(false);
@@ -253,24 +254,26 @@ export class RemoteStream extends LitElement {
 
   override render() {
     const stream = this.#watched ?? null;
-    const hasVideo = (stream?.getVideoTracks().length ?? 0) > 0;
-    const framed = this.#isFramed();
+    const source = this.#videoSource;
     const showing = this.#showing();
+    // The <video> is always there, so a stream arriving only sets its source: making the element took Firefox 1-2 ms,
+    // and for 16 streams at once that delayed the far side's answer. It is not hidden before its first frame (it has
+    // nothing to show), so it can present that frame without a restyle (see awaitFrame).
     // live(): Lit sets an object-valued property on every render, and each set of srcObject reloads the element
     // (Firefox empties it and buffers again: the first frame came about 20 ms late, and every mute flickered).
-    const media = hasVideo
-      ? html`<video
-          part="video"
-          autoplay
-          playsinline
-          ?hidden=${framed && !showing}
-          .muted=${this.muted}
-          .srcObject=${live(stream)}
-        ></video>`
-      : stream
-        ? html`<audio part="audio" autoplay .muted=${this.muted} .srcObject=${live(stream)}></audio>`
-        : nothing;
-    return html`${media}
+    return html`<video
+        part="video"
+        autoplay
+        playsinline
+        ?hidden=${!source || (this.#framed && !showing)}
+        .muted=${this.muted}
+        .srcObject=${live(source)}
+      ></video>
+      ${
+        stream && !source
+          ? html`<audio part="audio" autoplay .muted=${this.muted} .srcObject=${live(stream)}></audio>`
+          : nothing
+      }
       <div class="overlay" ?hidden=${showing && !this.#blocked}>
         ${
           this.#blocked
