@@ -128,8 +128,6 @@ export class LocalTrack extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    // The first update only reports the initial value, which connecting already used.
-    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.#link.resolve();
     if (changed.has('stream')) this.#link.current?.update(this.#attachment);
   }
 

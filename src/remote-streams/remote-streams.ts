@@ -1,4 +1,4 @@
-import { html, LitElement, type PropertyValues } from 'lit';
+import { html, LitElement } from 'lit';
 import { property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { ConnectionHost } from '../shared/connection-context.js';
@@ -48,11 +48,6 @@ export class RemoteStreams extends LitElement {
   /** The streams shown, one tile each, in arrival order. */
   get streams(): readonly MediaStream[] {
     return this.link.current?.streams() ?? [];
-  }
-
-  protected override updated(changed: PropertyValues<this>): void {
-    // The first update only reports the initial value, which connecting already used.
-    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.link.resolve();
   }
 
   private observe(host: ConnectionHost | undefined): void {

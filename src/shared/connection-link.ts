@@ -6,15 +6,18 @@ import { connectionContext, hostById, HOST_READY_EVENT, type ConnectionHost } fr
 type LinkedElement = ReactiveControllerHost & HTMLElement & { readonly htmlFor: string | null };
 
 /**
- * Finds the `<peer-connection>` an element belongs to: the one named by its `for` attribute, else the nearest one
- * around it (through context). It looks again each time the element is connected; unlinking on removal is left to
- * the element (`release`): at once for a `<local-track>`, after the {@link DisconnectGrace} for the others.
+ * Finds the `<peer-connection>` an element belongs to: the one named by its `for` property, else the nearest one
+ * around it (through context). It looks again each time the element is connected, and after an update that changed
+ * `for`; unlinking on removal is left to the element (`release`): at once for a `<local-track>`, after the
+ * {@link DisconnectGrace} for the others.
  */
 export class ConnectionLink implements ReactiveController {
   /** The linked connection's host, if any. */
   current?: ConnectionHost;
   #waitingRoot?: Node;
   #unsubscribe?: () => void;
+  /** The `for` of the last look-up. */
+  #lookedFor?: string | null;
 
   readonly #element: LinkedElement;
   readonly #onChange: (next: ConnectionHost | undefined, previous: ConnectionHost | undefined) => void;
@@ -36,11 +39,16 @@ export class ConnectionLink implements ReactiveController {
     this.#stopListening();
   }
 
+  hostUpdated(): void {
+    if (this.#element.htmlFor !== this.#lookedFor) this.resolve();
+  }
+
   /** Looks the connection up again (on connect, or when `for` changed). */
   resolve(): void {
     this.#stopListening();
     if (!this.#element.isConnected) return;
     const id = this.#element.htmlFor;
+    this.#lookedFor = id;
     if (id) {
       const root = this.#element.getRootNode();
       const host = hostById(root, id);
