@@ -80,9 +80,9 @@ export function firstFrame(video: HTMLVideoElement): Promise<number> {
 }
 
 /**
- * The time of the first frame presented by any `<video>` that a `<remote-stream>` renders in its shadow root. The
- * element renders its video only once a stream with video arrives; a mutation observer sees it the moment it is
- * inserted, before it can have a frame. Call this once the element is in the document (it then has its root).
+ * The time of the first frame presented by any `<video>` that a `<remote-stream>` renders in its shadow root: the one
+ * it renders from the start, or any inserted later, which a mutation observer sees before it can have a frame. Call
+ * this once the element is in the document (it then has its root).
  */
 export function remoteStreamFrame(element: HTMLElement): Promise<number> {
   const root = element.shadowRoot;

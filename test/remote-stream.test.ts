@@ -105,20 +105,14 @@ describe('<remote-stream>', () => {
     await until(() => !!shadow(el, 'audio'), 'the audio-only stream');
     // The time of the video's first presented frame, and the times the placeholder hid, as they happen.
     let firstFrame = Infinity;
-    const timeFirstFrame = (node: Node | null): void => {
-      if (node instanceof HTMLVideoElement)
-        node.requestVideoFrameCallback((now) => (firstFrame = Math.min(firstFrame, now)));
-    };
-    timeFirstFrame(shadow(el, 'video'));
+    (shadow(el, 'video') as HTMLVideoElement).requestVideoFrameCallback((now) => (firstFrame = now));
     const hidden: number[] = [];
     const observer = new MutationObserver((records) => {
-      for (const { target, addedNodes } of records) {
-        addedNodes.forEach(timeFirstFrame);
+      for (const { target } of records)
         if (target instanceof HTMLElement && target.matches('.overlay[hidden]'))
           hidden.push(performance.now());
-      }
     });
-    observer.observe(el.shadowRoot!, { childList: true, subtree: true, attributes: true });
+    observer.observe(el.shadowRoot!, { subtree: true, attributes: true });
     const camera = document.createElement('local-track');
     camera.kind = 'video';
     camera.stream = 'cam';
@@ -186,6 +180,20 @@ describe('<remote-stream>', () => {
     const el = document.createElement('remote-stream');
     el.htmlFor = 'far-by-property';
     b.after(el);
+    try {
+      await until(() => playing(el), 'the video');
+      expect(el.stream).to.equal(b.remoteStreams[0]);
+    } finally {
+      el.remove();
+    }
+  });
+
+  it('follows a for set after it joined the page, before its first update', async () => {
+    const [, b] = await watching(html`<local-track kind="video"></local-track>`, html``);
+    b.id = 'far-set-late';
+    const el = document.createElement('remote-stream');
+    b.after(el);
+    el.htmlFor = 'far-set-late';
     try {
       await until(() => playing(el), 'the video');
       expect(el.stream).to.equal(b.remoteStreams[0]);

@@ -22,9 +22,10 @@ export const styles = css`
     object-fit: var(--remote-stream-object-fit, contain);
   }
 
+  /* !important: a page's ::part(video) rule must not show a video with nothing to show. */
   video[hidden],
   audio {
-    display: none;
+    display: none !important;
   }
 
   .overlay {

@@ -1,4 +1,4 @@
-import { html, LitElement, type PropertyDeclarations, nothing, type PropertyValues } from 'lit';
+import { html, LitElement, type PropertyDeclarations, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { CallErrorEvent } from '../events.js';
 import { styles } from './remote-stream.styles.js';
@@ -16,7 +16,7 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
  *
  * @slot placeholder - Shown while there is no live video (no stream, audio only, or video muted or ended).
  *
- * @csspart video - The `<video>` that plays a stream with video (always there; hidden while it has none to show).
+ * @csspart video - The `<video>` that plays a stream with video (always there; hidden while it has nothing to show).
  * @csspart audio - The `<audio>` that plays a stream without video.
  * @csspart play-button - Starts playback when the browser refused to autoplay.
  *
@@ -24,7 +24,7 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
  *   Does not bubble.
  *
  * @cssstate waiting - No live video to show (the placeholder is visible).
- * @cssstate playing - Live video is showing (from its first presented frame).
+ * @cssstate playing - Live video is showing (a new video track: from its first presented frame).
  * @cssstate blocked - The browser refused to autoplay; the play button is visible.
  *
  * @cssprop [--remote-stream-width=auto] - Width of the element.
@@ -61,6 +61,8 @@ export class RemoteStream extends LitElement {
     return this.#pageStream ?? this.#chosenStream();
   }
   set stream(stream: MediaStream | null) {
+    // A new stream renders at once (see changed).
+    if (stream !== this.#pageStream) this.#renderSoon = true;
     this.#pageStream = stream;
   }
 
@@ -68,11 +70,12 @@ export class RemoteStream extends LitElement {
   #blocked = false;
 
   #pageStream: MediaStream | null = null;
-  /** What the `<video>` plays: the watched stream when it has video. */
+  /** What the `<video>` plays (the watched stream when it has video), and the video track it shows. */
   #videoSource: MediaStream | null = null;
-  /** Whether the `<video>` has presented a frame of its source, and the source whose first frame it waits for. */
+  #videoTrack?: MediaStreamTrack;
+  /** Whether the `<video>` has presented a frame of that track; the wait for it, if one is under way. */
   #framed = false;
-  #awaited?: MediaStream;
+  #frameWait?: { cancel(): void };
   /** Set when the next render should not wait for a task (see changed). */
   #renderSoon = false;
   #stopObserving?: () => void;
@@ -89,6 +92,8 @@ export class RemoteStream extends LitElement {
       // No render comes while out of the document (see shouldUpdate): the media let go of the stream here.
       for (const media of this.#mediaElements()) media.srcObject = null;
       this.#videoSource = null;
+      this.#videoTrack = undefined;
+      this.#resetFrame();
     });
   }
 
@@ -100,18 +105,23 @@ export class RemoteStream extends LitElement {
     return this.isConnected;
   }
 
-  protected override willUpdate(): void {
-    this.#watch(this.stream);
-    const source = this.#watched?.getVideoTracks().length ? this.#watched : null;
-    if (source === this.#videoSource) return;
-    this.#videoSource = source;
-    this.#framed = false;
-    this.#awaited = undefined;
+  /** A render asked for while out of the document was dropped (see shouldUpdate): catch up on return. */
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.requestUpdate();
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
-    // The first update only reports the initial value, which connecting already used.
-    if (changed.has('htmlFor') && changed.get('htmlFor') !== undefined) this.#link.resolve();
+  protected override willUpdate(): void {
+    this.#watch(this.stream);
+    const track = this.#watched?.getVideoTracks()[0];
+    const source = (track && this.#watched) ?? null;
+    if (source === this.#videoSource && track === this.#videoTrack) return;
+    this.#videoSource = source;
+    this.#videoTrack = track;
+    this.#resetFrame();
+  }
+
+  protected override updated(): void {
     const showing = this.#showing();
     for (const [name, on] of [
       ['playing', showing],
@@ -123,7 +133,8 @@ export class RemoteStream extends LitElement {
       if (on) this.#internals.states?.add(name);
       else this.#internals.states?.delete(name);
     }
-    if (this.#videoSource && !this.#framed) this.#awaitFrame(this.#videoSource);
+    // The wait starts at the unmute, as frames can only come after it.
+    if (!this.#framed && !this.#frameWait && hasLiveVideo(this.#watched)) this.#awaitFrame();
     void this.#play();
   }
 
@@ -133,24 +144,35 @@ export class RemoteStream extends LitElement {
   }
 
   /**
-   * Shows a new `<video>` (hides the placeholder, state `playing`) once it has presented its first frame, not at the
-   * unmute before it: Firefox presented that frame about 10 ms later when the element restyled at the same moment.
-   * Until then the video is not hidden (it has nothing to show), so it can present. Where the browser cannot tell,
-   * or the frame does not come within a second (a page not rendering), the video counts as shown.
+   * Shows a new video track (hides the placeholder, state `playing`) once the `<video>` has presented its first
+   * frame, not at the unmute before it: Firefox presented that frame about 10 ms later when the element restyled at
+   * the same moment. Until then the video is not hidden (it has nothing to show), so it can present. Where the
+   * browser cannot tell, or no frame comes within a second of the unmute (a page not rendering), it counts as shown.
    */
-  #awaitFrame(source: MediaStream): void {
+  #awaitFrame(): void {
     const video = this.renderRoot.querySelector('video');
-    if (!video || source === this.#awaited) return;
-    this.#awaited = source;
-    const shown = (): void => {
-      if (source !== this.#awaited) return;
-      this.#framed = true;
-      this.#awaited = undefined;
-      this.#changed(true);
+    if (!video || !('requestVideoFrameCallback' in video)) return this.#shown();
+    const frame = video.requestVideoFrameCallback(() => this.#shown());
+    const timer = setTimeout(() => this.#shown(), FIRST_FRAME_WAIT_MS);
+    this.#frameWait = {
+      cancel: () => {
+        video.cancelVideoFrameCallback(frame);
+        clearTimeout(timer);
+      },
     };
-    if (!('requestVideoFrameCallback' in video)) return shown();
-    video.requestVideoFrameCallback(shown);
-    setTimeout(shown, FIRST_FRAME_WAIT_MS);
+  }
+
+  #shown(): void {
+    this.#resetFrame();
+    this.#framed = true;
+    this.#changed(true);
+  }
+
+  /** Forgets the frame shown and stops waiting for one: the video's track changed or the element left. */
+  #resetFrame(): void {
+    this.#framed = false;
+    this.#frameWait?.cancel();
+    this.#frameWait = undefined;
   }
 
   #chosenStream(): MediaStream | null {
@@ -257,8 +279,8 @@ export class RemoteStream extends LitElement {
     const source = this.#videoSource;
     const showing = this.#showing();
     // The <video> is always there, so a stream arriving only sets its source: making the element took Firefox 1-2 ms,
-    // and for 16 streams at once that delayed the far side's answer. It is not hidden before its first frame (it has
-    // nothing to show), so it can present that frame without a restyle (see awaitFrame).
+    // and for 16 streams at once that delayed the far side's answer. It is not hidden before its track's first frame
+    // (it has nothing to show), so it can present that frame without a restyle (see awaitFrame).
     // live(): Lit sets an object-valued property on every render, and each set of srcObject reloads the element
     // (Firefox empties it and buffers again: the first frame came about 20 ms late, and every mute flickered).
     return html`<video
