@@ -174,33 +174,36 @@ describe('<remote-stream>', () => {
     expect(el.stream).to.equal(b.remoteStreams[0]);
   });
 
-  it('follows the htmlFor property set before it joins the page (its for attribute is not written yet)', async () => {
-    const [, b] = await watching(html`<local-track kind="video"></local-track>`, html``);
-    b.id = 'far-by-property';
-    const el = document.createElement('remote-stream');
-    el.htmlFor = 'far-by-property';
-    b.after(el);
-    try {
-      await until(() => playing(el), 'the video');
-      expect(el.stream).to.equal(b.remoteStreams[0]);
-    } finally {
-      el.remove();
-    }
-  });
-
-  it('follows a for set after it joined the page, before its first update', async () => {
-    const [, b] = await watching(html`<local-track kind="video"></local-track>`, html``);
-    b.id = 'far-set-late';
-    const el = document.createElement('remote-stream');
-    b.after(el);
-    el.htmlFor = 'far-set-late';
-    try {
-      await until(() => playing(el), 'the video');
-      expect(el.stream).to.equal(b.remoteStreams[0]);
-    } finally {
-      el.remove();
-    }
-  });
+  // The for attribute is written only at the element's next update, so the link must follow the property.
+  for (const [when, link] of [
+    [
+      'before it joins the page',
+      (el: RemoteStream, far: PeerConnection) => {
+        el.htmlFor = far.id;
+        far.after(el);
+      },
+    ],
+    [
+      'after it joined the page, before its first update',
+      (el: RemoteStream, far: PeerConnection) => {
+        far.after(el);
+        el.htmlFor = far.id;
+      },
+    ],
+  ] as const) {
+    it(`follows the htmlFor property set ${when}`, async () => {
+      const [, b] = await watching(html`<local-track kind="video"></local-track>`, html``);
+      b.id = 'far-by-property';
+      const el = document.createElement('remote-stream');
+      link(el, b);
+      try {
+        await until(() => playing(el), 'the video');
+        expect(el.stream).to.equal(b.remoteStreams[0]);
+      } finally {
+        el.remove();
+      }
+    });
+  }
 
   it('offers a play button when the browser refuses to autoplay', async () => {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });

@@ -197,7 +197,7 @@ export class LocalTrack extends LitElement {
     this.#torndown = true;
     this.#capture?.abort();
     this.#capture = undefined;
-    this.#link.release();
+    // The link was let go on leaving the document (see disconnectedCallback).
     this.#use(null, false);
     this.#setState('idle');
   }

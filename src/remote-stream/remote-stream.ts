@@ -91,9 +91,7 @@ export class RemoteStream extends LitElement {
       this.#watch(null);
       // No render comes while out of the document (see shouldUpdate): the media let go of the stream here.
       for (const media of this.#mediaElements()) media.srcObject = null;
-      this.#videoSource = null;
-      this.#videoTrack = undefined;
-      this.#resetFrame();
+      this.#followVideo();
     });
   }
 
@@ -113,6 +111,11 @@ export class RemoteStream extends LitElement {
 
   protected override willUpdate(): void {
     this.#watch(this.stream);
+    this.#followVideo();
+  }
+
+  /** Takes the watched stream's video as the `<video>`'s source; a new source or track waits for its first frame. */
+  #followVideo(): void {
     const track = this.#watched?.getVideoTracks()[0];
     const source = (track && this.#watched) ?? null;
     if (source === this.#videoSource && track === this.#videoTrack) return;
@@ -183,9 +186,10 @@ export class RemoteStream extends LitElement {
 
   #observe(host: ConnectionHost | undefined): void {
     this.#stopObserving?.();
-    this.#stopObserving = host?.observeStreams(() =>
-      this.#changed(!!this.stream && this.stream !== this.#watched),
-    );
+    this.#stopObserving = host?.observeStreams(() => {
+      const stream = this.stream;
+      this.#changed(!!stream && stream !== this.#watched);
+    });
     this.requestUpdate();
   }
 

@@ -32,7 +32,7 @@ export class ConnectionLink implements ReactiveController {
   }
 
   hostConnected(): void {
-    this.resolve();
+    this.#resolve();
   }
 
   hostDisconnected(): void {
@@ -40,11 +40,11 @@ export class ConnectionLink implements ReactiveController {
   }
 
   hostUpdated(): void {
-    if (this.#element.htmlFor !== this.#lookedFor) this.resolve();
+    if (this.#element.htmlFor !== this.#lookedFor) this.#resolve();
   }
 
   /** Looks the connection up again (on connect, or when `for` changed). */
-  resolve(): void {
+  #resolve(): void {
     this.#stopListening();
     if (!this.#element.isConnected) return;
     const id = this.#element.htmlFor;
@@ -93,5 +93,5 @@ export class ConnectionLink implements ReactiveController {
     this.#waitingRoot = undefined;
   }
 
-  readonly #onHostReady = (): void => this.resolve();
+  readonly #onHostReady = (): void => this.#resolve();
 }
