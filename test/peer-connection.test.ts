@@ -399,12 +399,17 @@ describe('<peer-connection>', () => {
     }
     await settled(a, b);
     expect(errors).to.deep.equal([]);
-    // The polite side asked for an offer in every round instead of making one, so the offers never crossed.
+    // Only one side ever offered, so the offers never crossed. The polite side asks for an offer when its own change
+    // still needs one; how often that is depends on timing: a track it adds before the far offer lands rides on that
+    // offer's m-line of the same kind (JSEP associates an unassigned addTrack transceiver), so no request is needed.
     const offers = log.filter((entry) => entry.endsWith(':offer'));
     const glares = log.filter((entry, i) => entry.endsWith(':offer') && log[i + 1]?.endsWith(':offer'));
     expect(glares, log.join(' ')).to.deep.equal([]);
     expect(new Set(offers).size, log.join(' ')).to.equal(1);
-    expect(log.filter((entry) => entry.endsWith(':request')).length, log.join(' ')).to.be.at.least(20);
+    const requests = log.filter((entry) => entry.endsWith(':request'));
+    expect(new Set(requests), log.join(' ')).to.deep.equal(
+      new Set([`${offers[0][0] === 'a' ? 'b' : 'a'}:request`]),
+    );
     camera.stop();
     microphone.stop();
   });
