@@ -157,9 +157,13 @@ export class LocalTrack extends LitElement {
     this.#setState('acquiring');
     try {
       // An aborted capture stops its track itself and throws.
-      this.#use(await acquireTrack(kind, this.constraints, this.device, capture.signal), true);
+      const track = await acquireTrack(kind, this.constraints, this.device, capture.signal);
+      // Only a capture under way is kept: aborting a finished one makes an AbortError (and its stack) for nothing.
+      this.#capture = undefined;
+      this.#use(track, true);
     } catch (error) {
       if (capture.signal.aborted) return;
+      this.#capture = undefined;
       this.#use(null, false);
       this.#fail(error, 'acquire');
     }
