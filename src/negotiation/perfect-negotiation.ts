@@ -324,8 +324,9 @@ export class PerfectNegotiator {
       try {
         await this.#pc.setLocalDescription();
         this.#gathered = [];
-        if (this.#pc.localDescription)
-          this.#channel.send({ description: this.#pc.localDescription.toJSON() });
+        // Read once, as for an offer: in Firefox each read builds a new description.
+        const answer = this.#pc.localDescription;
+        if (answer) this.#channel.send({ description: answer.toJSON() });
         this.#restartWanted = false;
       } catch (error) {
         if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
