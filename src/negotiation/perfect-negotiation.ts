@@ -72,6 +72,11 @@ export class PerfectNegotiator {
    * they came before it and the far side refused them ("unknown ufrag" after an ICE restart).
    */
   #gathered: RTCIceCandidateInit[] = [];
+  /**
+   * The `o=` line of the current remote description (see repeatedDescription), kept as it is set: in Firefox each read
+   * of `currentRemoteDescription` builds a new description, about 60 us on the path of every incoming description.
+   */
+  #remoteOrigin?: Origin;
 
   readonly #pc: RTCPeerConnection;
   readonly #channel: SignalingChannel;
@@ -280,7 +285,7 @@ export class PerfectNegotiator {
    * an offer of its own: without it the far side would wait for it forever and ignore this side's offer.
    */
   #repeatedDescription({ type, sdp }: RTCSessionDescriptionInit): boolean {
-    const current = origin(this.#pc.currentRemoteDescription?.sdp);
+    const current = this.#remoteOrigin;
     const incoming = origin(sdp);
     if (!current || !incoming || current.session !== incoming.session) return false;
     // An answer to an earlier offer, delivered late, must not pass for the answer to the offer now waiting. Browsers
@@ -317,12 +322,15 @@ export class PerfectNegotiator {
       if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
       return;
     }
+    // An answer is the current remote description once set; an offer, once answered.
+    if (description.type === 'answer') this.#remoteOrigin = origin(description.sdp);
     for (const { candidate, mayFail } of this.#earlyCandidates.splice(0))
       await this.#addCandidate(candidate, mayFail);
     this.#callbacks.descriptionApplied();
     if (description.type === 'offer') {
       try {
         await this.#pc.setLocalDescription();
+        this.#remoteOrigin = origin(description.sdp);
         this.#gathered = [];
         // Read once, as for an offer: in Firefox each read builds a new description.
         const answer = this.#pc.localDescription;
@@ -357,8 +365,13 @@ export class PerfectNegotiator {
   }
 }
 
+interface Origin {
+  session: string;
+  version: bigint;
+}
+
 /** The session id and version of a description's `o=` line. */
-function origin(sdp = ''): { session: string; version: bigint } | undefined {
+function origin(sdp = ''): Origin | undefined {
   const match = /^o=\S* (\d+) (\d+) /m.exec(sdp);
   return match ? { session: match[1], version: BigInt(match[2]) } : undefined;
 }
