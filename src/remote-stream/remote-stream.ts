@@ -89,6 +89,7 @@ export class RemoteStream extends LitElement {
     new DisconnectGrace(this, () => {
       this.#link.release();
       this.#watch(null);
+      this.#listen();
       // No render comes while out of the document (see shouldUpdate): the media let go of the stream here.
       for (const media of this.#mediaElements()) media.srcObject = null;
       this.#followVideo();
@@ -111,6 +112,7 @@ export class RemoteStream extends LitElement {
 
   protected override willUpdate(): void {
     this.#watch(this.stream);
+    this.#listen();
     this.#followVideo();
   }
 
@@ -193,15 +195,17 @@ export class RemoteStream extends LitElement {
     this.requestUpdate();
   }
 
-  /** Re-renders on every change of the stream's tracks, so the video, audio and placeholder follow it. */
   #watch(stream: MediaStream | null): void {
     if (stream === (this.#watched ?? null)) return;
     this.#watched = stream ?? undefined;
     this.#setBlocked(false);
-    this.#listen();
   }
 
-  /** Listens to the watched stream and exactly its current tracks; tracks that left it are let go. */
+  /**
+   * Listens to the watched stream and exactly its current tracks, so the video, audio and placeholder follow every
+   * change of them; tracks that left it are let go. Done as the element updates, not in the events: the browser fires
+   * those in a burst while it applies a description, and work inside the burst held it up.
+   */
   #listen(): void {
     const targets = new Set<EventTarget>(this.#watched ? [this.#watched, ...this.#watched.getTracks()] : []);
     for (const target of this.#listening) {
@@ -214,10 +218,8 @@ export class RemoteStream extends LitElement {
     this.#listening = targets;
   }
 
-  readonly #onTrackChange = ({ type }: Event): void => {
-    this.#listen();
+  readonly #onTrackChange = ({ type }: Event): void =>
     this.#changed(type === 'addtrack' || type === 'unmute');
-  };
 
   /**
    * Asks for a render: at once for what brings media (a new stream, a track added or unmuted), else after a task (see

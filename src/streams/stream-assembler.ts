@@ -9,7 +9,9 @@ export interface StreamAssemblerCallbacks {
 /**
  * Turns `track` events into a live list of remote streams, in arrival order. Tracks that name streams join those
  * streams (the browser keeps them, with the sender's ids); streamless tracks join one shared inbound stream or get
- * a stream each. A stream leaves the list when its last track is gone.
+ * a stream each. A stream leaves the list when its last track is gone, seen by `sync` once the description that took
+ * the track is applied, not in the stream's `removetrack`: the browser fires those in a burst while it applies the
+ * description, and work inside the burst held it up (and every other listener of the stream, and the answer).
  */
 export class StreamAssembler {
   readonly #list: MediaStream[] = [];
@@ -88,23 +90,16 @@ export class StreamAssembler {
   #admit(stream: MediaStream): void {
     if (this.#list.includes(stream)) return;
     this.#list.push(stream);
-    stream.addEventListener('removetrack', this.#onRemoveTrack);
     this.#callbacks.added(stream);
   }
 
   #drop(stream: MediaStream): void {
     this.#list.splice(this.#list.indexOf(stream), 1);
     this.#made.delete(stream);
-    stream.removeEventListener('removetrack', this.#onRemoveTrack);
     this.#callbacks.removed(stream);
   }
 
   readonly #onEnded = (): void => this.sync();
-
-  readonly #onRemoveTrack = (event: MediaStreamTrackEvent): void => {
-    const stream = event.target as MediaStream;
-    if (stream.getTracks().length === 0 && this.#list.includes(stream)) this.#drop(stream);
-  };
 }
 
 /** Whether the far side currently sends on this transceiver, as last negotiated. */
