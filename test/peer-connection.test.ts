@@ -116,6 +116,33 @@ describe('<peer-connection>', () => {
     await until(() => a.state === 'connected', 'connected');
   });
 
+  it('stays connected while tracks come and go, though Firefox checks ICE again on each renegotiation', async () => {
+    const [a, b] = await liveCall();
+    await until(() => a.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2, 'the call');
+    await settled(a, b);
+    const reported = [a, b].map((pc) => record<ConnectionStateChangeEvent>(pc, 'connectionstatechange'));
+    // What the browser says meanwhile, to show what the elements smoothed over (Chromium stays connected).
+    const browser: string[] = [];
+    for (const pc of [a, b]) {
+      const connection = pc.connection!;
+      connection.addEventListener('connectionstatechange', () => browser.push(connection.connectionState));
+    }
+    for (let round = 0; round < 3; round++) {
+      const screen = document.createElement('local-track');
+      screen.kind = 'video';
+      a.append(screen);
+      await until(() => b.remoteStreams.length === 2, 'the second camera on the far side');
+      screen.remove();
+      await until(() => b.remoteStreams.length === 1, 'the second camera gone');
+    }
+    await settled(a, b);
+    await until(() => browser.every((state) => state === 'connected') || browser.at(-1) === 'connected', 'ICE');
+    expect(reported.map((events) => events.map((e) => e.state).join(','))).to.deep.equal(['', ''], browser.join());
+    expect([a.state, b.state, a.getAttribute('state')]).to.deep.equal(['connected', 'connected', 'connected']);
+    expect(a.matches(':state(connected)') && !a.matches(':state(connecting)')).to.equal(true);
+    await decodedFrame(b.remoteStreams[0]);
+  });
+
   it('fires streamadded with the stream and negotiated after each exchange', async () => {
     const name = uniqueName();
     const root = await fixture<HTMLElement>(html`<div></div>`);

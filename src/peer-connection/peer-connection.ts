@@ -18,7 +18,7 @@ import { createSignaling, type SignalingChannel } from '../signaling/signaling.j
 import type { StreamlessPolicy } from '../streams/stream-assembler.js';
 import { styles } from './peer-connection.styles.js';
 
-/** `state` before the first connection exists, and the browser's `connectionState` after. */
+/** `state` before the first connection exists, and the browser's `connectionState` after (see `state`). */
 export type PeerConnectionState = RTCPeerConnectionState;
 
 /**
@@ -34,13 +34,13 @@ export type PeerConnectionState = RTCPeerConnectionState;
  * @fires {RTCTrackEvent} track - The browser's `track` event, re-dispatched from the element.
  * @fires {StreamAddedEvent} streamadded - A remote stream joined `remoteStreams` (`event.stream`).
  * @fires {StreamRemovedEvent} streamremoved - A remote stream left `remoteStreams` (`event.stream`).
- * @fires {ConnectionStateChangeEvent} connectionstatechange - `connectionState` changed (`event.state`).
+ * @fires {ConnectionStateChangeEvent} connectionstatechange - `state` changed (`event.state`).
  * @fires {NegotiatedEvent} negotiated - An offer/answer exchange completed; signaling is stable again.
  * @fires {CallErrorEvent} error - Something failed and the call goes on (`event.error`, `event.operation`).
  *   Does not bubble.
  *
  * @cssstate new - No media path yet.
- * @cssstate connecting - ICE and DTLS are being established.
+ * @cssstate connecting - ICE and DTLS are being established (at the start, or after `disconnected`).
  * @cssstate connected - Media can flow.
  * @cssstate disconnected - Connectivity was lost; it may come back.
  * @cssstate failed - Connectivity failed. The kit restarts ICE while the path is lost, and after 30 s without one
@@ -82,7 +82,11 @@ export class PeerConnection extends LitElement {
   /** ICE servers as a JSON array of `RTCIceServer`; when set, it replaces `configuration.iceServers`. */
   iceServers: string | null = null;
 
-  /** The connection's `connectionState`; `closed` once the element closed it. */
+  /**
+   * The connection's `connectionState`; `closed` once the element closed it. Once `connected`, it stays so while the
+   * browser checks ICE again with media flowing (`connecting` in Firefox on every renegotiation); a lost path shows as
+   * `disconnected` or `failed`.
+   */
   state: PeerConnectionState = 'new';
 
   #session?: PeerSession;
@@ -209,6 +213,9 @@ export class PeerConnection extends LitElement {
         streamAdded: (stream) => this.#streamsChanged(new StreamAddedEvent(stream)),
         streamRemoved: (stream) => this.#streamsChanged(new StreamRemovedEvent(stream)),
         connectionStateChange: (state) => {
+          // Firefox checks ICE again on every renegotiation, media still flowing: a UI would flash "connecting"
+          // each time a track came or went, and the restyling held each renegotiation up by 0.3 ms.
+          if (state === this.state || (state === 'connecting' && this.state === 'connected')) return;
           this.#setState(state);
           this.#emit(new ConnectionStateChangeEvent(state));
         },
