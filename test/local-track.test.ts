@@ -1,8 +1,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendMouse } from '@web/test-runner-commands';
-import type { LocalTrack, PeerConnection, TrackChangeEvent } from '../src/index.js';
-import { CallErrorEvent } from '../src/index.js';
-import { callPair, decodedFrame, mLines, nextEvent, record, settled, until } from './helpers.js';
+import type { LocalTrack, PeerConnection, SignalingChannel, TrackChangeEvent } from '../src/index.js';
+import { CallErrorEvent, loopbackSignaling } from '../src/index.js';
+import { callPair, decodedFrame, mLines, nextEvent, record, settled, uniqueName, until } from './helpers.js';
 
 /** A connection pair where the left side sends one `<local-track>` rendered by `track`. */
 async function sendingOne(
@@ -78,6 +78,54 @@ describe('<local-track>', () => {
     expect(sender.track).to.equal(null);
     expect(track.readyState).to.equal('live');
     await until(() => track.readyState === 'ended', 'the captured track stopped');
+  });
+
+  it('releases its camera once the connection has negotiated without it, not before', async () => {
+    const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const track = local.track!;
+    // Read as the exchange that removes the track completes: the offer went out with the camera still open.
+    const whenNegotiated: string[] = [];
+    a.addEventListener('negotiated', () => whenNegotiated.push(track.readyState), { once: true });
+    local.remove();
+    await until(() => track.readyState === 'ended', 'the captured track stopped');
+    expect(whenNegotiated).to.deep.equal(['live']);
+    expect(local.state).to.equal('idle');
+    await until(() => b.remoteStreams.length === 0, 'the far side losing the stream');
+  });
+
+  it('releases its camera even when the far side never answers the removal', async () => {
+    const name = uniqueName();
+    let deaf = false;
+    const inner = loopbackSignaling(name, {});
+    // The near side's channel, which stops passing messages on: the far side never hears of the removal.
+    const channel: SignalingChannel = {
+      start: (listener) => inner.start(listener),
+      send: (message) => {
+        if (!deaf) inner.send(message);
+      },
+      close: () => inner.close(),
+      get polite() {
+        return inner.polite;
+      },
+    };
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const a = document.createElement('peer-connection');
+    const b = document.createElement('peer-connection');
+    a.signaling = channel;
+    b.signaling = `loopback:${name}`;
+    const local = document.createElement('local-track');
+    local.kind = 'video';
+    a.append(local);
+    root.append(a, b);
+    await until(() => b.remoteStreams[0]?.getTracks().length === 1, 'the track at the far side');
+    await settled(a, b);
+    const track = local.track!;
+    const negotiated = record(a, 'negotiated');
+    deaf = true;
+    local.remove();
+    await until(() => track.readyState === 'ended', 'the captured track stopped', 5000);
+    expect(negotiated).to.have.length(0);
+    expect(a.signalingState).to.equal('have-local-offer');
   });
 
   it('a move within its connection keeps its track and transceiver, with nothing to negotiate', async () => {

@@ -56,9 +56,11 @@ export class SenderReconciler {
     }
   }
 
-  /** Stops sending for `source` (its element left). Safe on a closed connection. */
-  remove(source: TrackSource): void {
+  /** Stops sending for `source` (its element left); says whether it was being sent. Safe on a closed connection. */
+  remove(source: TrackSource): boolean {
+    const sent = this.#sending.has(source);
     this.#stop(source);
+    return sent;
   }
 
   #start(source: TrackSource, track: MediaStreamTrack, names: readonly string[]): void {

@@ -5,6 +5,9 @@ import { SenderReconciler, type TrackSource } from '../senders/sender-reconciler
 import type { SignalingChannel } from '../signaling/signaling.js';
 import { StreamAssembler, type StreamlessPolicy } from '../streams/stream-assembler.js';
 
+/** The longest `whenNegotiated` waits for an exchange: a far side may not answer at all. */
+const NEGOTIATION_WAIT_MS = 1000;
+
 export interface PeerSessionOptions {
   readonly configuration: RTCConfiguration;
   readonly channel: SignalingChannel;
@@ -49,6 +52,10 @@ export class PeerSession {
   readonly remote: StreamAssembler;
   readonly #negotiator: PerfectNegotiator;
   readonly #recovery: IceRecovery;
+  /** Whether an offer/answer exchange ever completed. */
+  #negotiatedOnce = false;
+  /** Those waiting in `whenNegotiated`. */
+  readonly #waiting = new Set<() => void>();
 
   constructor(options: PeerSessionOptions, events: PeerSessionEvents) {
     const pc = (this.pc = openConnection(options.configuration, events));
@@ -65,7 +72,11 @@ export class PeerSession {
     this.#negotiator = new PerfectNegotiator(pc, options.channel, {
       polite: options.polite,
       descriptionApplied: () => this.remote.sync(pc.signalingState === 'stable'),
-      negotiated: events.negotiated,
+      negotiated: (offered) => {
+        this.#negotiatedOnce = true;
+        this.#settle();
+        events.negotiated(offered);
+      },
       error: events.error,
       peerLeft: events.peerLeft,
     });
@@ -84,6 +95,28 @@ export class PeerSession {
     });
   }
 
+  /**
+   * Resolves once what changed until now has been negotiated: at the end of the next offer/answer exchange, when the
+   * connection closes, or after a second without an exchange (a far side that does not answer). At once when nothing
+   * was ever negotiated: there is no far side to tell.
+   */
+  whenNegotiated(): Promise<void> {
+    if (!this.#negotiatedOnce || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, NEGOTIATION_WAIT_MS);
+      this.#waiting.add(done);
+    });
+  }
+
+  #settle(): void {
+    for (const done of this.#waiting) done();
+  }
+
   /** Restarts ICE; on the polite side, by asking the far side for an offer that restarts it. */
   restartIce(): void {
     this.#negotiator.restartIce();
@@ -99,5 +132,6 @@ export class PeerSession {
     this.#recovery.dispose();
     this.pc.close();
     this.remote.clear();
+    this.#settle();
   }
 }

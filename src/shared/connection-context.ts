@@ -20,8 +20,8 @@ export interface ConnectionHost {
   attach(track: AttachedTrack): void;
   /** Its track, streams or capture changed. */
   update(track: AttachedTrack): void;
-  /** Stops sending it. */
-  detach(track: AttachedTrack): void;
+  /** Stops sending it; resolves once every connection that sent it has negotiated without it (or gave up waiting). */
+  detach(track: AttachedTrack): Promise<void>;
   /** The remote streams, in arrival order. */
   streams(): readonly MediaStream[];
   /** Calls `listener` whenever the streams (or what is known of their peers) change; returns the function that stops it. */

@@ -51,12 +51,16 @@ export class TrackHost implements ConnectionHost {
     if (!this.#capturing()) this.#sendHeld();
   }
 
-  detach(track: AttachedTrack): void {
+  detach(track: AttachedTrack): Promise<void> {
     this.#attached.delete(track);
     this.#held.delete(track);
     this.#sending.delete(track);
-    for (const session of this.#sessions()) session.senders.remove(track);
+    const negotiated: Promise<void>[] = [];
+    for (const session of this.#sessions()) {
+      if (session.senders.remove(track)) negotiated.push(session.whenNegotiated());
+    }
     if (!this.#capturing()) this.#sendHeld();
+    return Promise.all(negotiated).then(() => {});
   }
 
   #capturing(): boolean {

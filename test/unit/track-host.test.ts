@@ -24,8 +24,9 @@ function recordingHost(): { host: TrackHost; calls: string[] } {
   const session = {
     senders: {
       sync: (track: FakeTrack) => calls.push(`sync ${track.name}${track.track ? '' : ' (none)'}`),
-      remove: (track: FakeTrack) => calls.push(`remove ${track.name}`),
+      remove: (track: FakeTrack) => calls.push(`remove ${track.name}`) > 0,
     },
+    whenNegotiated: () => Promise.resolve(),
   } as unknown as PeerSession;
   return {
     host: new TrackHost(
