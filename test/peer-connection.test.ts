@@ -136,9 +136,19 @@ describe('<peer-connection>', () => {
       await until(() => b.remoteStreams.length === 1, 'the second camera gone');
     }
     await settled(a, b);
-    await until(() => browser.every((state) => state === 'connected') || browser.at(-1) === 'connected', 'ICE');
-    expect(reported.map((events) => events.map((e) => e.state).join(','))).to.deep.equal(['', ''], browser.join());
-    expect([a.state, b.state, a.getAttribute('state')]).to.deep.equal(['connected', 'connected', 'connected']);
+    await until(
+      () => browser.every((state) => state === 'connected') || browser.at(-1) === 'connected',
+      'ICE',
+    );
+    expect(reported.map((events) => events.map((e) => e.state).join(','))).to.deep.equal(
+      ['', ''],
+      browser.join(),
+    );
+    expect([a.state, b.state, a.getAttribute('state')]).to.deep.equal([
+      'connected',
+      'connected',
+      'connected',
+    ]);
     expect(a.matches(':state(connected)') && !a.matches(':state(connecting)')).to.equal(true);
     await decodedFrame(b.remoteStreams[0]);
   });
