@@ -39,7 +39,7 @@ describe('createSignaling', () => {
 });
 
 describe('loopback signaling', () => {
-  it('delivers each side’s messages to the other, as JSON data, in order', async () => {
+  it('delivers each side’s messages to the other, as copies, in order', async () => {
     const name = uniqueName();
     const a = loopbackSignaling(name, {});
     const b = loopbackSignaling(name, {});
