@@ -13,8 +13,8 @@ export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
 /**
  * One outgoing track. While the element is attached to a `<peer-connection>` (the one around it, or the one named
  * by `for`), its track is sent; when the element goes away, or its track ends, the track is removed from the
- * connection, and a track the element captured itself is stopped (on removal, once the connection has negotiated
- * without it, within a second).
+ * connection, and a track the element captured itself is stopped (on removal, at the end of the connection's next
+ * offer/answer exchange, within a second).
  *
  * @tagname local-track
  * @summary A camera, microphone or screen track sent on a `<peer-connection>`.
@@ -90,7 +90,7 @@ export class LocalTrack extends LitElement {
   #ownsCurrent = false;
   #capture?: AbortController;
   #torndown = false;
-  /** Settles once the connection the element last left has negotiated without its track (see teardown). */
+  /** Settles at the end of the next exchange of the connection the element last left (see teardown). */
   #detached: Promise<void> = Promise.resolve();
   readonly #internals = this.attachInternals();
 
@@ -201,9 +201,9 @@ export class LocalTrack extends LitElement {
   }
 
   /**
-   * The link was let go on leaving the document (see disconnectedCallback). A captured track is stopped once the
-   * connection has negotiated without it: stopping a camera keeps the browser's WebRTC thread busy for a while, which
-   * held up the offer that tells the far side (by 0.5 ms in Chromium, and more in Firefox).
+   * The link was let go on leaving the document (see disconnectedCallback). A captured track is stopped at the end of
+   * the connection's next exchange, usually the one that tells the far side: stopping a camera keeps the browser's
+   * WebRTC thread busy for a while, which held that offer up (by 0.5 ms in Chromium, and more in Firefox).
    */
   #teardown(): void {
     this.#torndown = true;

@@ -40,7 +40,7 @@ export type PeerConnectionState = RTCPeerConnectionState;
  *   Does not bubble.
  *
  * @cssstate new - No media path yet.
- * @cssstate connecting - ICE and DTLS are being established (at the start, or after `disconnected`).
+ * @cssstate connecting - ICE and DTLS are being established: at the start, or while a lost path recovers.
  * @cssstate connected - Media can flow.
  * @cssstate disconnected - Connectivity was lost; it may come back.
  * @cssstate failed - Connectivity failed. The kit restarts ICE while the path is lost, and after 30 s without one
@@ -84,8 +84,8 @@ export class PeerConnection extends LitElement {
 
   /**
    * The connection's `connectionState`; `closed` once the element closed it. Once `connected`, it stays so while the
-   * browser checks ICE again with media flowing (`connecting` in Firefox on every renegotiation); a lost path shows as
-   * `disconnected` or `failed`.
+   * browser checks ICE again with media flowing (`connecting` in Firefox on every renegotiation); once ICE reported
+   * the path lost, the states of its recovery show.
    */
   state: PeerConnectionState = 'new';
 
@@ -214,8 +214,10 @@ export class PeerConnection extends LitElement {
         streamRemoved: (stream) => this.#streamsChanged(new StreamRemovedEvent(stream)),
         connectionStateChange: (state) => {
           // Firefox checks ICE again on every renegotiation, media still flowing: a UI would flash "connecting"
-          // each time a track came or went, and the restyling held each renegotiation up by 0.3 ms.
-          if (state === this.state || (state === 'connecting' && this.state === 'connected')) return;
+          // each time a track came or went, and the restyling held each renegotiation up by 0.3 ms. A path that ICE
+          // reported lost is shown as it recovers.
+          const recheck = state === 'connecting' && this.state === 'connected' && !session.pathLost;
+          if (state === this.state || recheck) return;
           this.#setState(state);
           this.#emit(new ConnectionStateChangeEvent(state));
         },

@@ -54,6 +54,8 @@ export class PeerSession {
   readonly #recovery: IceRecovery;
   /** Whether an offer/answer exchange ever completed. */
   #negotiatedOnce = false;
+  /** Whether ICE reported the media path lost (`disconnected` or `failed`) since it last connected. */
+  #pathLost = false;
   /** Those waiting in `whenNegotiated`. */
   readonly #waiting = new Set<() => void>();
 
@@ -67,6 +69,11 @@ export class PeerSession {
     pc.addEventListener('track', (event) => {
       this.remote.handleTrack(event);
       events.track(event);
+    });
+    pc.addEventListener('iceconnectionstatechange', () => {
+      const ice = pc.iceConnectionState;
+      if (ice === 'disconnected' || ice === 'failed') this.#pathLost = true;
+      else if (ice === 'connected' || ice === 'completed') this.#pathLost = false;
     });
     pc.addEventListener('connectionstatechange', () => events.connectionStateChange(pc.connectionState));
     this.#negotiator = new PerfectNegotiator(pc, options.channel, {
@@ -95,10 +102,15 @@ export class PeerSession {
     });
   }
 
+  /** Whether ICE reported the media path lost since it last connected (a restart to recover may be under way). */
+  get pathLost(): boolean {
+    return this.#pathLost;
+  }
+
   /**
-   * Resolves once what changed until now has been negotiated: at the end of the next offer/answer exchange, when the
-   * connection closes, or after a second without an exchange (a far side that does not answer). At once when nothing
-   * was ever negotiated: there is no far side to tell.
+   * Resolves at the end of the next offer/answer exchange (usually the one that carries what changed until now, or
+   * one already under way), when the connection closes, or after a second without an exchange (a far side that does
+   * not answer). At once when nothing was ever negotiated: there is no far side to tell.
    */
   whenNegotiated(): Promise<void> {
     if (!this.#negotiatedOnce || this.closed) return Promise.resolve();

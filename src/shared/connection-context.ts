@@ -20,7 +20,7 @@ export interface ConnectionHost {
   attach(track: AttachedTrack): void;
   /** Its track, streams or capture changed. */
   update(track: AttachedTrack): void;
-  /** Stops sending it; resolves once every connection that sent it has negotiated without it (or gave up waiting). */
+  /** Stops sending it; resolves once each connection that sent it completed its next exchange (see PeerSession). */
   detach(track: AttachedTrack): Promise<void>;
   /** The remote streams, in arrival order. */
   streams(): readonly MediaStream[];

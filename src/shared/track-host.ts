@@ -13,7 +13,7 @@ const CAPTURE_WAIT_MS = 1000;
  * second), so that tracks captured together are negotiated together: sixteen cameras made sixteen captures finishing
  * one by one, and up to seven offer/answer rounds, which slowed the captures still under way. Only a track that is not
  * sent yet waits: a swapped track (another device) needs no negotiation, a track attached with its track (a move)
- * keeps its transceiver, and stopping never waits.
+ * keeps its transceiver, and stopping to send never waits.
  */
 export class TrackHost implements ConnectionHost {
   readonly #attached = new Set<AttachedTrack>();
