@@ -212,12 +212,8 @@ export class PeerConnection extends LitElement {
         track: (event) => this.#emit(retargetTrackEvent(event)),
         streamAdded: (stream) => this.#streamsChanged(new StreamAddedEvent(stream)),
         streamRemoved: (stream) => this.#streamsChanged(new StreamRemovedEvent(stream)),
+        // Firefox's ICE re-checks on renegotiation are not told (see PeerSessionEvents).
         connectionStateChange: (state) => {
-          // Firefox checks ICE again on every renegotiation, media still flowing: a UI would flash "connecting"
-          // each time a track came or went, and the restyling held each renegotiation up by 0.3 ms. A path that ICE
-          // reported lost is shown as it recovers.
-          const recheck = state === 'connecting' && this.state === 'connected' && !session.pathLost;
-          if (state === this.state || recheck) return;
           this.#setState(state);
           this.#emit(new ConnectionStateChangeEvent(state));
         },

@@ -21,6 +21,10 @@ export interface PeerSessionEvents {
   track(event: RTCTrackEvent): void;
   streamAdded(stream: MediaStream): void;
   streamRemoved(stream: MediaStream): void;
+  /**
+   * The connection state changed. Once `connected`, it stays so while the browser checks ICE again with media flowing
+   * (Firefox goes to `connecting` on every renegotiation); once ICE reported the path lost, its recovery shows.
+   */
   connectionStateChange(state: RTCPeerConnectionState): void;
   negotiated(offered: boolean): void;
   error(error: unknown, operation: ErrorOperation): void;
@@ -56,6 +60,8 @@ export class PeerSession {
   #negotiatedOnce = false;
   /** Whether ICE reported the media path lost (`disconnected` or `failed`) since it last connected. */
   #pathLost = false;
+  /** The connection state last told (see connectionStateChange). */
+  #reported: RTCPeerConnectionState;
   /** Those waiting in `whenNegotiated`. */
   readonly #waiting = new Set<() => void>();
 
@@ -75,7 +81,16 @@ export class PeerSession {
       if (ice === 'disconnected' || ice === 'failed') this.#pathLost = true;
       else if (ice === 'connected' || ice === 'completed') this.#pathLost = false;
     });
-    pc.addEventListener('connectionstatechange', () => events.connectionStateChange(pc.connectionState));
+    this.#reported = pc.connectionState;
+    pc.addEventListener('connectionstatechange', () => {
+      const state = pc.connectionState;
+      // A UI would flash "connecting" each time a track came or went in Firefox, and the owner's restyling held each
+      // renegotiation up by 0.3 ms.
+      const recheck = state === 'connecting' && this.#reported === 'connected' && !this.#pathLost;
+      if (state === this.#reported || recheck) return;
+      this.#reported = state;
+      events.connectionStateChange(state);
+    });
     this.#negotiator = new PerfectNegotiator(pc, options.channel, {
       polite: options.polite,
       descriptionApplied: () => this.remote.sync(pc.signalingState === 'stable'),
@@ -100,11 +115,6 @@ export class PeerSession {
         events.failed();
       },
     });
-  }
-
-  /** Whether ICE reported the media path lost since it last connected (a restart to recover may be under way). */
-  get pathLost(): boolean {
-    return this.#pathLost;
   }
 
   /**
