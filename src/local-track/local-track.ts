@@ -40,17 +40,21 @@ export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
 export class LocalTrack extends LitElement {
   static override styles = styles;
 
-  static override properties: PropertyDeclarations = {
-    kind: { reflect: true },
-    stream: {},
-    device: {},
-    constraints: { attribute: false },
-    muted: { type: Boolean, reflect: true },
-    preview: { type: Boolean, reflect: true },
-    htmlFor: { attribute: 'for', reflect: true },
-    state: { reflect: true },
-    track: { attribute: false, hasChanged: () => true },
-  };
+  // A getter, not a static field: lit-analyzer reads attributes only from this form, so markup in stories and tests is
+  // checked against them.
+  static override get properties(): PropertyDeclarations {
+    return {
+      kind: { reflect: true },
+      stream: {},
+      device: {},
+      constraints: { attribute: false },
+      muted: { type: Boolean, reflect: true },
+      preview: { type: Boolean, reflect: true },
+      htmlFor: { attribute: 'for', reflect: true },
+      state: { reflect: true },
+      track: { attribute: false, hasChanged: () => true },
+    };
+  }
 
   /** What to capture: `audio` (microphone), `video` (camera) or `screen`. Ignored while `track` is set. */
   kind: LocalTrackKind | '' = '';

@@ -52,14 +52,18 @@ export type PeerConnectionState = RTCPeerConnectionState;
 export class PeerConnection extends LitElement {
   static override styles = styles;
 
-  static override properties: PropertyDeclarations = {
-    signaling: {},
-    polite: { type: Boolean, reflect: true },
-    streamless: {},
-    configuration: { attribute: false },
-    iceServers: { attribute: 'ice-servers' },
-    state: { reflect: true },
-  };
+  // A getter, not a static field: lit-analyzer reads attributes only from this form, so markup in stories and tests is
+  // checked against them.
+  static override get properties(): PropertyDeclarations {
+    return {
+      signaling: {},
+      polite: { type: Boolean, reflect: true },
+      streamless: {},
+      configuration: { attribute: false },
+      iceServers: { attribute: 'ice-servers' },
+      state: { reflect: true },
+    };
+  }
 
   /**
    * Where negotiation messages go: `loopback:NAME` pairs two connections of one page. Set the property to an

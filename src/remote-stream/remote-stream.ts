@@ -36,13 +36,17 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
 export class RemoteStream extends LitElement {
   static override styles = styles;
 
-  static override properties: PropertyDeclarations = {
-    streamId: { attribute: 'stream-id' },
-    index: { type: Number },
-    muted: { type: Boolean, reflect: true },
-    htmlFor: { attribute: 'for', reflect: true },
-    stream: { attribute: false },
-  };
+  // A getter, not a static field: lit-analyzer reads attributes only from this form, so markup in stories and tests is
+  // checked against them.
+  static override get properties(): PropertyDeclarations {
+    return {
+      streamId: { attribute: 'stream-id' },
+      index: { type: Number },
+      muted: { type: Boolean, reflect: true },
+      htmlFor: { attribute: 'for', reflect: true },
+      stream: { attribute: false },
+    };
+  }
 
   /** The id of the remote stream to play (the sender's stream id). */
   streamId: string | null = null;
