@@ -58,6 +58,32 @@ describe('<local-track>', () => {
     expect(senderOf(a, track)).to.exist;
   });
 
+  it('asks for the camera as it joins the document, before its first render, and only once', async () => {
+    const media = navigator.mediaDevices;
+    const getUserMedia = media.getUserMedia;
+    const asked: (MediaStreamConstraints | undefined)[] = [];
+    // Counts the calls; the browser's own capture still answers them.
+    media.getUserMedia = (constraints) => {
+      asked.push(constraints);
+      return getUserMedia.call(media, constraints);
+    };
+    try {
+      const local = document.createElement('local-track');
+      local.kind = 'video';
+      document.body.append(local);
+      expect(asked).to.deep.equal([{ video: true }]);
+      expect(local.hasUpdated).to.equal(false);
+      expect(local.state).to.equal('acquiring');
+      await until(() => local.state === 'live', 'a live track');
+      const track = local.track!;
+      local.remove();
+      await until(() => track.readyState === 'ended', 'the camera stopped after removal');
+      expect(asked).to.have.length(1);
+    } finally {
+      media.getUserMedia = getUserMedia;
+    }
+  });
+
   it('when removed: removes its track from the connection and stops the track it captured', async () => {
     const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     const track = local.track!;

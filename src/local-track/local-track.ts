@@ -93,7 +93,11 @@ export class LocalTrack extends LitElement {
   #current: MediaStreamTrack | null = null;
   #ownsCurrent = false;
   #capture?: AbortController;
-  #torndown = false;
+  /**
+   * What the properties described at the last capture or adoption (see refreshTrack); the teardown clears it, so the
+   * element captures again when it comes back.
+   */
+  #wanted?: readonly unknown[];
   /** Settles at the end of the next exchange of the connection the element last left (see teardown). */
   #detached: Promise<void> = Promise.resolve();
   readonly #internals = this.attachInternals();
@@ -107,13 +111,14 @@ export class LocalTrack extends LitElement {
     new DisconnectGrace(this, () => this.#teardown());
   }
 
+  /**
+   * The capture starts first, before the shadow root, the look-up of the connection and the first render: a camera
+   * takes tens of milliseconds to open, and that work is done meanwhile. Back in the document after a teardown, this
+   * captures again; after a move, what is captured is already what the properties describe.
+   */
   override connectedCallback(): void {
+    void this.#refreshTrack();
     super.connectedCallback();
-    if (this.#torndown) {
-      // Back in the document after a teardown: capture again.
-      this.#torndown = false;
-      void this.#refreshTrack();
-    }
   }
 
   /**
@@ -138,9 +143,12 @@ export class LocalTrack extends LitElement {
     if (changed.has('stream')) this.#link.current?.update(this.#attachment);
   }
 
-  /** Captures (or adopts) the track that the properties now describe, and swaps it in. */
+  /** Captures (or adopts) the track that the properties now describe, and swaps it in, unless it did so already. */
   async #refreshTrack(): Promise<void> {
-    if (!this.isConnected || this.#torndown) return;
+    if (!this.isConnected) return;
+    const wanted = [this.#pageTrack, this.kind, this.device, this.constraints];
+    if (this.#wanted?.every((value, i) => value === wanted[i])) return;
+    this.#wanted = wanted;
     this.#capture?.abort();
     this.#capture = undefined;
     if (this.#pageTrack) {
@@ -210,7 +218,7 @@ export class LocalTrack extends LitElement {
    * WebRTC thread busy for a while, which held that offer up (by 0.5 ms in Chromium, and more in Firefox).
    */
   #teardown(): void {
-    this.#torndown = true;
+    this.#wanted = undefined;
     this.#capture?.abort();
     this.#capture = undefined;
     const captured = this.#ownsCurrent ? this.#current : null;
