@@ -37,10 +37,6 @@ const tiles = (room: CallRoom) => [
 
 describe('<call-room>', () => {
   it('connects everyone to everyone: each member receives the other two, with names on the tiles', async function () {
-    // Open finding: with six connections in one headless Chromium page, about one run in five ends with a remote
-    // video decoded (inbound-rtp framesDecoded rises, the track is unmuted) that no <video> shows. The same mesh
-    // across separate pages passes (test/e2e), as does this test in Firefox. Skipped in Chromium, reported as skipped.
-    if (!navigator.userAgent.includes('Firefox')) this.skip();
     this.timeout(60000);
     const rooms = await threeInARoom();
     for (const room of rooms) {
