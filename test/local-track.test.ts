@@ -47,7 +47,9 @@ async function trackThatCanEnd(): Promise<{ track: MediaStreamTrack; end: () => 
   await negotiate();
   return {
     track: receiving.getTransceivers()[0].receiver.track,
+    // Safe to call again (from a test's cleanup).
     end: async () => {
+      if (sending.signalingState === 'closed') return;
       sending.getTransceivers()[0].stop();
       await negotiate();
       microphone.stop();
@@ -55,6 +57,25 @@ async function trackThatCanEnd(): Promise<{ track: MediaStreamTrack; end: () => 
       receiving.close();
     },
   };
+}
+
+/**
+ * Runs `body` with every getUserMedia request of the page listed in `asked`; the browser's own capture still answers
+ * each one.
+ */
+async function withCapturesCounted(body: (asked: MediaStreamConstraints[]) => Promise<void>): Promise<void> {
+  const media = navigator.mediaDevices;
+  const getUserMedia = media.getUserMedia;
+  const asked: MediaStreamConstraints[] = [];
+  media.getUserMedia = (constraints) => {
+    asked.push(constraints!);
+    return getUserMedia.call(media, constraints);
+  };
+  try {
+    await body(asked);
+  } finally {
+    delete (media as Partial<MediaDevices>).getUserMedia;
+  }
 }
 
 describe('<local-track>', () => {
@@ -78,30 +99,49 @@ describe('<local-track>', () => {
     expect(senderOf(a, track)).to.exist;
   });
 
-  it('asks for the camera as it joins the document, before its first render, and only once', async () => {
-    const media = navigator.mediaDevices;
-    const getUserMedia = media.getUserMedia;
-    const asked: (MediaStreamConstraints | undefined)[] = [];
-    // Counts the calls; the browser's own capture still answers them.
-    media.getUserMedia = (constraints) => {
-      asked.push(constraints);
-      return getUserMedia.call(media, constraints);
-    };
-    try {
+  it('properties set just after insertion are part of its one capture', async () => {
+    await withCapturesCounted(async (asked) => {
       const local = document.createElement('local-track');
       local.kind = 'video';
       document.body.append(local);
-      expect(asked).to.deep.equal([{ video: true }]);
-      expect(local.hasUpdated).to.equal(false);
-      expect(local.state).to.equal('acquiring');
-      await until(() => local.state === 'live', 'a live track');
-      const track = local.track!;
-      local.remove();
-      await until(() => track.readyState === 'ended', 'the camera stopped after removal');
-      expect(asked).to.have.length(1);
-    } finally {
-      media.getUserMedia = getUserMedia;
-    }
+      try {
+        local.constraints = { width: 320 };
+        await until(() => local.state === 'live', 'a live track');
+        expect(asked).to.deep.equal([{ video: { width: 320 } }]);
+      } finally {
+        local.remove();
+      }
+    });
+  });
+
+  it('a page track set just after insertion is sent with no capture at all', async () => {
+    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    await withCapturesCounted(async (asked) => {
+      const local = document.createElement('local-track');
+      local.kind = 'video';
+      document.body.append(local);
+      try {
+        local.track = own;
+        await local.updateComplete;
+        await pause();
+        expect(local.track).to.equal(own);
+        expect(local.state).to.equal('live');
+        expect(asked).to.deep.equal([]);
+      } finally {
+        local.remove();
+        own.stop();
+      }
+    });
+  });
+
+  it('a property changed while it is out of the document applies when it comes back', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    local.remove();
+    local.kind = 'audio';
+    await local.updateComplete;
+    a.append(local);
+    await until(() => local.track?.kind === 'audio', 'the microphone instead of the camera');
+    await until(() => senderOf(a, local.track) !== undefined, 'the microphone sent');
   });
 
   it('when removed: removes its track from the connection and stops the track it captured', async () => {
@@ -304,16 +344,20 @@ describe('<local-track>', () => {
 
   it('a track that ends is removed from the connection, with state ended', async () => {
     const { track, end } = await trackThatCanEnd();
-    const [a, , local] = await sendingOne(html`<local-track .track=${track}></local-track>`);
-    const sender = senderOf(a, track)!;
-    const changed = nextEvent<TrackChangeEvent>(local, 'trackchange');
-    await end();
-    expect((await changed).track).to.equal(null);
-    expect(local.state).to.equal('ended');
-    expect(local.matches(':state(ended)')).to.equal(true);
-    expect(local.track).to.equal(null);
-    expect(sender.track).to.equal(null);
-    expect(track.readyState).to.equal('ended');
+    try {
+      const [a, , local] = await sendingOne(html`<local-track .track=${track}></local-track>`);
+      const sender = senderOf(a, track)!;
+      const changed = nextEvent<TrackChangeEvent>(local, 'trackchange');
+      await end();
+      expect((await changed).track).to.equal(null);
+      expect(local.state).to.equal('ended');
+      expect(local.matches(':state(ended)')).to.equal(true);
+      expect(local.track).to.equal(null);
+      expect(sender.track).to.equal(null);
+      expect(track.readyState).to.equal('ended');
+    } finally {
+      await end();
+    }
   });
 
   it('a bad kind gives a clear error and acquires nothing', async () => {

@@ -94,8 +94,8 @@ export class LocalTrack extends LitElement {
   #ownsCurrent = false;
   #capture?: AbortController;
   /**
-   * What the properties described at the last capture or adoption (see refreshTrack); the teardown clears it, so the
-   * element captures again when it comes back.
+   * What the properties described at the last capture or adoption (see refreshTrack). Cleared when the track ends, the
+   * capture fails or the element is torn down, so that any assignment (or a return to the document) tries again.
    */
   #wanted?: readonly unknown[];
   /** Settles at the end of the next exchange of the connection the element last left (see teardown). */
@@ -112,13 +112,13 @@ export class LocalTrack extends LitElement {
   }
 
   /**
-   * The capture starts first, before the shadow root, the look-up of the connection and the first render: a camera
-   * takes tens of milliseconds to open, and that work is done meanwhile. Back in the document after a teardown, this
-   * captures again; after a move, what is captured is already what the properties describe.
+   * Back in the document, the element captures again if its teardown let the track go or its properties changed while
+   * it was out (a move changes nothing). The first capture waits for the first update, so that properties a page or
+   * framework sets just after inserting the element are part of it, rather than making a second capture.
    */
   override connectedCallback(): void {
-    void this.#refreshTrack();
     super.connectedCallback();
+    if (this.hasUpdated) void this.#refreshTrack();
   }
 
   /**
@@ -230,11 +230,13 @@ export class LocalTrack extends LitElement {
 
   /** The browser ended the track (device unplugged, sharing stopped from its own controls): stop sending it. */
   readonly #onEnded = (): void => {
+    this.#wanted = undefined;
     this.#use(null, false);
     this.#setState('ended');
   };
 
   #fail(error: unknown, operation: ErrorOperation): void {
+    this.#wanted = undefined;
     this.#setState('error');
     this.#emit(new CallErrorEvent(error, operation));
   }
