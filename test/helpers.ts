@@ -35,6 +35,23 @@ export function nextEvent<E extends Event = Event>(
   });
 }
 
+/**
+ * Resolves when the connection of `pc` next has a local offer, however the offer started: the kit offers at once after
+ * its own changes, so the browser's `negotiationneeded` may never fire for them.
+ */
+export function nextOffer(pc: PeerConnection, timeout = 10000): Promise<void> {
+  const connection = pc.connection!;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no offer within ${timeout} ms`)), timeout);
+    connection.addEventListener('signalingstatechange', function offered() {
+      if (connection.signalingState !== 'have-local-offer') return;
+      clearTimeout(timer);
+      connection.removeEventListener('signalingstatechange', offered);
+      resolve();
+    });
+  });
+}
+
 /** Every event of these types on `target`, collected as they come. */
 export function record<E extends Event = Event>(target: EventTarget, ...types: string[]): E[] {
   const seen: E[] = [];

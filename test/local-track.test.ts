@@ -2,7 +2,17 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { sendMouse } from '@web/test-runner-commands';
 import type { LocalTrack, PeerConnection, SignalingChannel, TrackChangeEvent } from '../src/index.js';
 import { CallErrorEvent, loopbackSignaling } from '../src/index.js';
-import { callPair, decodedFrame, mLines, nextEvent, record, settled, uniqueName, until } from './helpers.js';
+import {
+  callPair,
+  decodedFrame,
+  mLines,
+  nextEvent,
+  nextOffer,
+  record,
+  settled,
+  uniqueName,
+  until,
+} from './helpers.js';
 
 /** A connection pair where the left side sends one `<local-track>` rendered by `track`. */
 async function sendingOne(
@@ -22,8 +32,11 @@ async function sendingOne(
 const senderOf = (pc: PeerConnection, track: MediaStreamTrack | null) =>
   pc.connection!.getSenders().find((s) => s.track === track);
 
-/** Every negotiationneeded from now on, to show that an operation did not renegotiate. */
-const renegotiations = (pc: PeerConnection) => record(pc.connection!, 'negotiationneeded');
+/**
+ * Every signaling state change from now on, to show that an operation did not renegotiate: an offer either way
+ * changes it, whether the browser's `negotiationneeded` or the kit itself started it.
+ */
+const renegotiations = (pc: PeerConnection) => record(pc.connection!, 'signalingstatechange');
 
 /** A short real pause, for "nothing happened" checks: events that would come are queued by then. */
 const pause = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -166,6 +179,21 @@ describe('<local-track>', () => {
     await until(() => track.readyState === 'ended', 'the captured track stopped');
   });
 
+  it('its removal is offered at once, in one exchange, without waiting for negotiationneeded', async () => {
+    // `a` joined its loopback pair first, so it is the impolite side, the one that makes offers.
+    const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const pc = a.connection!;
+    const states: RTCSignalingState[] = [];
+    pc.addEventListener('signalingstatechange', () => states.push(pc.signalingState));
+    const needed = record(pc, 'negotiationneeded');
+    local.remove();
+    await until(() => b.remoteStreams.length === 0, 'the far side losing the stream');
+    await pause();
+    // The kit offered before the browser's negotiationneeded task ran; that task then found the change offered.
+    expect(needed).to.have.length(0);
+    expect(states).to.deep.equal(['have-local-offer', 'stable']);
+  });
+
   it('releases its camera once the connection has negotiated without it, not before', async () => {
     const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     const track = local.track!;
@@ -298,10 +326,10 @@ describe('<local-track>', () => {
     const other = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
     local.track = other;
     await until(() => sender.track === other, 'the page track in the same sender');
-    const needed = nextEvent(a.connection!, 'negotiationneeded');
+    const offered = nextOffer(a);
     const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
     local.track = microphone;
-    await needed;
+    await offered;
     expect(sender.track).to.equal(null);
     expect(senderOf(a, microphone)).to.exist;
     other.stop();

@@ -337,6 +337,60 @@ describe('<peer-connection>', () => {
     expect(errors.map((e) => e.message)).to.deep.equal([]);
   });
 
+  it('a track removed while an offer of plain far-side code is being applied is in the answer or after it', async () => {
+    // The far side is plain code that makes its own offers (this kit would ask for them), so the impolite kit side
+    // receives one; the page removes a track in the same task as the offer arrives.
+    const far = new RTCPeerConnection();
+    const received: string[] = [];
+    let deliver: (message: unknown) => void = () => {};
+    const answerAtFar = async (message: NegotiationMessage): Promise<void> => {
+      if ('candidate' in message) return far.addIceCandidate(message.candidate);
+      if (!('description' in message)) return;
+      const { description } = message;
+      received.push(description.type);
+      // A plain impolite side: an offer that collides with its own is ignored.
+      if (description.type === 'offer' && far.signalingState !== 'stable') return;
+      await far.setRemoteDescription(description);
+      if (description.type !== 'offer') return;
+      await far.setLocalDescription();
+      deliver({ description: far.localDescription!.toJSON() });
+    };
+    far.onicecandidate = ({ candidate }) => candidate && deliver({ candidate: candidate.toJSON() });
+    const channel: SignalingChannel = {
+      polite: false,
+      start: (listener) => (deliver = (message) => listener.message(message)),
+      send: (message) => void answerAtFar(message),
+      close: () => far.close(),
+    };
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
+    );
+    try {
+      const errors = record<CallErrorEvent>(a, 'error');
+      await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
+      far.addTransceiver('video', { direction: 'recvonly' });
+      await far.setLocalDescription();
+      received.length = 0;
+      deliver({ description: far.localDescription!.toJSON() });
+      a.querySelector('local-track')!.remove();
+      await until(() => received.length > 0, 'a reply to the offer');
+      // An offer made now would be applied as the answer and sent in its place, and the far side would ignore it.
+      expect(received[0]).to.equal('answer');
+      const audio = far.getTransceivers().find((t) => t.receiver.track.kind === 'audio')!;
+      // The answer made after the removal carries it, or else the next exchange does.
+      await until(
+        () =>
+          audio.currentDirection === 'inactive' &&
+          a.signalingState === 'stable' &&
+          far.signalingState === 'stable',
+        'the removal negotiated',
+      );
+      expect(errors.map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      far.close();
+    }
+  });
+
   it('reports bad attributes clearly and keeps working', async () => {
     const pc = await fixture<PeerConnection>(
       html`<peer-connection

@@ -4,7 +4,7 @@
 import { expect, html } from '@open-wc/testing';
 import type { LocalTrack, PeerConnection } from '../src/index.js';
 import { CallErrorEvent } from '../src/index.js';
-import { callPair, decodedFrame, mLines, nextEvent, record, settled, until } from './helpers.js';
+import { callPair, decodedFrame, mLines, nextEvent, nextOffer, record, settled, until } from './helpers.js';
 
 const camera = async (): Promise<MediaStreamTrack> =>
   (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
@@ -132,12 +132,12 @@ describe('renegotiation', () => {
     const [a, b] = await sending(html`<local-track kind="audio" stream="cam"></local-track>`);
     await until(() => b.remoteStreams[0]?.getTracks().length === 1, 'the audio');
     await settled(a, b);
-    const needed = nextEvent(a.connection!, 'negotiationneeded');
+    const offered = nextOffer(a);
     const video = document.createElement('local-track');
     video.kind = 'video';
     video.stream = 'cam';
     a.append(video);
-    await needed;
+    await offered;
     expect(b.remoteStreams[0].getVideoTracks()).to.have.length(0);
     await nextEvent(b, 'negotiated');
     await until(() => b.remoteStreams[0].getVideoTracks().length === 1, 'the video at the far side');
@@ -154,9 +154,9 @@ describe('renegotiation', () => {
     const video = a.querySelector<LocalTrack>('local-track[kind="video"]')!;
     const sender = senderOf(a, video.track)!;
     const sendersBefore = a.connection!.getSenders().length;
-    const needed = nextEvent(a.connection!, 'negotiationneeded');
+    const offered = nextOffer(a);
     video.remove();
-    await needed;
+    await offered;
     expect(a.connection!.getSenders()).to.include(sender);
     expect(a.connection!.getSenders()).to.have.length(sendersBefore);
     expect(sender.track).to.equal(null);

@@ -17,7 +17,7 @@ const OPERATION_BOUND_MS = 10_000;
 const OFFER_SENDS_BEFORE_ERROR = 5;
 
 export interface NegotiatorCallbacks {
-  /** Whether this side yields on glare; asked only when offers collide. */
+  /** Whether this side yields on glare; asked as offers are made and when they collide. */
   polite(): boolean;
   /** A description was applied (either side): the remote streams may have changed. */
   descriptionApplied(): void;
@@ -53,6 +53,8 @@ export class PerfectNegotiator {
    */
   #earlyCandidates: { candidate: RTCIceCandidateInit; mayFail: boolean }[] = [];
   #incoming: Promise<void> = Promise.resolve();
+  /** Set while a description from the far side is being applied, up to this side's answer (see offerNow). */
+  #applyingDescription = false;
   /** Set while the polite side waits for the offer it asked for. */
   #offerRequest?: ReturnType<typeof setTimeout>;
   /** Set when an asked-for offer did not come: the next offer is this side's own. */
@@ -142,6 +144,20 @@ export class PerfectNegotiator {
     this.#pc.restartIce();
   }
 
+  /**
+   * Offers now, without waiting for the browser's `negotiationneeded` (see SenderReconciler): the offer covers every
+   * change so far, and the browser's event, queued for the same changes, then finds nothing to do. Only where nothing
+   * else is under way, and otherwise the browser's event comes once it is done:
+   * - on the polite side, which asks the far side for an offer instead: a second request would cost a second exchange;
+   * - while an offer is made, or an exchange is open;
+   * - while a description from the far side is applied: during the `setRemoteDescription` of an offer, signaling is
+   *   still `stable`, and an offer made then would come out as the answer to it.
+   */
+  offerNow(): void {
+    const busy = this.#makingOffer || this.#applyingDescription || this.#pc.signalingState !== 'stable';
+    if (!busy && !this.#callbacks.polite()) void this.#offer();
+  }
+
   readonly #offer = async (): Promise<void> => {
     if (this.#callbacks.polite() && !this.#offerAnyway) {
       this.#requestOffer();
@@ -218,8 +234,14 @@ export class PerfectNegotiator {
       this.#callbacks.error(error, 'signaling');
       return;
     }
-    if ('description' in message) await this.#applyDescription(message.description);
-    else if ('candidate' in message) await this.#addCandidate(message.candidate);
+    if ('description' in message) {
+      this.#applyingDescription = true;
+      try {
+        await this.#applyDescription(message.description);
+      } finally {
+        this.#applyingDescription = false;
+      }
+    } else if ('candidate' in message) await this.#addCandidate(message.candidate);
     else this.#offerWith(message.offerWanted, message.iceRestart);
   }
 

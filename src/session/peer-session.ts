@@ -67,7 +67,7 @@ export class PeerSession {
 
   constructor(options: PeerSessionOptions, events: PeerSessionEvents) {
     const pc = (this.pc = openConnection(options.configuration, events));
-    this.senders = new SenderReconciler(pc, events.sourceError);
+    this.senders = new SenderReconciler(pc, events.sourceError, () => this.#negotiator.offerNow());
     this.remote = new StreamAssembler(options.streamless, {
       added: events.streamAdded,
       removed: events.streamRemoved,
