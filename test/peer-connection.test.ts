@@ -391,6 +391,73 @@ describe('<peer-connection>', () => {
     }
   });
 
+  it('hands candidates to the connection in turn, without waiting for each other or for its answer', async () => {
+    // The far side is plain code whose offers and candidates the test delivers at chosen moments.
+    const far = new RTCPeerConnection();
+    far.addTransceiver('audio');
+    const gathered: RTCIceCandidateInit[] = [];
+    far.onicecandidate = ({ candidate }) => candidate && gathered.push(candidate.toJSON());
+    await far.setLocalDescription();
+    await until(() => far.iceGatheringState === 'complete', 'ICE gathering');
+    expect(gathered.length).to.be.greaterThan(0);
+    let deliver: (message: unknown) => void = () => {};
+    const answers: RTCSessionDescriptionInit[] = [];
+    const channel: SignalingChannel = {
+      polite: false,
+      start: (listener) => (deliver = (message) => listener.message(message)),
+      send: (message) => 'description' in message && answers.push(message.description),
+      close: () => far.close(),
+    };
+    const a = await fixture<PeerConnection>(html`<peer-connection .signaling=${channel}></peer-connection>`);
+    try {
+      const errors = record<CallErrorEvent>(a, 'error');
+      const pc = a.connection!;
+      // What the connection is asked to do, in order, and when each request settles (spies that call through).
+      const steps: string[] = [];
+      const addIceCandidate = pc.addIceCandidate.bind(pc);
+      let added = 0;
+      pc.addIceCandidate = (candidate?: RTCIceCandidateInit | null) => {
+        const n = ++added;
+        steps.push(`add ${n}`);
+        return addIceCandidate(candidate).finally(() => steps.push(`added ${n}`));
+      };
+      const setLocalDescription = pc.setLocalDescription.bind(pc);
+      let duringAnswer: RTCIceCandidateInit[] = [];
+      pc.setLocalDescription = (description?: RTCLocalSessionDescriptionInit) => {
+        steps.push('answer');
+        for (const candidate of duringAnswer.splice(0)) deliver({ candidate });
+        return setLocalDescription(description).finally(() => steps.push('answered'));
+      };
+
+      // A candidate that arrives while the answer is made, nothing queued before it, goes to the connection at once.
+      duringAnswer = [gathered[0]];
+      deliver({ description: far.localDescription!.toJSON() });
+      await until(() => steps.includes('added 1'), 'the first candidate added');
+      expect(steps.slice(0, 2), steps.join(', ')).to.deep.equal(['answer', 'add 1']);
+
+      // Three candidates that arrive with an offer wait for it to be applied; then all three are handed over before
+      // the first of them is done (a candidate may come more than once).
+      await until(() => answers.length === 1, 'the answer');
+      await far.setRemoteDescription(answers[0]);
+      far.addTransceiver('video');
+      await far.setLocalDescription();
+      steps.length = 0;
+      deliver({ description: far.localDescription!.toJSON() });
+      for (let i = 0; i < 3; i++) deliver({ candidate: gathered[i % gathered.length] });
+      await until(() => steps.filter((step) => step.startsWith('added')).length === 3, 'three more added');
+      expect(steps.slice(0, 5), steps.join(', ')).to.deep.equal([
+        'answer',
+        'answered',
+        'add 2',
+        'add 3',
+        'add 4',
+      ]);
+      expect(errors.map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      far.close();
+    }
+  });
+
   it('reports bad attributes clearly and keeps working', async () => {
     const pc = await fixture<PeerConnection>(
       html`<peer-connection
