@@ -153,3 +153,24 @@ export const receivedKinds = (pc: PeerConnection): string =>
     )
     .sort()
     .join(',');
+
+/**
+ * Runs `body` with every getUserMedia request of the page listed in `asked`; the browser's own capture still answers
+ * each one.
+ */
+export async function withCapturesCounted(
+  body: (asked: MediaStreamConstraints[]) => Promise<void>,
+): Promise<void> {
+  const media = navigator.mediaDevices;
+  const getUserMedia = media.getUserMedia;
+  const asked: MediaStreamConstraints[] = [];
+  media.getUserMedia = (constraints) => {
+    asked.push(constraints!);
+    return getUserMedia.call(media, constraints);
+  };
+  try {
+    await body(asked);
+  } finally {
+    delete (media as Partial<MediaDevices>).getUserMedia;
+  }
+}

@@ -12,6 +12,7 @@ import {
   settled,
   uniqueName,
   until,
+  withCapturesCounted,
 } from './helpers.js';
 
 /** A connection pair where the left side sends one `<local-track>` rendered by `track`. */
@@ -70,25 +71,6 @@ async function trackThatCanEnd(): Promise<{ track: MediaStreamTrack; end: () => 
       receiving.close();
     },
   };
-}
-
-/**
- * Runs `body` with every getUserMedia request of the page listed in `asked`; the browser's own capture still answers
- * each one.
- */
-async function withCapturesCounted(body: (asked: MediaStreamConstraints[]) => Promise<void>): Promise<void> {
-  const media = navigator.mediaDevices;
-  const getUserMedia = media.getUserMedia;
-  const asked: MediaStreamConstraints[] = [];
-  media.getUserMedia = (constraints) => {
-    asked.push(constraints!);
-    return getUserMedia.call(media, constraints);
-  };
-  try {
-    await body(asked);
-  } finally {
-    delete (media as Partial<MediaDevices>).getUserMedia;
-  }
 }
 
 describe('<local-track>', () => {
@@ -417,6 +399,50 @@ describe('<local-track>', () => {
     expect(event.message).to.match(/Overconstrained|NotFound/);
     expect(local.state).to.equal('error');
     expect(local.matches(':state(error)')).to.equal(true);
+  });
+
+  it('a camera and a microphone inserted together share one capture request (one permission prompt)', async () => {
+    await withCapturesCounted(async (asked) => {
+      const [a, b] = await callPair(
+        (name) =>
+          html`<peer-connection signaling="loopback:${name}">
+            <local-track kind="video" stream="cam"></local-track>
+            <local-track kind="audio" stream="cam"></local-track>
+          </peer-connection>`,
+        (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+      );
+      const [camera, microphone] = a.querySelectorAll('local-track');
+      await until(() => camera.state === 'live' && microphone.state === 'live', 'both live');
+      expect(asked).to.deep.equal([{ video: true, audio: true }]);
+      expect([camera.track!.kind, microphone.track!.kind]).to.deep.equal(['video', 'audio']);
+      await until(() => b.remoteStreams[0]?.getTracks().length === 2, 'both tracks in one far stream');
+    });
+  });
+
+  it('a camera that cannot be had does not cost the microphone asked for with it its track', async () => {
+    await withCapturesCounted(async (asked) => {
+      const root = await fixture<HTMLElement>(
+        html`<div>
+          <local-track kind="video" device="no-such-camera"></local-track>
+          <local-track kind="audio"></local-track>
+        </div>`,
+      );
+      const [camera, microphone] = root.querySelectorAll('local-track');
+      const errors = record<CallErrorEvent>(camera, 'error');
+      await until(
+        () => camera.state === 'error' && microphone.state === 'live',
+        'camera error, microphone live',
+      );
+      expect(errors.map((e) => e.operation)).to.deep.equal(['acquire']);
+      expect(errors[0].message).to.match(/Overconstrained|NotFound/);
+      // Asked together first; then each alone, so that only the camera fails.
+      const noSuchCamera = { deviceId: { exact: 'no-such-camera' } };
+      expect(asked).to.deep.equal([
+        { video: noSuchCamera, audio: true },
+        { video: noSuchCamera },
+        { audio: true },
+      ]);
+    });
   });
 
   it('a returning track reuses its idle transceiver: 50 remove/add cycles add no m-line', async () => {
