@@ -10,7 +10,8 @@
  *
  * Prints a table per browser, writes bench/results.json and the table between the bench markers of README.md.
  * Environment: BENCH_ROUNDS (61), BENCH_CHURN (300), BENCH_TIMEOUT (20000 ms per wait), BROWSERS (chromium,firefox),
- * BENCH_ONLY (comma-separated figure names, to try some; results.json and README.md are then left alone).
+ * BENCH_ONLY (comma-separated figure names, to try some; results.json and README.md are then left alone),
+ * BENCH_OUT (a file to write the results, samples included, instead of bench/results.json and README.md).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -429,11 +430,18 @@ async function main() {
   }
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(`\n${textReport(figures, BROWSERS, sizes)}\n\ntotal run time: ${seconds} s`);
+  const results = { machine, date, source, seconds, rounds: ROUNDS, churnCycles: CHURN, figures };
+  if (process.env.BENCH_OUT) {
+    await writeFile(process.env.BENCH_OUT, `${JSON.stringify(results, null, 2)}\n`);
+    progress(
+      `BENCH_OUT is set: results in ${process.env.BENCH_OUT}; bench/results.json and README.md left as they were`,
+    );
+    return;
+  }
   if (ONLY) {
     progress('BENCH_ONLY is set: bench/results.json and README.md left as they were');
     return;
   }
-  const results = { machine, date, source, seconds, rounds: ROUNDS, churnCycles: CHURN, figures };
   await writeFile(new URL('bench/results.json', root), `${JSON.stringify(results, null, 2)}\n`);
   const markdown = markdownReport({
     source,
