@@ -445,6 +445,28 @@ describe('<local-track>', () => {
     });
   });
 
+  it('a camera that a permissions policy refuses does not cost the microphone asked for with it its track', async () => {
+    // A page in a frame that may use the microphone only. Asked for together, Firefox refuses both, and Chromium gives
+    // the microphone alone.
+    const frame = document.createElement('iframe');
+    frame.allow = "camera 'none'; microphone";
+    frame.srcdoc = `<script type="module">
+      import '/src/define.ts';
+      document.body.innerHTML = '<local-track kind="video"></local-track><local-track kind="audio"></local-track>';
+    </script>`;
+    document.body.append(frame);
+    try {
+      await until(() => frame.contentDocument?.querySelectorAll('local-track').length === 2, 'the elements');
+      const [camera, microphone] = frame.contentDocument!.querySelectorAll('local-track');
+      await until(
+        () => camera.state === 'error' && microphone.state === 'live',
+        'camera refused, microphone live',
+      );
+    } finally {
+      frame.remove();
+    }
+  });
+
   it('a returning track reuses its idle transceiver: 50 remove/add cycles add no m-line', async () => {
     const [a, b, local] = await sendingOne(html`<local-track kind="video" stream="cam"></local-track>`);
     const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];

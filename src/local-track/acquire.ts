@@ -1,3 +1,5 @@
+import { userMediaTrack } from './user-media.js';
+
 /** What a `<local-track>` can capture. */
 export type LocalTrackKind = 'audio' | 'video' | 'screen';
 
@@ -45,12 +47,7 @@ export async function acquireTrack(
   }
   const wanted = trackConstraints(constraints, device);
   const track =
-    kind === 'screen'
-      ? await displayTrack(media, wanted)
-      : await new Promise<MediaStreamTrack | undefined>((resolve, reject) => {
-          if (!waiting.length) queueMicrotask(() => captureTogether(media, waiting.splice(0)));
-          waiting.push({ kind, wanted, resolve, reject });
-        });
+    kind === 'screen' ? await displayTrack(media, wanted) : await userMediaTrack(media, kind, wanted, signal);
   if (signal.aborted) {
     track?.stop();
     throw signal.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError');
@@ -65,52 +62,3 @@ async function displayTrack(media: MediaDevices, video: MediaTrackConstraints | 
   for (const other of others) other.stop();
   return track;
 }
-
-interface UserMediaRequest {
-  kind: 'audio' | 'video';
-  wanted: MediaTrackConstraints | true;
-  resolve(track: MediaStreamTrack | undefined): void;
-  reject(error: unknown): void;
-}
-
-/** Camera and microphone requests made in this turn, captured together at its end (see captureTogether). */
-const waiting: UserMediaRequest[] = [];
-
-/**
- * A camera and a microphone asked for in the same turn (the `<local-track>`s of one piece of markup, which update in
- * one microtask checkpoint) share one getUserMedia call: a person gets one permission prompt rather than two, and
- * browsers answer capture requests one after another (in Chromium a camera and then a microphone took 17 ms, both at
- * once 15 ms). If the shared call fails for another reason than a refusal, each asks again alone, so that a missing
- * microphone does not cost the camera its track. A refusal answers both: asking again would prompt again.
- */
-function captureTogether(media: MediaDevices, requests: UserMediaRequest[]): void {
-  // A throw (a page that replaced getUserMedia) becomes a rejection, so no request is left waiting.
-  const ask = (constraints: MediaStreamConstraints) =>
-    new Promise<MediaStream>((resolve) => resolve(media.getUserMedia(constraints)));
-  const alone = ({ kind, wanted, resolve, reject }: UserMediaRequest): void => {
-    ask({ [kind]: wanted }).then((stream) => resolve(trackOf(stream, kind)), reject);
-  };
-  for (let first = requests.shift(); first; first = requests.shift()) {
-    const pair = requests.findIndex(({ kind }) => kind !== first.kind);
-    if (pair < 0) {
-      alone(first);
-      continue;
-    }
-    const [second] = requests.splice(pair, 1);
-    ask({ [first.kind]: first.wanted, [second.kind]: second.wanted }).then(
-      (stream) => {
-        for (const { kind, resolve } of [first, second]) resolve(trackOf(stream, kind));
-      },
-      (error: unknown) => {
-        const refused = error instanceof DOMException && error.name === 'NotAllowedError';
-        for (const request of [first, second]) {
-          if (refused) request.reject(error);
-          else alone(request);
-        }
-      },
-    );
-  }
-}
-
-const trackOf = (stream: MediaStream, kind: string): MediaStreamTrack | undefined =>
-  stream.getTracks().find((track) => track.kind === kind);
