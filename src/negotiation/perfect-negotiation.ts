@@ -54,7 +54,7 @@ export class PerfectNegotiator {
    */
   #earlyCandidates: { candidate: RTCIceCandidateInit; mayFail: boolean }[] = [];
   #incoming: Promise<void> = Promise.resolve();
-  /** Messages queued in `#incoming` and not yet done, the one being applied included. */
+  /** Messages queued in `#incoming` whose turn has not ended: not yet done, nor given up on (see withinBound). */
   #queued = 0;
   /** Set while this side makes its answer, the far side's offer already set (see arrive). */
   #answering = false;
@@ -124,6 +124,8 @@ export class PerfectNegotiator {
     let stop = (): void => {};
     const late = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
+        // The message is given up on; its flags would otherwise stay set and mislead the next ones.
+        this.#answering = this.#applyingDescription = false;
         if (this.#pc.signalingState !== 'closed')
           this.#callbacks.error(
             new Error(`the browser did not finish applying a message within ${OPERATION_BOUND_MS / 1000} s`),
