@@ -46,8 +46,8 @@ function capture(media: MediaDevices, requests: Request[]): void {
   new Promise<MediaStream>((resolve) => resolve(media.getUserMedia(constraints)))
     .then((stream) => {
       for (const [request, track] of handOut(stream, requests)) {
-        // Chromium leaves out a camera that a permissions policy refuses; alone, it says why.
-        if (track || requests.length === 1) request.resolve(track);
+        // Chromium leaves out a camera that a permissions policy refuses; alone, it says why (unless given up on).
+        if (track || requests.length === 1 || request.signal.aborted) request.resolve(track);
         else capture(media, [request]);
       }
     })
