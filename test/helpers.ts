@@ -129,6 +129,17 @@ export async function callPair(
 }
 
 /** Counts the m-lines of a session description. */
+/** A call whose first side sends its camera and microphone in one stream to a second side that sends nothing. */
+export const liveCall = (): Promise<PeerConnection[]> =>
+  callPair(
+    (name) =>
+      html`<peer-connection signaling="loopback:${name}">
+        <local-track kind="video" stream="cam"></local-track>
+        <local-track kind="audio" stream="cam"></local-track>
+      </peer-connection>`,
+    (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+  );
+
 export const mLines = (description: RTCSessionDescription | null): number =>
   (description?.sdp.match(/^m=/gm) ?? []).length;
 

@@ -5,6 +5,7 @@ import { CallErrorEvent, loopbackSignaling } from '../src/index.js';
 import {
   callPair,
   decodedFrame,
+  liveCall,
   mLines,
   nextEvent,
   nextOffer,
@@ -403,14 +404,7 @@ describe('<local-track>', () => {
 
   it('a camera and a microphone inserted together share one capture request (one permission prompt)', async () => {
     await withCapturesCounted(async (asked) => {
-      const [a, b] = await callPair(
-        (name) =>
-          html`<peer-connection signaling="loopback:${name}">
-            <local-track kind="video" stream="cam"></local-track>
-            <local-track kind="audio" stream="cam"></local-track>
-          </peer-connection>`,
-        (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
-      );
+      const [a, b] = await liveCall();
       const [camera, microphone] = a.querySelectorAll('local-track');
       await until(() => camera.state === 'live' && microphone.state === 'live', 'both live');
       expect(asked).to.deep.equal([{ video: true, audio: true }]);

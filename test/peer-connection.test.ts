@@ -10,6 +10,7 @@ import {
 import {
   callPair,
   decodedFrame,
+  liveCall,
   framesDecoded,
   nextEvent,
   record,
@@ -44,16 +45,6 @@ function tappedLoopback(
     inject: (message) => deliver(message),
   };
 }
-
-const liveCall = () =>
-  callPair(
-    (name) =>
-      html`<peer-connection signaling="loopback:${name}">
-        <local-track kind="video" stream="cam"></local-track>
-        <local-track kind="audio" stream="cam"></local-track>
-      </peer-connection>`,
-    (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
-  );
 
 describe('<peer-connection>', () => {
   it('keeps receiving video when both sides add a new m-line in the same task', async () => {

@@ -61,13 +61,16 @@ function capture(media: MediaDevices, requests: Request[]): void {
 }
 
 /** The stream's track for each request, by kind; a track that nobody asked for is stopped. */
-function handOut(stream: MediaStream, requests: Request[]): [Request, MediaStreamTrack | undefined][] {
+function handOut(
+  stream: MediaStream,
+  requests: Request[],
+): (readonly [Request, MediaStreamTrack | undefined])[] {
   const tracks = stream.getTracks();
   const given = requests.map(
     (request) => [request, tracks.find(({ kind }) => kind === request.kind)] as const,
   );
   for (const track of tracks) if (!given.some(([, taken]) => taken === track)) track.stop();
-  return given.map(([request, track]) => [request, track]);
+  return given;
 }
 
 /**

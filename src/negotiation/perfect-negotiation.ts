@@ -56,8 +56,6 @@ export class PerfectNegotiator {
   #incoming: Promise<void> = Promise.resolve();
   /** Messages queued in `#incoming` whose turn has not ended: not yet done, nor given up on (see withinBound). */
   #queued = 0;
-  /** Set while this side makes its answer, the far side's offer already set (see arrive). */
-  #answering = false;
   /** Set while a description from the far side is being applied, up to this side's answer (see offerNow). */
   #applyingDescription = false;
   /** Set while the polite side waits for the offer it asked for. */
@@ -124,8 +122,8 @@ export class PerfectNegotiator {
     let stop = (): void => {};
     const late = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        // The message is given up on; its flags would otherwise stay set and mislead the next ones.
-        this.#answering = this.#applyingDescription = false;
+        // The message is given up on; its flag would otherwise stay set and mislead the next ones.
+        this.#applyingDescription = false;
         if (this.#pc.signalingState !== 'closed')
           this.#callbacks.error(
             new Error(`the browser did not finish applying a message within ${OPERATION_BOUND_MS / 1000} s`),
@@ -244,7 +242,9 @@ export class PerfectNegotiator {
       this.#callbacks.error(error, 'signaling');
       return;
     }
-    if ('candidate' in message && (this.#queued === 0 || (this.#queued === 1 && this.#answering))) {
+    // Making the answer: the far side's offer is set.
+    const answering = this.#applyingDescription && this.#pc.signalingState === 'have-remote-offer';
+    if ('candidate' in message && (this.#queued === 0 || (this.#queued === 1 && answering))) {
       this.#addCandidate(message.candidate);
       return;
     }
@@ -374,7 +374,6 @@ export class PerfectNegotiator {
     this.#callbacks.descriptionApplied();
     if (description.type === 'offer') {
       try {
-        this.#answering = true;
         await this.#pc.setLocalDescription();
         this.#remoteOrigin = origin(description.sdp);
         this.#gathered = [];
@@ -385,8 +384,6 @@ export class PerfectNegotiator {
       } catch (error) {
         if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
         return;
-      } finally {
-        this.#answering = false;
       }
       this.#callbacks.descriptionApplied();
     }
