@@ -24,10 +24,11 @@ export class TrackHost implements ConnectionHost {
   readonly #held = new Set<AttachedTrack>();
   #heldTimer?: ReturnType<typeof setTimeout>;
 
-  readonly #sessions: () => Iterable<PeerSession>;
+  /** The sessions to send on; `toSend` says a track is to be sent, which may make a session (see PeerConnection). */
+  readonly #sessions: (toSend: boolean) => Iterable<PeerSession>;
 
   constructor(
-    sessions: () => Iterable<PeerSession>,
+    sessions: (toSend: boolean) => Iterable<PeerSession>,
     readonly streams: () => readonly MediaStream[],
     readonly peerOf: (stream: MediaStream) => RoomPeer | undefined = () => undefined,
   ) {
@@ -56,7 +57,7 @@ export class TrackHost implements ConnectionHost {
     this.#held.delete(track);
     this.#sending.delete(track);
     const negotiated: Promise<void>[] = [];
-    for (const session of this.#sessions()) {
+    for (const session of this.#sessions(false)) {
       if (session.senders.remove(track)) negotiated.push(session.whenNegotiated());
     }
     if (!this.#capturing()) this.#sendHeld();
@@ -78,7 +79,12 @@ export class TrackHost implements ConnectionHost {
   #send(track: AttachedTrack): void {
     if (track.track) this.#sending.add(track);
     else this.#sending.delete(track);
-    for (const session of this.#sessions()) session.senders.sync(track);
+    for (const session of this.#sessions(track.track !== null)) session.senders.sync(track);
+  }
+
+  /** Whether any attached track is to be sent (a new session is then needed at once). */
+  get sendsTracks(): boolean {
+    return this.#sending.size > 0;
   }
 
   /** Sends every attached track on a new session. */

@@ -4,8 +4,10 @@ import {
   createSignaling,
   SignalingAddressError,
   type SignalingChannel,
+  type SignalingListener,
 } from '../../src/signaling/signaling.js';
 import { signalingAdapters } from '../../src/signaling/adapters.js';
+import { keepEarlyMessages } from '../../src/signaling/early-messages.js';
 import { uniqueName, until } from '../helpers.js';
 
 const inbox = (channel: SignalingChannel) => {
@@ -111,5 +113,69 @@ describe('loopback signaling', () => {
     await until(() => atC.received.length === 1, 'delivery to the new far side');
     a.close();
     c.close();
+  });
+});
+
+describe('keepEarlyMessages', () => {
+  /** A channel the test delivers into, as a far side would. */
+  function wire() {
+    let listener: SignalingListener | undefined;
+    const sent: unknown[] = [];
+    const channel: SignalingChannel = {
+      start: (next) => (listener = next),
+      send: (message) => sent.push(message),
+      close: () => (listener = undefined),
+      polite: true,
+    };
+    return {
+      channel,
+      sent,
+      deliver: (message: unknown) => listener?.message(message),
+      leave: () => listener?.peerLeft?.(),
+    };
+  }
+
+  it('keeps what comes before anyone listens, tells the first arrival, and hands it all over in order', () => {
+    const { channel, deliver } = wire();
+    let arrivals = 0;
+    const held = keepEarlyMessages(channel, () => arrivals++);
+    deliver('one');
+    deliver('two');
+    expect(arrivals).to.equal(2);
+    const got = inbox(held);
+    expect(got.received).to.deep.equal(['one', 'two']);
+    deliver('three');
+    expect(got.received).to.deep.equal(['one', 'two', 'three']);
+    expect(arrivals).to.equal(2);
+  });
+
+  it('hands over a message that arrives while the listener is being made in answer to it', () => {
+    const { channel, deliver } = wire();
+    const received: unknown[] = [];
+    const held: SignalingChannel = keepEarlyMessages(channel, () =>
+      held.start({ message: (m) => received.push(m) }),
+    );
+    deliver('offer');
+    deliver('candidate');
+    expect(received).to.deep.equal(['offer', 'candidate']);
+  });
+
+  it('forgets what a far side that left sent, and passes on later departures', () => {
+    const { channel, deliver, leave } = wire();
+    const held = keepEarlyMessages(channel, () => {});
+    deliver('stale');
+    leave();
+    const got = inbox(held);
+    expect(got.received).to.deep.equal([]);
+    leave();
+    expect(got.left()).to.equal(1);
+  });
+
+  it('sends, closes and tells the role through the channel it wraps', () => {
+    const { channel, sent } = wire();
+    const held = keepEarlyMessages(channel, () => {});
+    held.send({ offerWanted: {} });
+    expect(sent).to.deep.equal([{ offerWanted: {} }]);
+    expect(held.polite).to.equal(true);
   });
 });
