@@ -13,7 +13,7 @@ import { connectionContext, HOST_READY_EVENT, type AttachedTrack } from '../shar
 import { TrackHost } from '../shared/track-host.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { signalingAdapters } from '../signaling/adapters.js';
-import { keepEarlyMessages } from '../signaling/early-messages.js';
+import { EarlyMessages } from '../signaling/early-messages.js';
 import { inertSignaling } from '../signaling/inert.js';
 import { createSignaling, type SignalingChannel } from '../signaling/signaling.js';
 import type { StreamlessPolicy } from '../streams/stream-assembler.js';
@@ -95,9 +95,10 @@ export class PeerConnection extends LitElement {
   state: PeerConnectionState = 'new';
 
   #session?: PeerSession;
-  #channel?: SignalingChannel;
-  /** `channel` as sessions use it: started at once, its messages kept until a session listens (see ensureSession). */
-  #sessionChannel?: SignalingChannel;
+  /** Set while a session is being made: what it reports may lead a listener to ask for the connection again. */
+  #makingSession = false;
+  /** The signaling channel, listened to from the start; its messages are kept until a session takes them. */
+  #channel?: EarlyMessages;
   /** Whether the kit made `channel` from an address (and so closes it), or the page handed it over. */
   #ownsChannel = false;
   /** The property values the current session was built with, to tell what later changed. */
@@ -125,8 +126,8 @@ export class PeerConnection extends LitElement {
   }
 
   /**
-   * The `RTCPeerConnection`, made when first needed: a track to send, a message from the far side, or this property
-   * read. `null` outside a document and once the element is removed; after `close()`, the closed connection.
+   * The `RTCPeerConnection`, made when first needed: a track to send, a message from the far side, this property read
+   * or a method called. `null` outside a document; after `close()`, the closed connection.
    */
   get connection(): RTCPeerConnection | null {
     return this.#ensureSession()?.pc ?? null;
@@ -139,7 +140,7 @@ export class PeerConnection extends LitElement {
 
   /** The connection's `signalingState`: `stable` before the connection is needed, `closed` once it is let go. */
   get signalingState(): RTCSignalingState {
-    if (!this.#session) return this.#sessionChannel ? 'stable' : 'closed';
+    if (!this.#session) return this.#channel ? 'stable' : 'closed';
     return this.#session.pc.signalingState;
   }
 
@@ -182,7 +183,8 @@ export class PeerConnection extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     // A move (out and back in within a task) keeps the channel, and the connection if it was made.
-    if (!this.#sessionChannel || this.#session?.closed) this.#startSession();
+    if (!this.#channel || this.#session?.closed) this.#startSession();
+    else if (this.#channel.waiting) this.#ensureSession();
     this.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
   }
 
@@ -211,14 +213,17 @@ export class PeerConnection extends LitElement {
   #startSession(): void {
     this.#endSession();
     this.#takeProperties();
-    const channel = (this.#channel = this.#openChannel());
-    try {
-      this.#sessionChannel = keepEarlyMessages(channel, () => this.#ensureSession());
-    } catch (error) {
-      this.#reportError(error, 'signaling');
-      this.#sessionChannel = inertSignaling();
-    }
+    const channel: EarlyMessages = new EarlyMessages(this.#openChannel(), () => {
+      if (this.#channel === channel) this.#ensureSession();
+    });
+    this.#channel = channel;
     this.#setState('new');
+    try {
+      channel.listen();
+    } catch (error) {
+      // Sending may still work; the session is made as usual.
+      this.#reportError(error, 'signaling');
+    }
     // Tracks already sent on the previous channel go on the new one now.
     if (this.connectionHost.sendsTracks) this.#ensureSession();
   }
@@ -229,14 +234,21 @@ export class PeerConnection extends LitElement {
    * 10 ms instead of 5, Chromium 16 instead of 14), so the kit now captures first, as hand-written code does.
    */
   #ensureSession(): PeerSession | undefined {
-    if (!this.#session && this.#sessionChannel) this.#renewSession(this.#sessionChannel);
+    const channel = this.#channel;
+    if (this.#session || !channel || !this.isConnected || this.#makingSession) return this.#session;
+    this.#makingSession = true;
+    try {
+      this.#session = this.#makeSession(channel);
+    } finally {
+      this.#makingSession = false;
+    }
+    this.#setState(this.#session.pc.connectionState);
+    this.connectionHost.sendAll(this.#session);
     return this.#session;
   }
 
-  /** A new connection over the same channel: the first, or the far side left and the next one will find this side fresh. */
-  #renewSession(channel: SignalingChannel): void {
-    this.#session?.close();
-    const session = (this.#session = new PeerSession(
+  #makeSession(channel: EarlyMessages): PeerSession {
+    const session: PeerSession = new PeerSession(
       {
         configuration: this.#effectiveConfiguration,
         channel,
@@ -255,9 +267,14 @@ export class PeerConnection extends LitElement {
         negotiated: (offered) => this.#emit(new NegotiatedEvent(offered)),
         error: (error, operation) => this.#reportError(error, operation),
         sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
-        // An element on its way out (its teardown is one task away) makes no fresh connection.
+        // The next far side finds this side fresh: a new connection, made when needed. An element closed, on its way
+        // out (its teardown is one task away) or on another channel makes none.
         peerLeft: () => {
-          if (this.#session === session && this.isConnected) this.#renewSession(channel);
+          if (this.#session !== session || this.#channel !== channel || session.closed) return;
+          session.close();
+          this.#session = undefined;
+          this.#setState('new');
+          if (this.connectionHost.sendsTracks) this.#ensureSession();
         },
         // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
         failed: () => {
@@ -265,9 +282,8 @@ export class PeerConnection extends LitElement {
           this.#emit(new ConnectionStateChangeEvent('failed'));
         },
       },
-    ));
-    this.#setState(session.pc.connectionState);
-    this.connectionHost.sendAll(session);
+    );
+    return session;
   }
 
   #openChannel(): SignalingChannel {
@@ -293,7 +309,6 @@ export class PeerConnection extends LitElement {
     // A channel the page handed over is the page's to close.
     if (this.#ownsChannel) this.#channel?.close();
     this.#channel = undefined;
-    this.#sessionChannel = undefined;
   }
 
   #teardown(): void {

@@ -87,9 +87,9 @@ export class TrackHost implements ConnectionHost {
     return this.#sending.size > 0;
   }
 
-  /** Sends every attached track on a new session. */
+  /** Sends every attached track on a new session, but those held for other captures: they follow together. */
   sendAll(session: PeerSession): void {
-    for (const track of this.#attached) session.senders.sync(track);
+    for (const track of this.#attached) if (!this.#held.has(track)) session.senders.sync(track);
   }
 
   observeStreams(listener: () => void): () => void {

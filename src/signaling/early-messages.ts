@@ -4,34 +4,59 @@ import type { SignalingChannel, SignalingListener } from './signaling.js';
 const MAX_EARLY_MESSAGES = 1000;
 
 /**
- * Starts `channel` now, before anything listens: the far side's messages are kept, and the first one calls
- * `arrived`, which is expected to make the listener (a `<peer-connection>` makes its `RTCPeerConnection` only once it
- * is needed). The channel returned is the same channel, whose `start` takes the kept messages first.
+ * A channel listened to before anything uses it: the far side's messages are kept until `start`, and each one that
+ * is kept calls `arrived`, which is expected to make the listener (a `<peer-connection>` makes its
+ * `RTCPeerConnection` only once it is needed). The channel underneath is started once, by `listen`.
  */
-export function keepEarlyMessages(channel: SignalingChannel, arrived: () => void): SignalingChannel {
-  let listener: SignalingListener | undefined;
-  const early: unknown[] = [];
-  channel.start({
-    message(message) {
-      if (listener) return listener.message(message);
-      if (early.length < MAX_EARLY_MESSAGES) early.push(message);
-      arrived();
-    },
-    peerLeft() {
-      // What a far side that left sent is of no use to the next one.
-      if (listener) listener.peerLeft?.();
-      else early.length = 0;
-    },
-  });
-  return {
-    start(next) {
-      listener = next;
-      for (const message of early.splice(0)) next.message(message);
-    },
-    send: (message) => channel.send(message),
-    close: () => channel.close(),
-    get polite() {
-      return channel.polite;
-    },
-  };
+export class EarlyMessages implements SignalingChannel {
+  #listener?: SignalingListener;
+  readonly #early: unknown[] = [];
+  readonly #channel: SignalingChannel;
+  readonly #arrived: () => void;
+
+  constructor(channel: SignalingChannel, arrived: () => void) {
+    this.#channel = channel;
+    this.#arrived = arrived;
+  }
+
+  /**
+   * Starts the channel underneath. Separate from the constructor, so that the owner can keep this object first: a
+   * channel may hand over messages waiting for it inside its `start`.
+   */
+  listen(): void {
+    this.#channel.start({
+      message: (message) => {
+        if (this.#listener) return this.#listener.message(message);
+        if (this.#early.length < MAX_EARLY_MESSAGES) this.#early.push(message);
+        this.#arrived();
+      },
+      peerLeft: () => {
+        // What a far side that left sent is of no use to the next one.
+        if (this.#listener) this.#listener.peerLeft?.();
+        else this.#early.length = 0;
+      },
+    });
+  }
+
+  /** Whether messages are kept, waiting for a listener. */
+  get waiting(): boolean {
+    return this.#early.length > 0;
+  }
+
+  start(listener: SignalingListener): void {
+    this.#listener = listener;
+    for (const message of this.#early.splice(0)) listener.message(message);
+  }
+
+  send(message: Parameters<SignalingChannel['send']>[0]): void {
+    this.#channel.send(message);
+  }
+
+  close(): void {
+    this.#channel.close();
+  }
+
+  get polite(): boolean | undefined {
+    return this.#channel.polite;
+  }
 }

@@ -26,8 +26,8 @@ export interface SignalingListener {
 
 export interface SignalingChannel {
   /**
-   * Starts delivering the far side's messages, before any `send`. Called again, with a new listener, when the
-   * connection starts over after `peerLeft`.
+   * Starts delivering the far side's messages, before any `send`. A `<peer-connection>` calls it once, on connecting;
+   * a `<call-room>` may call it again, with a new listener, when a peer's connection starts over.
    */
   start(listener: SignalingListener): void;
   /** Sends one message to the far side. Must not throw for a far side that is not there yet. */

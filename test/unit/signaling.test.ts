@@ -7,7 +7,7 @@ import {
   type SignalingListener,
 } from '../../src/signaling/signaling.js';
 import { signalingAdapters } from '../../src/signaling/adapters.js';
-import { keepEarlyMessages } from '../../src/signaling/early-messages.js';
+import { EarlyMessages } from '../../src/signaling/early-messages.js';
 import { uniqueName, until } from '../helpers.js';
 
 const inbox = (channel: SignalingChannel) => {
@@ -116,13 +116,16 @@ describe('loopback signaling', () => {
   });
 });
 
-describe('keepEarlyMessages', () => {
-  /** A channel the test delivers into, as a far side would. */
-  function wire() {
+describe('EarlyMessages', () => {
+  /** A channel the test delivers into, as a far side would; `waiting` are handed over inside `start`. */
+  function wire(waiting: unknown[] = []) {
     let listener: SignalingListener | undefined;
     const sent: unknown[] = [];
     const channel: SignalingChannel = {
-      start: (next) => (listener = next),
+      start(next) {
+        listener = next;
+        for (const message of waiting.splice(0)) next.message(message);
+      },
       send: (message) => sent.push(message),
       close: () => (listener = undefined),
       polite: true,
@@ -135,15 +138,19 @@ describe('keepEarlyMessages', () => {
     };
   }
 
-  it('keeps what comes before anyone listens, tells the first arrival, and hands it all over in order', () => {
+  it('keeps what comes before anyone listens, tells each arrival, and hands it all over in order', () => {
     const { channel, deliver } = wire();
     let arrivals = 0;
-    const held = keepEarlyMessages(channel, () => arrivals++);
+    const held = new EarlyMessages(channel, () => arrivals++);
+    held.listen();
+    expect(held.waiting).to.equal(false);
     deliver('one');
     deliver('two');
     expect(arrivals).to.equal(2);
+    expect(held.waiting).to.equal(true);
     const got = inbox(held);
     expect(got.received).to.deep.equal(['one', 'two']);
+    expect(held.waiting).to.equal(false);
     deliver('three');
     expect(got.received).to.deep.equal(['one', 'two', 'three']);
     expect(arrivals).to.equal(2);
@@ -152,17 +159,37 @@ describe('keepEarlyMessages', () => {
   it('hands over a message that arrives while the listener is being made in answer to it', () => {
     const { channel, deliver } = wire();
     const received: unknown[] = [];
-    const held: SignalingChannel = keepEarlyMessages(channel, () =>
+    const held: EarlyMessages = new EarlyMessages(channel, () =>
       held.start({ message: (m) => received.push(m) }),
     );
+    held.listen();
     deliver('offer');
     deliver('candidate');
     expect(received).to.deep.equal(['offer', 'candidate']);
   });
 
+  it('keeps messages a channel hands over inside its start, for whoever listens next', () => {
+    const { channel } = wire(['waiting offer']);
+    const held = new EarlyMessages(channel, () => {});
+    held.listen();
+    expect(held.waiting).to.equal(true);
+    expect(inbox(held).received).to.deep.equal(['waiting offer']);
+  });
+
+  it('keeps at most a thousand messages', () => {
+    const { channel, deliver } = wire();
+    const held = new EarlyMessages(channel, () => {});
+    held.listen();
+    for (let i = 0; i < 1500; i++) deliver(i);
+    const { received } = inbox(held);
+    expect(received.length).to.equal(1000);
+    expect(received[999]).to.equal(999);
+  });
+
   it('forgets what a far side that left sent, and passes on later departures', () => {
     const { channel, deliver, leave } = wire();
-    const held = keepEarlyMessages(channel, () => {});
+    const held = new EarlyMessages(channel, () => {});
+    held.listen();
     deliver('stale');
     leave();
     const got = inbox(held);
@@ -173,7 +200,7 @@ describe('keepEarlyMessages', () => {
 
   it('sends, closes and tells the role through the channel it wraps', () => {
     const { channel, sent } = wire();
-    const held = keepEarlyMessages(channel, () => {});
+    const held = new EarlyMessages(channel, () => {});
     held.send({ offerWanted: {} });
     expect(sent).to.deep.equal([{ offerWanted: {} }]);
     expect(held.polite).to.equal(true);

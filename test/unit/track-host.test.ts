@@ -119,3 +119,29 @@ describe('TrackHost: tracks captured together are sent together', () => {
     expect(calls).to.deep.equal(['sync a']);
   });
 });
+
+describe('TrackHost: sessions made when needed', () => {
+  it('asks for a session only to send a track, and a new session gets every track but those held', () => {
+    const asked: boolean[] = [];
+    const host = new TrackHost(
+      (toSend) => {
+        asked.push(toSend);
+        return [];
+      },
+      () => [],
+    );
+    const [a, b] = [fakeTrack('a', true), fakeTrack('b', true)];
+    host.attach(a);
+    host.attach(b);
+    expect(asked).to.deep.equal([false, false]);
+    expect(host.sendsTracks).to.equal(false);
+    captured(host, a);
+    expect(asked).to.deep.equal([false, false]);
+    const synced: string[] = [];
+    host.sendAll({ senders: { sync: (t: FakeTrack) => synced.push(t.name) } } as unknown as PeerSession);
+    expect(synced).to.deep.equal(['b']);
+    captured(host, b);
+    expect(asked).to.deep.equal([false, false, true, true]);
+    expect(host.sendsTracks).to.equal(true);
+  });
+});
