@@ -132,8 +132,8 @@ describe('<peer-connection>', () => {
         Object.assign(document.createElement('local-track'), { kind: 'audio' as const, stream: 'cam' }),
       );
       root.append(near);
-      // Within 2.5 s: a first message lost in waiting would be made up for by the polite side's own offer after 3 s.
-      await until(() => far.remoteStreams[0]?.getTracks().length === 2, 'both tracks at the far side', 2500);
+      // Within 4 s: a first message lost in waiting would be made up for by the polite side's own offer after 5 s.
+      await until(() => far.remoteStreams[0]?.getTracks().length === 2, 'both tracks at the far side', 4000);
       // The near side's connection, then the far side's, when the near side's first message reached it.
       expect(log).to.deep.equal(['capture', 'captured', 'connection', 'connection']);
       await decodedFrame(far.remoteStreams[0]);

@@ -7,8 +7,13 @@ const MAX_EARLY_CANDIDATES = 256;
 /** A bound on candidates kept to send again with their description; a browser gathers a few per network interface. */
 const MAX_GATHERED_CANDIDATES = 64;
 
-/** How long the polite side waits for the offer it asked for before making its own (see requestOffer). */
-const OFFER_REQUEST_TIMEOUT_MS = 3000;
+/**
+ * How long the polite side waits for the offer it asked for before making its own (see requestOffer): longer than two
+ * resends of a kit's offer (see OFFER_RESEND_MS), so that a lost one is not taken for a far side that ignores requests.
+ * At 3 s, an offer lost twice let the polite side's own offer meet the third in a glare, and Chromium's bug after the
+ * rollback (see the class) left that side with no video and no error.
+ */
+const OFFER_REQUEST_TIMEOUT_MS = 5000;
 /** How long an offer waits for its answer before it is sent again: a lossy channel may have dropped either. */
 const OFFER_RESEND_MS = 2000;
 /** How long applying one incoming message may take before it is reported as stuck. */
@@ -39,7 +44,7 @@ export interface NegotiatorCallbacks {
  * m-lines its new tracks need) and makes its other changes in its answer. Two kits therefore never glare. Chromium
  * needs this: after the polite side's offer is rolled back on glare, it may go on decoding the far side's video but
  * never again deliver a frame to its tracks (seen with offers that add m-lines and with ones that change nothing).
- * A far side that never answers a request (another implementation) gets the polite side's own offer after 3 s.
+ * A far side that never answers a request (another implementation) gets the polite side's own offer after 5 s.
  *
  * Messages may be lost, repeated or reordered: an offer is sent again until answered, and a description already
  * applied is recognised by its `o=` line and not applied twice.

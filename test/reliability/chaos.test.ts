@@ -19,7 +19,10 @@ const BOUND_MS = 40_000;
 
 interface Outcome {
   converged: boolean;
+  /** The kit's `error` events: a run that does not converge must have told the page so. */
   errors: string[];
+  /** What the test waited for in vain, if anything (not a report of the kit's). */
+  stalled?: string;
   counts: FaultCounts[];
   /** Each side's signaling, ICE and connection states and remote tracks, to read a failure. */
   sides: string[];
@@ -94,7 +97,7 @@ async function chaoticCall(seed: number): Promise<Outcome> {
     // A run may end in an ICE restart (a lost candidate path); converged means it connects again.
     return outcome(await reached(connected));
   } catch (error) {
-    return { ...outcome(false), errors: [String(error), ...outcome(false).errors] };
+    return { ...outcome(false), stalled: String(error) };
   } finally {
     root.remove();
   }
