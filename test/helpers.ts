@@ -128,7 +128,6 @@ export async function callPair(
   return [a, b];
 }
 
-/** Counts the m-lines of a session description. */
 /** A call whose first side sends its camera and microphone in one stream to a second side that sends nothing. */
 export const liveCall = (): Promise<PeerConnection[]> =>
   callPair(
@@ -140,6 +139,7 @@ export const liveCall = (): Promise<PeerConnection[]> =>
     (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
   );
 
+/** Counts the m-lines of a session description. */
 export const mLines = (description: RTCSessionDescription | null): number =>
   (description?.sdp.match(/^m=/gm) ?? []).length;
 
@@ -183,5 +183,21 @@ export async function withCapturesCounted(
     await body(asked);
   } finally {
     delete (media as Partial<MediaDevices>).getUserMedia;
+  }
+}
+
+/** Runs `body` with each RTCPeerConnection the page makes noted in `log` (as `connection`); the browser still makes it. */
+export async function withConnectionsLogged(log: string[], body: () => Promise<void>): Promise<void> {
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(configuration?: RTCConfiguration) {
+      super(configuration);
+      log.push('connection');
+    }
+  };
+  try {
+    await body();
+  } finally {
+    window.RTCPeerConnection = Native;
   }
 }

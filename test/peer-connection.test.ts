@@ -17,6 +17,7 @@ import {
   settled,
   uniqueName,
   until,
+  withConnectionsLogged,
 } from './helpers.js';
 
 /**
@@ -108,52 +109,45 @@ describe('<peer-connection>', () => {
         return stream;
       });
     };
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(configuration?: RTCConfiguration) {
-        super(configuration);
-        log.push('connection');
-      }
-    };
     try {
-      const name = uniqueName();
-      const root = await fixture<HTMLElement>(html`<div></div>`);
-      const far = Object.assign(document.createElement('peer-connection'), { signaling: `loopback:${name}` });
-      root.append(far);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(log).to.deep.equal([]);
-      expect(far.state).to.equal('new');
-      expect(far.signalingState).to.equal('stable');
-      const near = Object.assign(document.createElement('peer-connection'), {
-        signaling: `loopback:${name}`,
+      await withConnectionsLogged(log, async () => {
+        const name = uniqueName();
+        const root = await fixture<HTMLElement>(html`<div></div>`);
+        const far = Object.assign(document.createElement('peer-connection'), {
+          signaling: `loopback:${name}`,
+        });
+        root.append(far);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(log).to.deep.equal([]);
+        expect(far.state).to.equal('new');
+        expect(far.signalingState).to.equal('stable');
+        const near = Object.assign(document.createElement('peer-connection'), {
+          signaling: `loopback:${name}`,
+        });
+        near.append(
+          Object.assign(document.createElement('local-track'), { kind: 'video' as const, stream: 'cam' }),
+          Object.assign(document.createElement('local-track'), { kind: 'audio' as const, stream: 'cam' }),
+        );
+        root.append(near);
+        // Within 4 s: a first message lost in waiting would be made up for by the polite side's own offer after 5 s.
+        await until(
+          () => far.remoteStreams[0]?.getTracks().length === 2,
+          'both tracks at the far side',
+          4000,
+        );
+        // The near side's connection, then the far side's, when the near side's first message reached it.
+        expect(log).to.deep.equal(['capture', 'captured', 'connection', 'connection']);
+        await decodedFrame(far.remoteStreams[0]);
       });
-      near.append(
-        Object.assign(document.createElement('local-track'), { kind: 'video' as const, stream: 'cam' }),
-        Object.assign(document.createElement('local-track'), { kind: 'audio' as const, stream: 'cam' }),
-      );
-      root.append(near);
-      // Within 4 s: a first message lost in waiting would be made up for by the polite side's own offer after 5 s.
-      await until(() => far.remoteStreams[0]?.getTracks().length === 2, 'both tracks at the far side', 4000);
-      // The near side's connection, then the far side's, when the near side's first message reached it.
-      expect(log).to.deep.equal(['capture', 'captured', 'connection', 'connection']);
-      await decodedFrame(far.remoteStreams[0]);
     } finally {
-      window.RTCPeerConnection = Native;
       delete (media as Partial<MediaDevices>).getUserMedia;
     }
   });
 
   it('makes one connection when a listener of its first error asks for it', async () => {
     // The browser refuses TURN without credentials; the kit reports it and uses the default configuration.
-    let made = 0;
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(configuration?: RTCConfiguration) {
-        super(configuration);
-        made++;
-      }
-    };
-    try {
+    const made: string[] = [];
+    await withConnectionsLogged(made, async () => {
       const pc = document.createElement('peer-connection');
       pc.configuration = { iceServers: [{ urls: 'turn:127.0.0.1:3478' }] };
       const errors = record<CallErrorEvent>(pc, 'error');
@@ -162,14 +156,12 @@ describe('<peer-connection>', () => {
       document.body.append(pc);
       const connection = pc.connection;
       expect(connection).to.be.instanceOf(RTCPeerConnection);
-      expect(made).to.equal(1);
+      expect(made.length).to.equal(1);
       expect(errors.map((e) => e.operation)).to.deep.equal(['attribute']);
       expect(seenInListener).to.equal(null);
       expect(pc.connection).to.equal(connection);
       pc.remove();
-    } finally {
-      window.RTCPeerConnection = Native;
-    }
+    });
   });
 
   it('moves the call to a new signaling address: new connections, the same tracks, media again', async () => {

@@ -217,14 +217,18 @@ export class PeerConnection extends LitElement {
       if (this.#channel === channel) this.#ensureSession();
     });
     this.#channel = channel;
-    this.#setState('new');
     try {
       channel.listen();
     } catch (error) {
       // Sending may still work; the session is made as usual.
       this.#reportError(error, 'signaling');
     }
-    // Tracks already sent on the previous channel go on the new one now.
+    this.#awaitSession();
+  }
+
+  /** With no session: `new` until one is needed, and one at once if tracks are sent (on a channel before this one). */
+  #awaitSession(): void {
+    this.#setState('new');
     if (this.connectionHost.sendsTracks) this.#ensureSession();
   }
 
@@ -242,7 +246,6 @@ export class PeerConnection extends LitElement {
     } finally {
       this.#makingSession = false;
     }
-    this.#setState(this.#session.pc.connectionState);
     this.connectionHost.sendAll(this.#session);
     return this.#session;
   }
@@ -273,8 +276,7 @@ export class PeerConnection extends LitElement {
           if (this.#session !== session || this.#channel !== channel || session.closed) return;
           session.close();
           this.#session = undefined;
-          this.#setState('new');
-          if (this.connectionHost.sendsTracks) this.#ensureSession();
+          this.#awaitSession();
         },
         // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
         failed: () => {

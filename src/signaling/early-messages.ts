@@ -1,4 +1,4 @@
-import type { SignalingChannel, SignalingListener } from './signaling.js';
+import type { NegotiationMessage, SignalingChannel, SignalingListener } from './signaling.js';
 
 /** A bound on messages kept for a listener that is not there yet, so a flood cannot grow memory. */
 const MAX_EARLY_MESSAGES = 1000;
@@ -48,7 +48,7 @@ export class EarlyMessages implements SignalingChannel {
     for (const message of this.#early.splice(0)) listener.message(message);
   }
 
-  send(message: Parameters<SignalingChannel['send']>[0]): void {
+  send(message: NegotiationMessage): void {
     this.#channel.send(message);
   }
 
