@@ -206,7 +206,11 @@ describe('<peer-connection>', () => {
 
   it('stays connected while tracks come and go, though Firefox checks ICE again on each renegotiation', async () => {
     const [a, b] = await liveCall();
-    await until(() => a.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2, 'the call');
+    // Both sides, not only one: the side that finishes the DTLS handshake last reports connected a little later.
+    await until(
+      () => a.state === 'connected' && b.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2,
+      'the call',
+    );
     await settled(a, b);
     const reported = [a, b].map((pc) => record<ConnectionStateChangeEvent>(pc, 'connectionstatechange'));
     // What the browser says meanwhile, to show what the elements smoothed over (Chromium stays connected).
