@@ -208,7 +208,8 @@ describe('<peer-connection>', () => {
     const [a, b] = await liveCall();
     // Both sides, not only one: the side that finishes the DTLS handshake last reports connected a little later.
     await until(
-      () => a.state === 'connected' && b.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2,
+      () =>
+        a.state === 'connected' && b.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2,
       'the call',
     );
     await settled(a, b);
