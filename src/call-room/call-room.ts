@@ -1,6 +1,4 @@
-import { ContextProvider } from '@lit/context';
-import { html, LitElement, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations, type PropertyValues } from 'lit';
 import {
   CallErrorEvent,
   PeerJoinedEvent,
@@ -10,7 +8,7 @@ import {
   type ErrorOperation,
 } from '../events.js';
 import { PeerSession } from '../session/peer-session.js';
-import { connectionContext, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
+import { provideConnectionHost, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { TrackHost } from '../shared/track-host.js';
 import { roomAdapters } from '../signaling/adapters.js';
@@ -68,24 +66,31 @@ const AWAY_GRACE_MS = 15_000;
 export class CallRoom extends LitElement {
   static override styles = styles;
 
+  // A getter, not a static field: lit-analyzer reads attributes only from this form, so markup in stories and tests is
+  // checked against them.
+  static override get properties(): PropertyDeclarations {
+    return {
+      signaling: {},
+      name: {},
+      streamless: {},
+      configuration: { attribute: false },
+      state: { reflect: true },
+    };
+  }
+
   /** The room: `ws://host/signal?room=NAME` (the kit's relay) or `broadcast:NAME` (tabs of this browser). */
-  @property({ attribute: 'signaling' })
   signaling: string | Room | null = null;
 
   /** The display name the other peers see. */
-  @property()
   name = '';
 
   /** Where a remote track that names no stream goes: one shared stream per peer, or one stream each. */
-  @property()
   streamless: StreamlessPolicy = 'shared';
 
   /** The `RTCConfiguration` of every connection. */
-  @property({ attribute: false })
   configuration: RTCConfiguration = {};
 
   /** Where the room stands. */
-  @property({ reflect: true })
   state: CallRoomState = 'idle';
 
   private room?: Room;
@@ -107,7 +112,7 @@ export class CallRoom extends LitElement {
 
   constructor() {
     super();
-    new ContextProvider(this, { context: connectionContext, initialValue: this.connectionHost });
+    provideConnectionHost(this, this.connectionHost);
     new DisconnectGrace(this, () => this.leave());
   }
 

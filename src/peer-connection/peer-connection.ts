@@ -1,4 +1,3 @@
-import { ContextProvider } from '@lit/context';
 import { html, LitElement, type PropertyDeclarations, type PropertyValues } from 'lit';
 import {
   CallErrorEvent,
@@ -9,7 +8,7 @@ import {
   type ErrorOperation,
 } from '../events.js';
 import { PeerSession } from '../session/peer-session.js';
-import { connectionContext, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
+import { provideConnectionHost, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
 import { TrackHost } from '../shared/track-host.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { signalingAdapters } from '../signaling/adapters.js';
@@ -121,7 +120,7 @@ export class PeerConnection extends LitElement {
 
   constructor() {
     super();
-    new ContextProvider(this, { context: connectionContext, initialValue: this.connectionHost });
+    provideConnectionHost(this, this.connectionHost);
     new DisconnectGrace(this, () => this.#teardown());
   }
 

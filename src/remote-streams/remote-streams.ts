@@ -1,5 +1,4 @@
-import { html, LitElement } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, LitElement, type PropertyDeclarations } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { ConnectionHost } from '../shared/connection-context.js';
 import { ConnectionLink } from '../shared/connection-link.js';
@@ -29,12 +28,19 @@ import { styles } from './remote-streams.styles.js';
 export class RemoteStreams extends LitElement {
   static override styles = styles;
 
+  // A getter, not a static field: lit-analyzer reads attributes only from this form, so markup in stories and tests is
+  // checked against them.
+  static override get properties(): PropertyDeclarations {
+    return {
+      muted: { type: Boolean, reflect: true },
+      htmlFor: { attribute: 'for', reflect: true },
+    };
+  }
+
   /** Silences every tile. */
-  @property({ type: Boolean, reflect: true })
   muted = false;
 
   /** The id of the `<call-room>` or `<peer-connection>` to show, when the element is not inside it. */
-  @property({ attribute: 'for', reflect: true })
   htmlFor: string | null = null;
 
   private stopObserving?: () => void;

@@ -1,4 +1,3 @@
-import { createContext } from '@lit/context';
 import type { TrackSource } from '../senders/sender-reconciler.js';
 import type { ErrorOperation } from '../events.js';
 import type { RoomPeer } from '../signaling/room.js';
@@ -30,7 +29,46 @@ export interface ConnectionHost {
   peerOf(stream: MediaStream): RoomPeer | undefined;
 }
 
-export const connectionContext = createContext<ConnectionHost>(Symbol('peer-connection'));
+/**
+ * The key of the connection in the context protocol of the Web Components Community Group (`context-request` events),
+ * so any implementation of it, such as `@lit/context`, can ask for it.
+ */
+export const connectionContext = Symbol('peer-connection');
+
+/** What the protocol's `context-request` event carries (the kit only asks for, and answers, `connectionContext`). */
+interface ContextRequest extends Event {
+  readonly context: unknown;
+  readonly callback: (value: ConnectionHost) => void;
+}
+
+/**
+ * Asks the nearest connection element around `element` for its host. The protocol's providers answer synchronously,
+ * so `undefined` means none is there. A host never changes for its element's life, so there is nothing to subscribe
+ * to: the protocol's subscriptions (and `@lit/context`, 1 kB gzipped) would only add weight. A connection element
+ * upgraded after the elements inside it is not found; the kit's define module registers parents first.
+ */
+export function requestConnectionHost(element: Element): ConnectionHost | undefined {
+  let host: ConnectionHost | undefined;
+  const request = Object.assign(new Event('context-request', { bubbles: true, composed: true }), {
+    context: connectionContext,
+    contextTarget: element,
+    callback: (value: ConnectionHost) => (host = value),
+    subscribe: false,
+  });
+  element.dispatchEvent(request);
+  return host;
+}
+
+/** Makes `element` answer requests for `connectionContext` from the elements inside it with `host`. */
+export function provideConnectionHost(element: Element, host: ConnectionHost): void {
+  element.addEventListener('context-request', (event) => {
+    const request = event as ContextRequest;
+    if (request.context !== connectionContext) return;
+    // The nearest connection answers; those further out must not.
+    event.stopPropagation();
+    request.callback(host);
+  });
+}
 
 /** Fired on a connection element's root when it connects, so `for="id"` children that came first find it. */
 export const HOST_READY_EVENT = 'peer-connection-ready';

@@ -1,6 +1,10 @@
-import { ContextEvent } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { connectionContext, hostById, HOST_READY_EVENT, type ConnectionHost } from './connection-context.js';
+import {
+  hostById,
+  HOST_READY_EVENT,
+  requestConnectionHost,
+  type ConnectionHost,
+} from './connection-context.js';
 
 /** An element with a `for` property (reflected to its attribute at its next update, so read the property). */
 type LinkedElement = ReactiveControllerHost & HTMLElement & { readonly htmlFor: string | null };
@@ -15,7 +19,6 @@ export class ConnectionLink implements ReactiveController {
   /** The linked connection's host, if any. */
   current?: ConnectionHost;
   #waitingRoot?: Node;
-  #unsubscribe?: () => void;
   /** The `for` of the last look-up. */
   #lookedFor?: string | null;
 
@@ -57,15 +60,7 @@ export class ConnectionLink implements ReactiveController {
       this.#set(host);
       return;
     }
-    // A provider answers synchronously; no answer means there is no <peer-connection> around this element.
-    let answered = false;
-    const answer = (host: ConnectionHost, unsubscribe?: () => void): void => {
-      answered = true;
-      this.#unsubscribe = unsubscribe;
-      this.#set(host);
-    };
-    this.#element.dispatchEvent(new ContextEvent(connectionContext, this.#element, answer, true));
-    if (!answered) this.#set(undefined);
+    this.#set(requestConnectionHost(this.#element));
   }
 
   /** Leaves the connection (the element is gone for good). */
@@ -87,8 +82,6 @@ export class ConnectionLink implements ReactiveController {
   }
 
   #stopListening(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
     this.#waitingRoot?.removeEventListener(HOST_READY_EVENT, this.#onHostReady);
     this.#waitingRoot = undefined;
   }
