@@ -89,7 +89,7 @@ async function startPage() {
     resolve: { conditions: ['module', 'browser', 'production'] },
     // Bundled up front and never discovered on a visit: a discovery makes Vite reload the page mid-run.
     optimizeDeps: {
-      include: ['lit', 'lit/decorators.js', 'lit/directives/live.js', 'lit/directives/repeat.js'],
+      include: ['lit', 'lit/directives/live.js', 'lit/directives/repeat.js'],
       noDiscovery: true,
     },
   });

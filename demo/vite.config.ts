@@ -10,7 +10,7 @@ export default defineConfig({
   // Bundled up front and never discovered on a visit: a discovery makes Vite reload the page, which on a fresh
   // machine left the first page of the end-to-end tests without its elements.
   optimizeDeps: {
-    include: ['lit', 'lit/decorators.js', 'lit/directives/repeat.js'],
+    include: ['lit', 'lit/directives/repeat.js'],
     noDiscovery: true,
   },
 });

@@ -551,6 +551,25 @@ describe('<peer-connection>', () => {
     }
   });
 
+  it('is found by the tracks and streams inside it when registered after them', async () => {
+    // A page that registers the kit's classes under names of its own, in any order.
+    const tag = `late-${uniqueName()}`;
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    root.innerHTML = `
+      <${tag} signaling="loopback:${name}"><local-track kind="video"></local-track><remote-stream></remote-stream></${tag}>
+      <peer-connection signaling="loopback:${name}"><local-track kind="video"></local-track></peer-connection>`;
+    const [track] = root.querySelectorAll('local-track');
+    await until(() => track.state === 'live', 'the camera');
+    customElements.define(tag, class extends customElements.get('peer-connection')! {});
+    const [late, far] = [root.querySelector<PeerConnection>(tag)!, root.querySelector('peer-connection')!];
+    await until(() => far.remoteStreams.length === 1 && late.remoteStreams.length === 1, 'a stream each way');
+    await decodedFrame(far.remoteStreams[0]);
+    const shown = root.querySelector('remote-stream')!;
+    expect(shown.stream).to.equal(late.remoteStreams[0]);
+    await until(() => shown.matches(':state(playing)'), 'the far camera shown');
+  });
+
   it('reports bad attributes clearly and keeps working', async () => {
     const pc = await fixture<PeerConnection>(
       html`<peer-connection

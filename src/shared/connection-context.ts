@@ -30,14 +30,15 @@ export interface ConnectionHost {
 }
 
 /**
- * The key of the connection in the context protocol of the Web Components Community Group (`context-request` events),
- * so any implementation of it, such as `@lit/context`, can ask for it.
+ * The key of the connection in requests of the Web Components Community Group's context protocol (`context-request`
+ * events): requests for other keys pass through the kit's elements, and the kit's pass through other providers.
  */
 export const connectionContext = Symbol('peer-connection');
 
 /** What the protocol's `context-request` event carries (the kit only asks for, and answers, `connectionContext`). */
 interface ContextRequest extends Event {
   readonly context: unknown;
+  readonly contextTarget?: Element;
   readonly callback: (value: ConnectionHost) => void;
 }
 
@@ -45,7 +46,7 @@ interface ContextRequest extends Event {
  * Asks the nearest connection element around `element` for its host. The protocol's providers answer synchronously,
  * so `undefined` means none is there. A host never changes for its element's life, so there is nothing to subscribe
  * to: the protocol's subscriptions (and `@lit/context`, 1 kB gzipped) would only add weight. A connection element
- * upgraded after the elements inside it is not found; the kit's define module registers parents first.
+ * upgraded later says so with `HOST_READY_EVENT`, and the elements ask again (see ConnectionLink).
  */
 export function requestConnectionHost(element: Element): ConnectionHost | undefined {
   let host: ConnectionHost | undefined;
@@ -63,7 +64,7 @@ export function requestConnectionHost(element: Element): ConnectionHost | undefi
 export function provideConnectionHost(element: Element, host: ConnectionHost): void {
   element.addEventListener('context-request', (event) => {
     const request = event as ContextRequest;
-    if (request.context !== connectionContext) return;
+    if (request.context !== connectionContext || request.contextTarget === element) return;
     // The nearest connection answers; those further out must not.
     event.stopPropagation();
     request.callback(host);

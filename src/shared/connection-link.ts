@@ -11,14 +11,15 @@ type LinkedElement = ReactiveControllerHost & HTMLElement & { readonly htmlFor: 
 
 /**
  * Finds the `<peer-connection>` an element belongs to: the one named by its `for` property, else the nearest one
- * around it (through context). It looks again each time the element is connected, and after an update that changed
- * `for`; unlinking on removal is left to the element (`release`): at once for a `<local-track>`, after the
+ * around it (through context). It looks again each time the element is connected, after an update that changed
+ * `for`, and when a connection element connects in the same root; unlinking on removal is left to the element (`release`): at once for a `<local-track>`, after the
  * {@link DisconnectGrace} for the others.
  */
 export class ConnectionLink implements ReactiveController {
   /** The linked connection's host, if any. */
   current?: ConnectionHost;
-  #waitingRoot?: Node;
+  /** The root listened to for connection elements that connect later (see resolve). */
+  #readyRoot?: Node;
   /** The `for` of the last look-up. */
   #lookedFor?: string | null;
 
@@ -46,21 +47,20 @@ export class ConnectionLink implements ReactiveController {
     if (this.#element.htmlFor !== this.#lookedFor) this.#resolve();
   }
 
-  /** Looks the connection up again (on connect, or when `for` changed). */
+  /**
+   * Looks the connection up again (on connect, or when `for` changed). A connection element that connects later in
+   * the same root may be the one: the one named by `for`, added or upgraded after this element, or one around it that
+   * is upgraded after it (a page that registers the elements in another order than the kit's define module).
+   */
   #resolve(): void {
     this.#stopListening();
     if (!this.#element.isConnected) return;
     const id = this.#element.htmlFor;
     this.#lookedFor = id;
-    if (id) {
-      const root = this.#element.getRootNode();
-      const host = hostById(root, id);
-      // The named connection may come later in the document, or be added later.
-      if (!host) this.#waitFor(root);
-      this.#set(host);
-      return;
-    }
-    this.#set(requestConnectionHost(this.#element));
+    const root = this.#element.getRootNode();
+    this.#readyRoot = root;
+    root.addEventListener(HOST_READY_EVENT, this.#onHostReady);
+    this.#set(id ? hostById(root, id) : requestConnectionHost(this.#element));
   }
 
   /** Leaves the connection (the element is gone for good). */
@@ -76,14 +76,9 @@ export class ConnectionLink implements ReactiveController {
     this.#onChange(next, previous);
   }
 
-  #waitFor(root: Node): void {
-    this.#waitingRoot = root;
-    root.addEventListener(HOST_READY_EVENT, this.#onHostReady);
-  }
-
   #stopListening(): void {
-    this.#waitingRoot?.removeEventListener(HOST_READY_EVENT, this.#onHostReady);
-    this.#waitingRoot = undefined;
+    this.#readyRoot?.removeEventListener(HOST_READY_EVENT, this.#onHostReady);
+    this.#readyRoot = undefined;
   }
 
   readonly #onHostReady = (): void => this.#resolve();

@@ -34,6 +34,17 @@ describe('the connection context', () => {
     expect(requestConnectionHost(direct)).to.equal(outerHost);
   });
 
+  it("leaves a provider's own request to the providers around it", () => {
+    const outer = document.createElement('section');
+    const inner = document.createElement('section');
+    const outerHost = fakeHost();
+    provideConnectionHost(outer, outerHost);
+    provideConnectionHost(inner, fakeHost());
+    outer.append(inner);
+    root.append(outer);
+    expect(requestConnectionHost(inner)).to.equal(outerHost);
+  });
+
   it('gives undefined where no provider is around', () => {
     const lone = document.createElement('span');
     root.append(lone);
