@@ -20,6 +20,13 @@ const OFFER_RESEND_MS = 2000;
 const OPERATION_BOUND_MS = 10_000;
 /** After this many sends of one offer without an answer, the far side is reported unreachable (sending goes on). */
 const OFFER_SENDS_BEFORE_ERROR = 5;
+/**
+ * How long ICE may stay unconnected after an exchange before this side sends its candidates again, and how many times
+ * it does: a lossy channel may have dropped the ones that would connect. Firefox gives ICE up about 5 s after the
+ * exchange when no candidate of the far side can be reached, and media may then flow one way only after the restart.
+ */
+const CANDIDATE_RESEND_MS = 1500;
+const CANDIDATE_RESENDS = 3;
 
 export interface NegotiatorCallbacks {
   /** Whether this side yields on glare; asked as offers are made and when they collide. */
@@ -78,10 +85,13 @@ export class PerfectNegotiator {
   /** How many times the offer now waiting was sent (see awaitAnswer and repeatedDescription). */
   #offerSends = 0;
   /**
-   * The candidates gathered for the current local description, sent again with it: when the description was lost,
-   * they came before it and the far side refused them ("unknown ufrag" after an ICE restart).
+   * The candidates of the latest gathering (one set of ICE credentials), sent again with a description sent again (when
+   * the description was lost, they came before it and the far side refused them: "unknown ufrag" after an ICE restart),
+   * and while ICE does not connect (see resendCandidates).
    */
   #gathered: RTCIceCandidateInit[] = [];
+  /** Set while the candidates wait to be sent again (see resendCandidates). */
+  #candidateResend?: ReturnType<typeof setTimeout>;
   /**
    * The `o=` line of the current remote description (see repeatedDescription), kept as it is set: in Firefox each read
    * of `currentRemoteDescription` builds a new description, about 60 us on the path of every incoming description.
@@ -112,6 +122,7 @@ export class PerfectNegotiator {
   dispose(): void {
     clearTimeout(this.#offerRequest);
     clearTimeout(this.#answerWait);
+    clearTimeout(this.#candidateResend);
     // Work cut off by close() may never settle; its timer would keep the closed connection alive for 10 s.
     for (const stop of this.#bounds) stop();
     this.#bounds.clear();
@@ -176,7 +187,6 @@ export class PerfectNegotiator {
       // The offer may have been superseded by a remote offer while it was being made.
       const offer = this.#pc.localDescription;
       if (this.#pc.signalingState !== 'have-local-offer' || !offer) return;
-      this.#gathered = [];
       this.#channel.send({ description: offer.toJSON() });
       this.#offerSends = 1;
       this.#awaitAnswer();
@@ -210,9 +220,7 @@ export class PerfectNegotiator {
 
   #sendAgain(description: RTCSessionDescription): void {
     this.#send({ description: description.toJSON() });
-    // The gathered candidates belong to the latest local description, which may be newer than an answer sent again.
-    if (description.sdp === this.#pc.localDescription?.sdp)
-      for (const candidate of this.#gathered) this.#send({ candidate });
+    for (const candidate of this.#candidatesFor(description.sdp)) this.#send({ candidate });
   }
 
   #send(message: NegotiationMessage): void {
@@ -227,6 +235,9 @@ export class PerfectNegotiator {
     // The null "end of candidates" marker needs no message: both browsers do without it.
     if (!candidate) return;
     const init = candidate.toJSON();
+    // A candidate with new credentials starts a new gathering (an ICE restart): the ones before are of no more use.
+    if (init.usernameFragment && init.usernameFragment !== this.#gathered[0]?.usernameFragment)
+      this.#gathered = [];
     if (this.#gathered.length < MAX_GATHERED_CANDIDATES) this.#gathered.push(init);
     this.#send({ candidate: init });
   };
@@ -381,7 +392,6 @@ export class PerfectNegotiator {
       try {
         await this.#pc.setLocalDescription();
         this.#remoteOrigin = origin(description.sdp);
-        this.#gathered = [];
         // Read once, as for an offer: in Firefox each read builds a new description.
         const answer = this.#pc.localDescription;
         if (answer) this.#channel.send({ description: answer.toJSON() });
@@ -392,7 +402,32 @@ export class PerfectNegotiator {
       }
       this.#callbacks.descriptionApplied();
     }
-    if (this.#pc.signalingState === 'stable') this.#callbacks.negotiated(description.type === 'answer');
+    if (this.#pc.signalingState === 'stable') {
+      this.#resendCandidates(CANDIDATE_RESENDS);
+      this.#callbacks.negotiated(description.type === 'answer');
+    }
+  }
+
+  /** The gathered candidates that go with a description of this side: those with its ICE credentials. */
+  #candidatesFor(sdp = ''): RTCIceCandidateInit[] {
+    const ufrag = /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
+    return this.#gathered.filter((c) => !ufrag || !c.usernameFragment || c.usernameFragment === ufrag);
+  }
+
+  /**
+   * Sends the gathered candidates again, `times` more times at most, while ICE has not connected since an exchange:
+   * a channel may lose candidates, and without the far side's reachable ones a browser never connects (Firefox fails
+   * after about 5 s, Chromium checks on until the kit restarts ICE). A far side that has them already ignores copies.
+   */
+  #resendCandidates(times: number): void {
+    clearTimeout(this.#candidateResend);
+    this.#candidateResend = setTimeout(() => {
+      const { iceConnectionState, signalingState } = this.#pc;
+      if (signalingState !== 'stable' || (iceConnectionState !== 'new' && iceConnectionState !== 'checking'))
+        return;
+      for (const candidate of this.#candidatesFor(this.#pc.localDescription?.sdp)) this.#send({ candidate });
+      if (times > 1) this.#resendCandidates(times - 1);
+    }, CANDIDATE_RESEND_MS);
   }
 
   /**

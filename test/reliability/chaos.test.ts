@@ -7,10 +7,14 @@ import { decodedFrame, receivedKinds, record, uniqueName } from '../helpers.js';
 const FAULTS = { drop: 0.1, duplicate: 0.1, reorder: 0.1, delay: 0.1, maxDelayMs: 400 };
 const RUNS = 50;
 /**
- * Runs that must converge. Once in 100 Firefox runs, a call connected with video flowing one way only, after an ICE
- * restart whose offer was lost; that run reported errors (its stale candidates) rather than hanging.
+ * Runs that must converge. Seed 27 in Firefox used to fail in about half the runs: the channel lost the one candidate
+ * of the far side that could be reached, Firefox gave ICE up before it ever connected, and after the kit's ICE restart
+ * media flowed one way only (from the far side), with every state `connected`. In those runs the kit reported errors
+ * only by chance (the restart's candidates, refused while its lost offer was away); the one-way media itself goes
+ * untold, and a run that reaches it by another way would fail here as a silent hang. Since each side sends its
+ * candidates again while ICE does not connect, the restart is not needed and seed 27 converges (6 of 6 runs alone).
  */
-const MIN_CONVERGED = 48;
+const MIN_CONVERGED = 49;
 /**
  * How long a run may take to either converge or report failure. A lost answer costs a resend (2 s); lost candidates
  * cost an ICE restart once checks have gone on for 10 s without a path.
