@@ -284,6 +284,32 @@ describe('<peer-connection>', () => {
     expect(b.remoteStreams).to.have.length(0);
   });
 
+  it('takes the next far side after one left, though it sends nothing itself', async () => {
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(
+      html`<div><peer-connection signaling="loopback:${name}"></peer-connection></div>`,
+    );
+    const receiver = root.querySelector('peer-connection')!;
+    const join = (): PeerConnection => {
+      const sender = document.createElement('peer-connection');
+      sender.signaling = `loopback:${name}`;
+      const camera = document.createElement('local-track');
+      camera.kind = 'video';
+      sender.append(camera);
+      root.append(sender);
+      return sender;
+    };
+    const first = join();
+    await until(() => receiver.remoteStreams.length === 1, "the first far side's stream");
+    const removed = nextEvent(receiver, 'streamremoved', 20000);
+    first.remove();
+    await removed;
+    // The receiver's connection is not read here: reading it would make one, hiding a side that waits for nothing.
+    join();
+    await until(() => receiver.remoteStreams.length === 1, "the next far side's stream");
+    await decodedFrame(receiver.remoteStreams[0]);
+  });
+
   it('survives a move in the DOM: same connection, media still flowing', async () => {
     const [a, b] = await liveCall();
     await until(() => b.remoteStreams[0]?.getTracks().length === 2 && a.state === 'connected', 'the call');

@@ -4,8 +4,8 @@ import type { NegotiationMessage, SignalingChannel, SignalingListener } from './
 const MAX_EARLY_MESSAGES = 1000;
 
 /**
- * A channel listened to before anything uses it: the far side's messages are kept until `start`, and each one that
- * is kept calls `arrived`, which is expected to make the listener (a `<peer-connection>` makes its
+ * A channel listened to before anything uses it: the far side's messages are kept until `start` (again after the far
+ * side left), and each one that is kept calls `arrived`, which is expected to make the listener (a `<peer-connection>` makes its
  * `RTCPeerConnection` only once it is needed). The channel underneath is started once, by `listen`.
  */
 export class EarlyMessages implements SignalingChannel {
@@ -31,9 +31,12 @@ export class EarlyMessages implements SignalingChannel {
         this.#arrived();
       },
       peerLeft: () => {
-        // What a far side that left sent is of no use to the next one.
-        if (this.#listener) this.#listener.peerLeft?.();
-        else this.#early.length = 0;
+        // What a far side that left sent is of no use to the next one, nor is the listener (a session) that it talked
+        // to: the next far side's messages are kept, and call `arrived`, as the first one's did.
+        const listener = this.#listener;
+        this.#listener = undefined;
+        this.#early.length = 0;
+        listener?.peerLeft?.();
       },
     });
   }

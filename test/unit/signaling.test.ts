@@ -198,6 +198,20 @@ describe('EarlyMessages', () => {
     expect(got.left()).to.equal(1);
   });
 
+  it("keeps the next far side's messages for a new listener once the far side left", () => {
+    const { channel, deliver, leave } = wire();
+    let arrivals = 0;
+    const held = new EarlyMessages(channel, () => arrivals++);
+    held.listen();
+    const first = inbox(held);
+    deliver('one');
+    leave();
+    deliver('two');
+    expect([first.received, first.left(), arrivals, held.waiting]).to.deep.equal([['one'], 1, 1, true]);
+    const next = inbox(held);
+    expect(next.received).to.deep.equal(['two']);
+  });
+
   it('sends, closes and tells the role through the channel it wraps', () => {
     const { channel, sent } = wire();
     const held = new EarlyMessages(channel, () => {});
