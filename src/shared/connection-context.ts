@@ -71,7 +71,10 @@ export function provideConnectionHost(element: Element, host: ConnectionHost): v
   });
 }
 
-/** Fired on a connection element's root when it connects, so `for="id"` children that came first find it. */
+/**
+ * Fired on a connection element's root when it connects, so elements that came first find it: those naming it with
+ * `for="id"`, and those inside it when it is registered after them.
+ */
 export const HOST_READY_EVENT = 'peer-connection-ready';
 
 /** The host of the element with this id in the same root, if that element is an upgraded connection element. */

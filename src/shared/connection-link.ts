@@ -12,8 +12,8 @@ type LinkedElement = ReactiveControllerHost & HTMLElement & { readonly htmlFor: 
 /**
  * Finds the `<peer-connection>` an element belongs to: the one named by its `for` property, else the nearest one
  * around it (through context). It looks again each time the element is connected, after an update that changed
- * `for`, and when a connection element connects in the same root; unlinking on removal is left to the element (`release`): at once for a `<local-track>`, after the
- * {@link DisconnectGrace} for the others.
+ * `for`, and when a connection element connects in the same root; unlinking on removal is left to the element
+ * (`release`): at once for a `<local-track>`, after the {@link DisconnectGrace} for the others.
  */
 export class ConnectionLink implements ReactiveController {
   /** The linked connection's host, if any. */
