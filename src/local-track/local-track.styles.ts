@@ -1,5 +1,7 @@
 import { css } from 'lit';
 
+// The preview is mirrored by default, as people expect of their own camera. (Comments stay out of the template: what is
+// inside it ships.)
 export const styles = css`
   :host {
     display: block;
@@ -21,7 +23,6 @@ export const styles = css`
     inline-size: 100%;
     block-size: 100%;
     object-fit: var(--local-track-object-fit, cover);
-    /* A preview is a mirror, as people expect of their own camera. */
     transform: var(--local-track-preview-transform, scaleX(-1));
   }
 `;

@@ -1,5 +1,7 @@
 import { css } from 'lit';
 
+// `!important` on the hidden video: a page's ::part(video) rule must not show a video with nothing to show. (Comments
+// stay out of the template: what is inside it ships.)
 export const styles = css`
   :host {
     display: block;
@@ -22,7 +24,6 @@ export const styles = css`
     object-fit: var(--remote-stream-object-fit, contain);
   }
 
-  /* !important: a page's ::part(video) rule must not show a video with nothing to show. */
   video[hidden],
   audio {
     display: none !important;
