@@ -679,6 +679,46 @@ describe('<peer-connection>', () => {
     expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
   });
 
+  it('reports failure, not a silent wait, when the channel loses every candidate', async function () {
+    // 10 s of waiting for a path after the exchange, then ICE restarts every 3 s for 30 s, then failure.
+    this.timeout(70000);
+    const name = uniqueName();
+    let lost = 0;
+    const losingCandidates = (): SignalingChannel => {
+      const inner = loopbackSignaling(name, {});
+      return {
+        start: (listener) => inner.start(listener),
+        send: (message) => {
+          if ('candidate' in message) lost++;
+          else inner.send(message);
+        },
+        close: () => inner.close(),
+        get polite() {
+          return inner.polite;
+        },
+      };
+    };
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection .signaling=${losingCandidates()}>
+          <local-track kind="video" stream="cam"></local-track>
+        </peer-connection>
+        <peer-connection .signaling=${losingCandidates()}></peer-connection>
+      </div>`,
+    );
+    const [a, b] = root.querySelectorAll('peer-connection');
+    const errors = [a, b].map((pc) => record<CallErrorEvent>(pc, 'error'));
+    // Chromium keeps ICE `new` for ever without the far side's candidates: the kit must not wait with it. (Firefox
+    // fails ICE after about 5 s, and its state says `failed` before the kit gives up.)
+    const gaveUp = (i: number) => errors[i].some((e) => e.operation === 'connection');
+    await until(() => gaveUp(0) && gaveUp(1), 'a connection error on both sides', 60000);
+    for (const side of [a, b]) {
+      expect(side.state).to.equal('failed');
+      expect(side.signalingState, 'the connection closed').to.equal('closed');
+    }
+    expect(lost, 'candidates lost').to.be.greaterThan(1);
+  });
+
   it('restartIce() renegotiates with new ICE credentials and the call goes on', async () => {
     const [a, b] = await liveCall();
     await until(() => a.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2, 'the call');

@@ -41,7 +41,19 @@ export class IceRecovery {
     this.#pc.removeEventListener('iceconnectionstatechange', this.#watch);
   }
 
-  readonly #watch = (): void => {
+  /**
+   * An offer/answer exchange completed. A connection still `new` then is one whose ICE has nothing to check: no
+   * candidate of the far side came (a channel that loses them). Chromium stays `new` so for ever, with no event; the
+   * wait for a media path starts here, as for checks that find none.
+   */
+  negotiated(): void {
+    this.#assess(true);
+  }
+
+  readonly #watch = (): void => this.#assess(false);
+
+  /** Starts, keeps or ends the recovery for the state the connection is in; `new` may count as down after an exchange. */
+  #assess(newIsDown: boolean): void {
     // Firefox reports a lost path only in `iceConnectionState` until it gives the whole connection up, much later.
     const { connectionState, iceConnectionState } = this.#pc;
     const state =
@@ -54,13 +66,13 @@ export class IceRecovery {
       return;
     }
     // Already recovering, the schedule goes on through the states each restart passes (Firefox goes back to `new`).
-    // Before any connection, `new` is a call still waiting for its far side.
-    if (this.#downSince !== undefined || state === 'new') return;
+    // Before an exchange with media, `new` is a call still waiting for its far side.
+    if (this.#downSince !== undefined || (state === 'new' && !(newIsDown && hasMedia(this.#pc)))) return;
     this.#downSince = Date.now();
     this.#restartIn(
       state === 'failed' ? 0 : state === 'disconnected' ? DISCONNECTED_GRACE_MS : CONNECTING_GRACE_MS,
     );
-  };
+  }
 
   #restartIn(delay: number): void {
     this.#timer = setTimeout(() => {
@@ -75,4 +87,9 @@ export class IceRecovery {
       this.#callbacks.restart();
     }, delay);
   }
+}
+
+/** Whether the connection has negotiated media: with none there is no ICE transport, and `new` is all it can be. */
+function hasMedia(pc: RTCPeerConnection): boolean {
+  return pc.getTransceivers().some((transceiver) => transceiver.mid !== null);
 }

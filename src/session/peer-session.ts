@@ -97,6 +97,7 @@ export class PeerSession {
       negotiated: (offered) => {
         this.#negotiatedOnce = true;
         this.#settle();
+        this.#recovery.negotiated();
         events.negotiated(offered);
       },
       error: events.error,
