@@ -7,7 +7,7 @@ import {
   StreamRemovedEvent,
   type ErrorOperation,
 } from '../events.js';
-import { PeerSession } from '../session/peer-session.js';
+import { PeerSession, type SessionHandoff } from '../session/peer-session.js';
 import { provideConnectionHost, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { TrackHost } from '../shared/track-host.js';
@@ -31,7 +31,7 @@ export type CallRoomState = 'idle' | 'joined' | 'error' | 'left';
 interface Member {
   peer: RoomPeer;
   readonly channel: PeerChannel;
-  readonly session: PeerSession;
+  session: PeerSession;
   /** Set while the room says the peer is gone but media still flows: the connection is kept for a while. */
   awayTimer?: ReturnType<typeof setTimeout>;
 }
@@ -220,12 +220,19 @@ export class CallRoom extends LitElement {
     }
     if (known) this.drop(peer.id, 'gone');
     const channel = new PeerChannel(room, peer.id);
-    const session = new PeerSession(
+    this.members.set(peer.id, { peer, channel, session: this.connect(peer, channel) });
+    this.dispatchEvent(new PeerJoinedEvent(peer));
+  }
+
+  /** A connection to a peer, over its channel, sending the room's tracks; `handoff` when it replaces one. */
+  private connect(peer: RoomPeer, channel: PeerChannel, handoff?: SessionHandoff): PeerSession {
+    const session: PeerSession = new PeerSession(
       {
         configuration: this.configuration,
         channel,
         polite: () => channel.polite,
         streamless: () => (this.streamless === 'separate' ? 'separate' : 'shared'),
+        handoff,
       },
       {
         track: () => {},
@@ -249,11 +256,14 @@ export class CallRoom extends LitElement {
         peerLeft: () => {},
         // The peer is let go; should the room announce it again, a new connection is made.
         failed: () => this.drop(peer.id, 'gone'),
+        renew: (next) => {
+          const member = this.members.get(peer.id);
+          if (member?.session === session) member.session = this.connect(member.peer, channel, next);
+        },
       },
     );
-    this.members.set(peer.id, { peer, channel, session });
     this.connectionHost.sendAll(session);
-    this.dispatchEvent(new PeerJoinedEvent(peer));
+    return session;
   }
 
   /** The room says a peer left. One that said goodbye goes now; one that vanished goes unless media still flows. */

@@ -13,6 +13,12 @@ const GIVE_UP_MS = 30_000;
 export interface IceRecoveryCallbacks {
   /** Restart ICE now (through negotiation, which makes or asks for the offer). */
   restart(): void;
+  /**
+   * Replace the connection with a new one, instead of a restart: ICE failed before it ever connected, which a restart
+   * does not mend in Firefox (see the class). `downSince` is when the path was found lost, for the new connection's
+   * recovery. Asked again at each try, as restarts are, until the connection is replaced or given up.
+   */
+  renew(downSince: number): void;
   /** The connection stayed down for `GIVE_UP_MS` despite restarts. */
   gaveUp(downForMs: number): void;
 }
@@ -21,18 +27,43 @@ export interface IceRecoveryCallbacks {
  * Restarts ICE when the media path is lost (a network change, a dropped link, lost candidates), again every few
  * seconds while it stays lost, and gives up after a bound. Either side may restart; perfect negotiation sorts out
  * two restarts at once. Without this a connection that failed stays failed, as the browser never restarts by itself.
+ *
+ * A connection whose ICE failed before it ever connected is replaced instead (see renew): after such a failure,
+ * Firefox 153 brings a restarted ICE and DTLS to `connected` but sends no media on it, either way (plain
+ * `RTCPeerConnection` code too), and no state tells. Nothing was flowing yet, so a new connection loses nothing.
  */
 export class IceRecovery {
   #downSince?: number;
   #timer?: ReturnType<typeof setTimeout>;
+  /** Whether the connection ever connected. */
+  #connected = false;
+  /** The state last seen (see assess). */
+  #state?: string;
   readonly #pc: RTCPeerConnection;
   readonly #callbacks: IceRecoveryCallbacks;
 
-  constructor(pc: RTCPeerConnection, callbacks: IceRecoveryCallbacks) {
+  /**
+   * `downSince`: for the connection that replaces one whose path was lost, when it was lost. The bound runs on from
+   * then, and the new connection is given the time to connect that checks are (then restarts, as for checks).
+   */
+  constructor(pc: RTCPeerConnection, callbacks: IceRecoveryCallbacks, downSince?: number) {
     this.#pc = pc;
     this.#callbacks = callbacks;
     pc.addEventListener('connectionstatechange', this.#watch);
     pc.addEventListener('iceconnectionstatechange', this.#watch);
+    if (downSince === undefined) return;
+    this.#downSince = downSince;
+    this.#restartIn(Math.max(0, Math.min(CONNECTING_GRACE_MS, downSince + GIVE_UP_MS - Date.now())));
+  }
+
+  /** Whether the connection ever connected. */
+  get connectedOnce(): boolean {
+    return this.#connected;
+  }
+
+  /** When the media path was found lost, while it is; `undefined` while the connection is up or still to connect. */
+  get downSince(): number | undefined {
+    return this.#downSince;
   }
 
   dispose(): void {
@@ -57,17 +88,30 @@ export class IceRecovery {
     // Firefox reports a lost path only in `iceConnectionState` until it gives the whole connection up, much later.
     const { connectionState, iceConnectionState } = this.#pc;
     const state =
-      connectionState === 'connected' && iceConnectionState === 'disconnected'
-        ? 'disconnected'
-        : connectionState;
+      iceConnectionState === 'failed' && connectionState !== 'closed'
+        ? 'failed'
+        : connectionState === 'connected' && iceConnectionState === 'disconnected'
+          ? 'disconnected'
+          : connectionState;
+    const newlyFailed = state === 'failed' && this.#state !== 'failed';
+    this.#state = state;
     if (state === 'connected' || state === 'closed') {
       clearTimeout(this.#timer);
       this.#timer = this.#downSince = undefined;
+      if (state === 'connected') this.#connected = true;
       return;
     }
-    // Already recovering, the schedule goes on through the states each restart passes (Firefox goes back to `new`).
+    if (this.#downSince !== undefined) {
+      // Already recovering, the schedule goes on through the states each restart passes (Firefox goes back to `new`).
+      // A failure before the connection ever connected cuts the wait short: it is replaced, not restarted.
+      if (newlyFailed && !this.#connected) {
+        clearTimeout(this.#timer);
+        this.#restartIn(0);
+      }
+      return;
+    }
     // Before an exchange with media, `new` is a call still waiting for its far side.
-    if (this.#downSince !== undefined || (state === 'new' && !(newIsDown && hasMedia(this.#pc)))) return;
+    if (state === 'new' && !(newIsDown && hasMedia(this.#pc))) return;
     this.#downSince = Date.now();
     this.#restartIn(
       state === 'failed' ? 0 : state === 'disconnected' ? DISCONNECTED_GRACE_MS : CONNECTING_GRACE_MS,
@@ -76,7 +120,8 @@ export class IceRecovery {
 
   #restartIn(delay: number): void {
     this.#timer = setTimeout(() => {
-      const down = Date.now() - (this.#downSince ?? Date.now());
+      const downSince = this.#downSince ?? Date.now();
+      const down = Date.now() - downSince;
       if (down >= GIVE_UP_MS) {
         this.dispose();
         this.#callbacks.gaveUp(down);
@@ -84,7 +129,8 @@ export class IceRecovery {
       }
       // The next try is planned first, so a restart that throws cannot end the schedule.
       this.#restartIn(RESTART_EVERY_MS);
-      this.#callbacks.restart();
+      if (!this.#connected && this.#pc.iceConnectionState === 'failed') this.#callbacks.renew(downSince);
+      else this.#callbacks.restart();
     }, delay);
   }
 }

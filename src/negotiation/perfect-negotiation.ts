@@ -39,6 +39,36 @@ export interface NegotiatorCallbacks {
   error(error: unknown, operation: ErrorOperation): void;
   /** The channel says the far side left for good. */
   peerLeft(): void;
+  /**
+   * This connection is to be replaced by a new one (see IceRecovery): the far side replaced its own and offers from
+   * the new one (`message` is that offer, for the new one to take), or asked this side to replace it first (`message`
+   * is the request).
+   */
+  renew(message: NegotiationMessage): void;
+  /**
+   * Whether the connection may be replaced: only one that never connected is (see IceRecovery). Once it connected, an
+   * offer of another session is applied as any other (a far side that is not this kit, or a malformed message), and a
+   * request to replace the connection is a late one.
+   */
+  renewable(): boolean;
+}
+
+/** What the negotiator of a connection that replaces another starts with (see PeerSession). */
+export interface Renewal {
+  /** Session ids (`o=` lines) of the far side's connections left behind: their late descriptions are dropped. */
+  readonly farSessions: readonly string[];
+  /** The ICE credentials (ufrags) of those connections: their late candidates are dropped. */
+  readonly farUfrags: readonly string[];
+  /** Whether the far side answered requests for offers (see requestOffer): it still does. */
+  readonly requestsAnswered: boolean;
+  /** The far side's offer that started the renewal on this side, applied first. */
+  readonly message?: NegotiationMessage;
+  /**
+   * Set on the side that replaces its connection first (the impolite one): the m-lines, by kind, of the connection
+   * replaced. The new one offers as many, receive-only where no track of this side takes one, so that the far side
+   * can send what it sent before even if this side sends nothing.
+   */
+  readonly offer?: OfferWanted;
 }
 
 /**
@@ -101,13 +131,28 @@ export class PerfectNegotiator {
   readonly #pc: RTCPeerConnection;
   readonly #channel: SignalingChannel;
   readonly #callbacks: NegotiatorCallbacks;
+  readonly #renewal?: Renewal;
 
-  constructor(pc: RTCPeerConnection, channel: SignalingChannel, callbacks: NegotiatorCallbacks) {
+  constructor(
+    pc: RTCPeerConnection,
+    channel: SignalingChannel,
+    callbacks: NegotiatorCallbacks,
+    renewal?: Renewal,
+  ) {
     this.#pc = pc;
     this.#channel = channel;
     this.#callbacks = callbacks;
+    this.#renewal = renewal;
+    this.#requestsAnswered = renewal?.requestsAnswered ?? false;
     pc.addEventListener('negotiationneeded', this.#offer);
     pc.addEventListener('icecandidate', this.#sendCandidate);
+    if (renewal?.offer) {
+      // The owner's tracks, added next, take these over (see SenderReconciler).
+      for (const kind of ['audio', 'video'] as const)
+        for (let i = 0; i < (renewal.offer[kind] ?? 0); i++)
+          pc.addTransceiver(kind, { direction: 'recvonly' });
+    }
+    if (renewal?.message) this.#arrive(renewal.message);
     try {
       channel.start({
         message: (message) => this.#arrive(message),
@@ -153,6 +198,20 @@ export class PerfectNegotiator {
     await Promise.race([work, late]);
     stop();
     this.#bounds.delete(stop);
+  }
+
+  /** What a negotiator of a connection that replaces this one must know of the far side's (see Renewal). */
+  leftBehind(farSession?: string): Pick<Renewal, 'farSessions' | 'farUfrags' | 'requestsAnswered'> {
+    const sdp = this.#pc.remoteDescription?.sdp ?? '';
+    const sessions = [origin(sdp)?.session, farSession].filter((id): id is string => !!id);
+    return {
+      requestsAnswered: this.#requestsAnswered,
+      farSessions: [...(this.#renewal?.farSessions ?? []), ...sessions],
+      farUfrags: [
+        ...(this.#renewal?.farUfrags ?? []),
+        ...[...sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)].map((m) => m[1]),
+      ],
+    };
   }
 
   /** Restarts ICE. The polite side asks the other side to restart it in its next offer. */
@@ -258,6 +317,7 @@ export class PerfectNegotiator {
       this.#callbacks.error(error, 'signaling');
       return;
     }
+    if (this.#leftBehindSent(message)) return;
     // Making the answer: the far side's offer is set.
     const answering = this.#applyingDescription && this.#pc.signalingState === 'have-remote-offer';
     if ('candidate' in message && (this.#queued === 0 || (this.#queued === 1 && answering))) {
@@ -271,6 +331,15 @@ export class PerfectNegotiator {
       .finally(() => this.#queued--);
   }
 
+  /** Whether a message comes late from a connection of the far side that was replaced (see Renewal). */
+  #leftBehindSent(message: NegotiationMessage): boolean {
+    const renewal = this.#renewal;
+    if (!renewal) return false;
+    if ('candidate' in message) return renewal.farUfrags.includes(message.candidate.usernameFragment ?? '');
+    const session = 'description' in message && origin(message.description.sdp)?.session;
+    return !!session && renewal.farSessions.includes(session);
+  }
+
   async #receive(message: NegotiationMessage): Promise<void> {
     if (this.#pc.signalingState === 'closed') return;
     if ('description' in message) {
@@ -281,7 +350,28 @@ export class PerfectNegotiator {
         this.#applyingDescription = false;
       }
     } else if ('candidate' in message) this.#addCandidate(message.candidate);
-    else this.#offerWith(message.offerWanted, message.iceRestart);
+    else if ('renew' in message) {
+      // Only the impolite side replaces its connection first (see askRenewal); a request for one replaced already is
+      // late, or repeated.
+      if (
+        !this.#callbacks.polite() &&
+        this.#callbacks.renewable() &&
+        message.renew === origin(this.#pc.localDescription?.sdp)?.session
+      )
+        this.#callbacks.renew(message);
+    } else this.#offerWith(message.offerWanted, message.iceRestart);
+  }
+
+  /**
+   * Asks the far side to replace its connection, and so this one (see IceRecovery). The polite side asks rather than
+   * starting, so that only one side ever offers from a new connection: an offer from each, crossing, would leave the
+   * polite side's m-lines of its own rolled back and never taken up. Asked again by the recovery while nothing comes.
+   */
+  askRenewal(): void {
+    const session = this.#remoteOrigin?.session;
+    const own = origin(this.#pc.localDescription?.sdp)?.session;
+    if (session && own) this.#send({ renew: session, from: own });
+    else this.restartIce();
   }
 
   /** Transceivers that no description covers yet, by kind: an offer must add m-lines for them. */
@@ -365,6 +455,20 @@ export class PerfectNegotiator {
   }
 
   async #applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    // An offer of another session than the far side's so far comes from a new connection: it replaced the one this
+    // side knew, so this side must replace its own.
+    const session = origin(description.sdp)?.session;
+    const current = this.#remoteOrigin?.session;
+    if (
+      description.type === 'offer' &&
+      session &&
+      current &&
+      session !== current &&
+      this.#callbacks.renewable()
+    ) {
+      this.#callbacks.renew({ description });
+      return;
+    }
     if (this.#repeatedDescription(description)) return;
     // Messages are applied one at a time, so no remote answer is ever being set while an offer arrives.
     const readyForOffer = !this.#makingOffer && this.#pc.signalingState === 'stable';
@@ -431,12 +535,30 @@ export class PerfectNegotiator {
   }
 
   /**
+   * Whether a candidate is one of credentials the far side's description does not have, before the connection ever
+   * connected: one of a connection that replaces the far side's, come ahead of its offer, or of one replaced. It is
+   * let fail without an error: copies come again with the right description (see resendCandidates).
+   */
+  #strayBeforeConnecting({ usernameFragment }: RTCIceCandidateInit): boolean {
+    const sdp = this.#pc.remoteDescription?.sdp;
+    return (
+      !!usernameFragment &&
+      !!sdp &&
+      this.#callbacks.renewable() &&
+      !sdp.includes(`a=ice-ufrag:${usernameFragment}\r`)
+    );
+  }
+
+  /**
    * Hands a candidate to the connection without waiting for it to be added. The connection's own operations chain
    * keeps it after the descriptions before it and before those after it. Waiting for each (1-14 ms in Chromium) held
    * the next ones back: a far side's four candidates took 11-32 ms to be added one by one, and ICE came up that much
    * later; handed over together they are all added within 3 ms.
    */
-  #addCandidate(candidate: RTCIceCandidateInit, mayFail = this.#ignoreOffer): void {
+  #addCandidate(
+    candidate: RTCIceCandidateInit,
+    mayFail = this.#ignoreOffer || this.#strayBeforeConnecting(candidate),
+  ): void {
     if (!this.#pc.remoteDescription) {
       if (this.#earlyCandidates.length < MAX_EARLY_CANDIDATES)
         this.#earlyCandidates.push({ candidate, mayFail });

@@ -7,7 +7,7 @@ import {
   StreamRemovedEvent,
   type ErrorOperation,
 } from '../events.js';
-import { PeerSession } from '../session/peer-session.js';
+import { PeerSession, type SessionHandoff } from '../session/peer-session.js';
 import { provideConnectionHost, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
 import { TrackHost } from '../shared/track-host.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
@@ -105,6 +105,14 @@ export class PeerConnection extends LitElement {
   /** `configuration` with `iceServers` applied, worked out (and its errors told) when the properties are taken. */
   #effectiveConfiguration: RTCConfiguration = {};
   readonly #internals = this.attachInternals();
+  /**
+   * The tracks the page sends through `addTrack()`, by the sender it was given, with the sender that sends each now:
+   * a connection that replaces the one they were added to sends them again (see renew).
+   */
+  readonly #pageTracks = new Map<
+    RTCRtpSender,
+    { track: MediaStreamTrack; streams: MediaStream[]; sender: RTCRtpSender }
+  >();
 
   /**
    * What the elements inside (or naming this one) use to attach themselves.
@@ -126,7 +134,8 @@ export class PeerConnection extends LitElement {
 
   /**
    * The `RTCPeerConnection`, made when first needed: a track to send, a message from the far side, this property read
-   * or a method called. `null` outside a document; after `close()`, the closed connection.
+   * or a method called. `null` outside a document; after `close()`, the closed connection. Replaced by a new one if
+   * ICE fails before it ever connects (a restart would not bring media back in Firefox).
    */
   get connection(): RTCPeerConnection | null {
     return this.#ensureSession()?.pc ?? null;
@@ -148,7 +157,9 @@ export class PeerConnection extends LitElement {
    * @throws InvalidStateError when there is no open connection; InvalidAccessError when the track is already sent.
    */
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
-    return this.#openConnection().addTrack(track, ...streams);
+    const sender = this.#openConnection().addTrack(track, ...streams);
+    this.#pageTracks.set(sender, { track, streams, sender });
+    return sender;
   }
 
   /**
@@ -158,7 +169,10 @@ export class PeerConnection extends LitElement {
    */
   removeTrack(sender: RTCRtpSender): void {
     const pc = this.#openConnection();
-    if (pc.getSenders().includes(sender)) pc.removeTrack(sender);
+    // A sender given before the connection was replaced stands for the one that sends its track now.
+    const current = this.#pageTracks.get(sender)?.sender ?? sender;
+    this.#pageTracks.delete(sender);
+    if (pc.getSenders().includes(current)) pc.removeTrack(current);
   }
 
   /** Restarts ICE: the next negotiation gathers new candidates (after a network change or a failure). */
@@ -236,12 +250,12 @@ export class PeerConnection extends LitElement {
    * made before the camera and microphone were asked for, as it was on insertion, it slowed their capture (Firefox took
    * 10 ms instead of 5, Chromium 16 instead of 14), so the kit now captures first, as hand-written code does.
    */
-  #ensureSession(): PeerSession | undefined {
+  #ensureSession(handoff?: SessionHandoff): PeerSession | undefined {
     const channel = this.#channel;
     if (this.#session || !channel || !this.isConnected || this.#makingSession) return this.#session;
     this.#makingSession = true;
     try {
-      this.#session = this.#makeSession(channel);
+      this.#session = this.#makeSession(channel, handoff);
     } finally {
       this.#makingSession = false;
     }
@@ -249,13 +263,14 @@ export class PeerConnection extends LitElement {
     return this.#session;
   }
 
-  #makeSession(channel: EarlyMessages): PeerSession {
+  #makeSession(channel: EarlyMessages, handoff?: SessionHandoff): PeerSession {
     const session: PeerSession = new PeerSession(
       {
         configuration: this.#effectiveConfiguration,
         channel,
         polite: () => this.polite || (channel.polite ?? false),
         streamless: () => (this.streamless === 'separate' ? 'separate' : 'shared'),
+        handoff,
       },
       {
         track: (event) => this.#emit(retargetTrackEvent(event)),
@@ -263,6 +278,8 @@ export class PeerConnection extends LitElement {
         streamRemoved: (stream) => this.#streamsChanged(new StreamRemovedEvent(stream)),
         // Firefox's ICE re-checks on renegotiation are not told (see PeerSessionEvents).
         connectionStateChange: (state) => {
+          // A replacing connection's `connecting` was told already (see renew).
+          if (state === this.state) return;
           this.#setState(state);
           this.#emit(new ConnectionStateChangeEvent(state));
         },
@@ -273,9 +290,24 @@ export class PeerConnection extends LitElement {
         // out (its teardown is one task away) or on another channel makes none.
         peerLeft: () => {
           if (this.#session !== session || this.#channel !== channel || session.closed) return;
+          this.#pageTracks.clear();
           session.close();
           this.#session = undefined;
           this.#awaitSession();
+        },
+        // The session closed itself; its replacement takes over at once, with the tracks. Made even out of the
+        // document, as the handoff holds the far side's offer; a removal's teardown, a task away, closes it.
+        renew: (next) => {
+          if (this.#session !== session || this.#channel !== channel) return;
+          const renewed = (this.#session = this.#makeSession(channel, next));
+          this.connectionHost.sendAll(renewed);
+          for (const sent of this.#pageTracks.values()) {
+            const track = sent.sender.track ?? sent.track;
+            if (track.readyState === 'live') sent.sender = renewed.pc.addTrack(track, ...sent.streams);
+          }
+          // Not `failed`, which says the kit gave up: the new connection is on its way.
+          this.#setState('connecting');
+          this.#emit(new ConnectionStateChangeEvent('connecting'));
         },
         // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
         failed: () => {
@@ -301,6 +333,7 @@ export class PeerConnection extends LitElement {
   }
 
   #endSession(): void {
+    this.#pageTracks.clear();
     this.#session?.close();
     this.#session = undefined;
     this.#closeChannel();

@@ -1,8 +1,9 @@
 import type { ErrorOperation } from '../events.js';
 import { IceRecovery } from '../negotiation/ice-recovery.js';
-import { PerfectNegotiator } from '../negotiation/perfect-negotiation.js';
+import { PerfectNegotiator, type Renewal } from '../negotiation/perfect-negotiation.js';
 import { SenderReconciler, type TrackSource } from '../senders/sender-reconciler.js';
-import type { SignalingChannel } from '../signaling/signaling.js';
+import { MAX_WANTED_PER_KIND } from '../signaling/message.js';
+import type { OfferWanted, SignalingChannel } from '../signaling/signaling.js';
 import { StreamAssembler, type StreamlessPolicy } from '../streams/stream-assembler.js';
 
 /** The longest `whenNegotiated` waits for an exchange: a far side may not answer at all. */
@@ -14,6 +15,14 @@ export interface PeerSessionOptions {
   readonly polite: () => boolean;
   /** Read for each streamless remote track, so a change applies to the tracks that come next. */
   readonly streamless: () => StreamlessPolicy;
+  /** For a session that replaces another (see PeerSessionEvents.renew): what that one handed over. */
+  readonly handoff?: SessionHandoff;
+}
+
+/** What a session hands to the one that replaces it. */
+export interface SessionHandoff extends Renewal {
+  /** When the media path was found lost: the bound on its recovery runs on from then. */
+  readonly downSince: number;
 }
 
 /** What a session tells its owner. */
@@ -33,6 +42,12 @@ export interface PeerSessionEvents {
   peerLeft(): void;
   /** The media path stayed lost through ICE restarts; the session has reported the error and closed itself. */
   failed(): void;
+  /**
+   * The connection is replaced by a new one (ICE failed before it ever connected, on this side or the far side): the
+   * session closed itself, and the owner makes a new one on the same channel, with this handoff, and attaches its
+   * tracks to it.
+   */
+  renew(handoff: SessionHandoff): void;
 }
 
 /**
@@ -91,31 +106,76 @@ export class PeerSession {
       this.#reported = state;
       events.connectionStateChange(state);
     });
-    this.#negotiator = new PerfectNegotiator(pc, options.channel, {
-      polite: options.polite,
-      descriptionApplied: () => this.remote.sync(pc.signalingState === 'stable'),
-      negotiated: (offered) => {
-        this.#negotiatedOnce = true;
-        this.#settle();
-        this.#recovery.negotiated();
-        events.negotiated(offered);
+    this.#negotiator = new PerfectNegotiator(
+      pc,
+      options.channel,
+      {
+        polite: options.polite,
+        descriptionApplied: () => this.remote.sync(pc.signalingState === 'stable'),
+        negotiated: (offered) => {
+          this.#negotiatedOnce = true;
+          this.#settle();
+          this.#recovery.negotiated();
+          events.negotiated(offered);
+        },
+        error: events.error,
+        peerLeft: events.peerLeft,
+        renewable: () => !this.#recovery.connectedOnce,
+        renew: (message) => {
+          const downSince = this.#recovery.downSince ?? Date.now();
+          // An offer from the far side's new connection is for this side's new one; asked, this side goes first, and
+          // the asking connection is left behind even if its answer never came.
+          if ('renew' in message)
+            this.#renew(events, { downSince, offer: this.#mediaSections() }, message.from);
+          else this.#renew(events, { message, downSince });
+        },
       },
-      error: events.error,
-      peerLeft: events.peerLeft,
-    });
-    this.#recovery = new IceRecovery(pc, {
-      restart: () => this.restartIce(),
-      gaveUp: (downForMs) => {
-        events.error(
-          new Error(
-            `connection lost; ICE restarts did not restore it within ${Math.round(downForMs / 1000)} s`,
-          ),
-          'connection',
-        );
-        this.close();
-        events.failed();
+      options.handoff,
+    );
+    this.#recovery = new IceRecovery(
+      pc,
+      {
+        restart: () => this.restartIce(),
+        // The impolite side goes first; the polite side asks it to (see askRenewal).
+        renew: (downSince) => {
+          if (options.polite()) this.#negotiator.askRenewal();
+          else this.#renew(events, { downSince, offer: this.#mediaSections() });
+        },
+        gaveUp: (downForMs) => {
+          events.error(
+            new Error(
+              `connection lost; ICE restarts did not restore it within ${Math.round(downForMs / 1000)} s`,
+            ),
+            'connection',
+          );
+          this.close();
+          events.failed();
+        },
       },
-    });
+      options.handoff?.downSince,
+    );
+  }
+
+  /** Closes this session and hands over to the owner, who makes the one that replaces it. */
+  #renew(
+    events: PeerSessionEvents,
+    handoff: Pick<SessionHandoff, 'downSince' | 'message' | 'offer'>,
+    farSession?: string,
+  ): void {
+    const leftBehind = this.#negotiator.leftBehind(farSession);
+    this.close();
+    events.renew({ ...leftBehind, ...handoff });
+  }
+
+  /** The m-lines of the connection, by kind (see Renewal.offer). */
+  #mediaSections(): OfferWanted {
+    const counts: OfferWanted = {};
+    for (const { mid, direction, receiver } of this.pc.getTransceivers()) {
+      const kind = receiver.track.kind;
+      if (mid === null || direction === 'stopped' || (kind !== 'audio' && kind !== 'video')) continue;
+      counts[kind] = Math.min(MAX_WANTED_PER_KIND, (counts[kind] ?? 0) + 1);
+    }
+    return counts;
   }
 
   /**

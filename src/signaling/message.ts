@@ -14,7 +14,9 @@ const MAX_CANDIDATE_LENGTH = 4096;
 const DESCRIPTION_TYPES: readonly string[] = ['offer', 'answer', 'pranswer', 'rollback'];
 /** A bound on the m-lines one request may ask for, so a peer cannot make this side add transceivers without end. */
 export const MAX_WANTED_PER_KIND = 16;
-const FIELDS = ['description', 'candidate', 'offerWanted'] as const;
+/** The session id of an `o=` line: digits (browsers use up to 20). */
+export const SESSION_ID = /^\d{1,64}$/;
+const FIELDS = ['description', 'candidate', 'offerWanted', 'renew'] as const;
 
 /**
  * Checks an untrusted message from a signaling channel and returns it as a typed negotiation message.
@@ -27,10 +29,23 @@ export function parseNegotiationMessage(message: unknown): NegotiationMessage {
   }
   const present = FIELDS.filter((field) => field in message);
   if (present.length !== 1) {
-    throw new SignalingMessageError('expected exactly one of "description", "candidate" or "offerWanted"');
+    throw new SignalingMessageError(
+      'expected exactly one of "description", "candidate", "offerWanted" or "renew"',
+    );
   }
   const field = present[0];
   const value = message[field];
+  if (field === 'renew') {
+    const { from } = message;
+    for (const [name, id] of [
+      ['renew', value],
+      ['from', from],
+    ] as const) {
+      if (typeof id !== 'string' || !SESSION_ID.test(id))
+        throw new SignalingMessageError(`"${name}" must be a session id (digits), got ${describe(id)}`);
+    }
+    return { renew: value as string, from: from as string };
+  }
   if (!isRecord(value)) {
     throw new SignalingMessageError(`"${field}" must be an object, got ${describe(value)}`);
   }

@@ -5,13 +5,16 @@
  */
 
 /**
- * One negotiation message as it travels: a session description, an ICE candidate, or the polite side asking the
- * other to make an offer (`offerWanted`: how many new audio and video m-lines it needs; `iceRestart`: restart ICE).
+ * One negotiation message as it travels: a session description, an ICE candidate, the polite side asking the
+ * other to make an offer (`offerWanted`: how many new audio and video m-lines it needs; `iceRestart`: restart ICE), or
+ * the polite side asking the other to replace its connection when ICE failed before it ever connected (`renew`: the
+ * session id, from the `o=` line, of the one to replace; `from`: the asking side's).
  */
 export type NegotiationMessage =
   | { description: RTCSessionDescriptionInit }
   | { candidate: RTCIceCandidateInit }
-  | { offerWanted: OfferWanted; iceRestart?: boolean };
+  | { offerWanted: OfferWanted; iceRestart?: boolean }
+  | { renew: string; from: string };
 
 /** New m-lines, by kind, that the polite side needs in the other side's next offer. */
 export type OfferWanted = Partial<Record<'audio' | 'video', number>>;

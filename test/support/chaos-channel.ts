@@ -126,5 +126,6 @@ function describe(message: NegotiationMessage): string {
     const version = /^o=\S* \d+ (\d+)/m.exec(message.description.sdp ?? '')?.[1];
     return `${message.description.type} v${version}`;
   }
+  if ('renew' in message) return `renew ${message.renew}`;
   return 'candidate' in message ? 'candidate' : `offerWanted ${JSON.stringify(message.offerWanted)}`;
 }

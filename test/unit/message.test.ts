@@ -53,6 +53,22 @@ describe('parseNegotiationMessage', () => {
   it('refuses a request for an unknown kind', bad({ offerWanted: { data: 1 } }, /takes "audio" and "video"/));
   it('refuses a request for too many m-lines', bad({ offerWanted: { video: 1000 } }, /integer from 1 to 16/));
   it('refuses a request that is not an object', bad({ offerWanted: 'video' }, /must be an object/));
+  it('takes a request to replace a connection', () => {
+    const request = { renew: '4611686018427387904', from: '123' };
+    expect(parseNegotiationMessage(request)).to.deep.equal(request);
+  });
+  it(
+    'refuses a request to replace a connection without a session id',
+    bad({ renew: 'x', from: '1' }, /"renew" must be a session id/),
+  );
+  it(
+    'refuses a request to replace a connection with a number',
+    bad({ renew: 42, from: '1' }, /got number 42/),
+  );
+  it(
+    'refuses a request to replace a connection that does not say whose',
+    bad({ renew: '1' }, /"from" must be a session id/),
+  );
   it(
     'refuses an unknown description type',
     bad({ description: { type: 'hello', sdp: '' } }, /description.type/),
