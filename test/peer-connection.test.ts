@@ -21,12 +21,13 @@ import {
 } from './helpers.js';
 
 /**
- * A loopback channel the test can watch (`sent` gets every outgoing message) and add to (`inject`), as a hostile or
- * broken far side would.
+ * A loopback channel the test can watch and bend, as a lossy, hostile or broken far side would: `sent` gets every
+ * outgoing message and may return another (an object) to send instead, or `null` to lose it; `inject` hands this side a message
+ * as if the far side had sent it.
  */
 function tappedLoopback(
   name: string,
-  sent: (message: NegotiationMessage) => void = () => {},
+  sent: (message: NegotiationMessage) => unknown = () => undefined,
 ): SignalingChannel & { inject(message: unknown): void } {
   const inner = loopbackSignaling(name, {});
   let deliver: (message: unknown) => void = () => {};
@@ -36,8 +37,8 @@ function tappedLoopback(
       inner.start(listener);
     },
     send: (message) => {
-      sent(message);
-      inner.send(message);
+      const out = sent(message);
+      if (out !== null) inner.send(typeof out === 'object' ? (out as NegotiationMessage) : message);
     },
     close: () => inner.close(),
     get polite() {
@@ -638,23 +639,12 @@ describe('<peer-connection>', () => {
     const name = uniqueName();
     const seen = new Set<string>();
     // Without the far side's candidates neither browser can check a path: each side must send its own again.
-    const losingFirstCandidates = (): SignalingChannel => {
-      const inner = loopbackSignaling(name, {});
-      return {
-        start: (listener) => inner.start(listener),
-        send: (message) => {
-          if ('candidate' in message && !seen.has(message.candidate.candidate!)) {
-            seen.add(message.candidate.candidate!);
-            return;
-          }
-          inner.send(message);
-        },
-        close: () => inner.close(),
-        get polite() {
-          return inner.polite;
-        },
-      };
-    };
+    const losingFirstCandidates = () =>
+      tappedLoopback(name, (message) => {
+        if (!('candidate' in message) || seen.has(message.candidate.candidate!)) return;
+        seen.add(message.candidate.candidate!);
+        return null;
+      });
     const root = await fixture<HTMLElement>(
       html`<div>
         <peer-connection .signaling=${losingFirstCandidates()}>
@@ -686,26 +676,20 @@ describe('<peer-connection>', () => {
     // connections; Chromium waits in `new`, and the kit restarts ICE after 10 s.
     let since: number | undefined;
     let lost = 0;
-    const lossyAtFirst = (): SignalingChannel => {
-      const inner = loopbackSignaling(name, {});
-      return {
-        start: (listener) => inner.start(listener),
-        send: (message) => {
-          since ??= performance.now();
-          const losing = performance.now() - since < 6000;
-          if ('candidate' in message && losing) lost++;
-          // A description made once candidates were gathered lists them too.
-          else if ('description' in message && losing) {
-            const { type, sdp } = message.description;
-            inner.send({ description: { type, sdp: sdp?.replace(/^a=candidate:.*\r\n/gm, '') } });
-          } else inner.send(message);
-        },
-        close: () => inner.close(),
-        get polite() {
-          return inner.polite;
-        },
-      };
-    };
+    const lossyAtFirst = () =>
+      tappedLoopback(name, (message) => {
+        since ??= performance.now();
+        if (performance.now() - since >= 6000) return;
+        if ('candidate' in message) {
+          lost++;
+          return null;
+        }
+        // A description made once candidates were gathered lists them too.
+        if ('description' in message) {
+          const { type, sdp } = message.description;
+          return { description: { type, sdp: sdp?.replace(/^a=candidate:.*\r\n/gm, '') } };
+        }
+      });
     const root = await fixture<HTMLElement>(
       html`<div>
         <peer-connection .signaling=${lossyAtFirst()}>
@@ -756,20 +740,12 @@ describe('<peer-connection>', () => {
     this.timeout(70000);
     const name = uniqueName();
     let lost = 0;
-    const losingCandidates = (): SignalingChannel => {
-      const inner = loopbackSignaling(name, {});
-      return {
-        start: (listener) => inner.start(listener),
-        send: (message) => {
-          if ('candidate' in message) lost++;
-          else inner.send(message);
-        },
-        close: () => inner.close(),
-        get polite() {
-          return inner.polite;
-        },
-      };
-    };
+    const losingCandidates = () =>
+      tappedLoopback(name, (message) => {
+        if (!('candidate' in message)) return;
+        lost++;
+        return null;
+      });
     const root = await fixture<HTMLElement>(
       html`<div>
         <peer-connection .signaling=${losingCandidates()}>

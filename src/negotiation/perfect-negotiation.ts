@@ -57,8 +57,6 @@ export interface NegotiatorCallbacks {
 export interface Renewal {
   /** Session ids (`o=` lines) of the far side's connections left behind: their late descriptions are dropped. */
   readonly farSessions: readonly string[];
-  /** The ICE credentials (ufrags) of those connections: their late candidates are dropped. */
-  readonly farUfrags: readonly string[];
   /** Whether the far side answered requests for offers (see requestOffer): it still does. */
   readonly requestsAnswered: boolean;
   /** The far side's offer that started the renewal on this side, applied first. */
@@ -201,16 +199,11 @@ export class PerfectNegotiator {
   }
 
   /** What a negotiator of a connection that replaces this one must know of the far side's (see Renewal). */
-  leftBehind(farSession?: string): Pick<Renewal, 'farSessions' | 'farUfrags' | 'requestsAnswered'> {
-    const sdp = this.#pc.remoteDescription?.sdp ?? '';
-    const sessions = [origin(sdp)?.session, farSession].filter((id): id is string => !!id);
+  leftBehind(farSession?: string): Pick<Renewal, 'farSessions' | 'requestsAnswered'> {
+    const sessions = [this.#remoteOrigin?.session, farSession].filter((id): id is string => !!id);
     return {
       requestsAnswered: this.#requestsAnswered,
       farSessions: [...(this.#renewal?.farSessions ?? []), ...sessions],
-      farUfrags: [
-        ...(this.#renewal?.farUfrags ?? []),
-        ...[...sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)].map((m) => m[1]),
-      ],
     };
   }
 
@@ -331,13 +324,13 @@ export class PerfectNegotiator {
       .finally(() => this.#queued--);
   }
 
-  /** Whether a message comes late from a connection of the far side that was replaced (see Renewal). */
+  /**
+   * Whether a description comes late from a connection of the far side that was replaced (see Renewal). Its
+   * candidates fail quietly (see strayBeforeConnecting).
+   */
   #leftBehindSent(message: NegotiationMessage): boolean {
-    const renewal = this.#renewal;
-    if (!renewal) return false;
-    if ('candidate' in message) return renewal.farUfrags.includes(message.candidate.usernameFragment ?? '');
     const session = 'description' in message && origin(message.description.sdp)?.session;
-    return !!session && renewal.farSessions.includes(session);
+    return !!session && !!this.#renewal?.farSessions.includes(session);
   }
 
   async #receive(message: NegotiationMessage): Promise<void> {
@@ -374,22 +367,6 @@ export class PerfectNegotiator {
     else this.restartIce();
   }
 
-  /** Transceivers that no description covers yet, by kind: an offer must add m-lines for them. */
-  #newMediaSections(): OfferWanted {
-    const counts: OfferWanted = {};
-    for (const transceiver of this.#pc.getTransceivers()) {
-      const kind = transceiver.receiver.track.kind;
-      if (
-        transceiver.mid !== null ||
-        transceiver.direction === 'stopped' ||
-        (kind !== 'audio' && kind !== 'video')
-      )
-        continue;
-      counts[kind] = Math.min(MAX_WANTED_PER_KIND, (counts[kind] ?? 0) + 1);
-    }
-    return counts;
-  }
-
   /**
    * Asks the other side for an offer with room for this side's new tracks; this side's other changes go in its answer.
    * If no offer comes, the request was lost (ask again) or the far side does not take requests (another
@@ -397,7 +374,7 @@ export class PerfectNegotiator {
    */
   #requestOffer(): void {
     this.#send({
-      offerWanted: this.#newMediaSections(),
+      offerWanted: mediaSections(this.#pc, false),
       ...(this.#restartWanted && { iceRestart: true as const }),
     });
     this.#offerRequest ??= setTimeout(() => {
@@ -417,7 +394,7 @@ export class PerfectNegotiator {
     if (this.#callbacks.polite() || this.#makingOffer || this.#pc.signalingState !== 'stable') return;
     if (iceRestart) this.#pc.restartIce();
     // Transceivers of this side that no description covers yet go in its next offer anyway.
-    const pending = this.#newMediaSections();
+    const pending = mediaSections(this.#pc, false);
     let added = false;
     for (const kind of ['audio', 'video'] as const) {
       for (let i = pending[kind] ?? 0; i < (wanted[kind] ?? 0); i++) {
@@ -535,9 +512,10 @@ export class PerfectNegotiator {
   }
 
   /**
-   * Whether a candidate is one of credentials the far side's description does not have, before the connection ever
-   * connected: one of a connection that replaces the far side's, come ahead of its offer, or of one replaced. It is
-   * let fail without an error: copies come again with the right description (see resendCandidates).
+   * Whether a candidate that failed is one of credentials the far side's description does not have, before the
+   * connection ever connected: one of a connection that replaces the far side's, come ahead of its offer, or of one
+   * replaced. It fails without an error: the candidates of a connection come again after its description (see
+   * resendCandidates). Asked only on failure: in Firefox each read of `remoteDescription` builds a new description.
    */
   #strayBeforeConnecting({ usernameFragment }: RTCIceCandidateInit): boolean {
     const sdp = this.#pc.remoteDescription?.sdp;
@@ -555,10 +533,7 @@ export class PerfectNegotiator {
    * the next ones back: a far side's four candidates took 11-32 ms to be added one by one, and ICE came up that much
    * later; handed over together they are all added within 3 ms.
    */
-  #addCandidate(
-    candidate: RTCIceCandidateInit,
-    mayFail = this.#ignoreOffer || this.#strayBeforeConnecting(candidate),
-  ): void {
+  #addCandidate(candidate: RTCIceCandidateInit, mayFail = this.#ignoreOffer): void {
     if (!this.#pc.remoteDescription) {
       if (this.#earlyCandidates.length < MAX_EARLY_CANDIDATES)
         this.#earlyCandidates.push({ candidate, mayFail });
@@ -571,9 +546,25 @@ export class PerfectNegotiator {
     }
     this.#pc.addIceCandidate(candidate).catch((error: unknown) => {
       // Candidates for an offer this side ignored are expected to fail when the answer brings new credentials.
-      if (!mayFail && this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'ice-candidate');
+      if (mayFail || this.#pc.signalingState === 'closed' || this.#strayBeforeConnecting(candidate)) return;
+      this.#callbacks.error(error, 'ice-candidate');
     });
   }
+}
+
+/**
+ * The connection's transceivers, by kind, that a description covers (`described`: its m-lines), or that none covers
+ * yet (an offer must add m-lines for them).
+ */
+export function mediaSections(pc: RTCPeerConnection, described: boolean): OfferWanted {
+  const counts: OfferWanted = {};
+  for (const { mid, direction, receiver } of pc.getTransceivers()) {
+    const kind = receiver.track.kind;
+    if ((mid !== null) !== described || direction === 'stopped' || (kind !== 'audio' && kind !== 'video'))
+      continue;
+    counts[kind] = Math.min(MAX_WANTED_PER_KIND, (counts[kind] ?? 0) + 1);
+  }
+  return counts;
 }
 
 interface Origin {

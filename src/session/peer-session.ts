@@ -1,9 +1,8 @@
 import type { ErrorOperation } from '../events.js';
 import { IceRecovery } from '../negotiation/ice-recovery.js';
-import { PerfectNegotiator, type Renewal } from '../negotiation/perfect-negotiation.js';
+import { mediaSections, PerfectNegotiator, type Renewal } from '../negotiation/perfect-negotiation.js';
 import { SenderReconciler, type TrackSource } from '../senders/sender-reconciler.js';
-import { MAX_WANTED_PER_KIND } from '../signaling/message.js';
-import type { OfferWanted, SignalingChannel } from '../signaling/signaling.js';
+import type { SignalingChannel } from '../signaling/signaling.js';
 import { StreamAssembler, type StreamlessPolicy } from '../streams/stream-assembler.js';
 
 /** The longest `whenNegotiated` waits for an exchange: a far side may not answer at all. */
@@ -126,7 +125,7 @@ export class PeerSession {
           // An offer from the far side's new connection is for this side's new one; asked, this side goes first, and
           // the asking connection is left behind even if its answer never came.
           if ('renew' in message)
-            this.#renew(events, { downSince, offer: this.#mediaSections() }, message.from);
+            this.#renew(events, { downSince, offer: mediaSections(pc, true) }, message.from);
           else this.#renew(events, { message, downSince });
         },
       },
@@ -139,7 +138,7 @@ export class PeerSession {
         // The impolite side goes first; the polite side asks it to (see askRenewal).
         renew: (downSince) => {
           if (options.polite()) this.#negotiator.askRenewal();
-          else this.#renew(events, { downSince, offer: this.#mediaSections() });
+          else this.#renew(events, { downSince, offer: mediaSections(pc, true) });
         },
         gaveUp: (downForMs) => {
           events.error(
@@ -165,17 +164,6 @@ export class PeerSession {
     const leftBehind = this.#negotiator.leftBehind(farSession);
     this.close();
     events.renew({ ...leftBehind, ...handoff });
-  }
-
-  /** The m-lines of the connection, by kind (see Renewal.offer). */
-  #mediaSections(): OfferWanted {
-    const counts: OfferWanted = {};
-    for (const { mid, direction, receiver } of this.pc.getTransceivers()) {
-      const kind = receiver.track.kind;
-      if (mid === null || direction === 'stopped' || (kind !== 'audio' && kind !== 'video')) continue;
-      counts[kind] = Math.min(MAX_WANTED_PER_KIND, (counts[kind] ?? 0) + 1);
-    }
-    return counts;
   }
 
   /**
