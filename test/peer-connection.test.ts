@@ -703,15 +703,18 @@ describe('<peer-connection>', () => {
     );
     const [a, b] = root.querySelectorAll('peer-connection');
     const errors = [a, b].map((pc) => record<CallErrorEvent>(pc, 'error'));
-    // A track the page sends itself goes on the connection that replaces this one too.
+    // A track the page sends itself goes on the connection that replaces this one too; one it replaced by none does not.
     const microphone = await navigator.mediaDevices.getUserMedia({ audio: true });
     b.addTrack(microphone.getAudioTracks()[0], microphone);
+    const camera = await navigator.mediaDevices.getUserMedia({ video: true });
+    await b.addTrack(camera.getVideoTracks()[0], camera).replaceTrack(null);
     try {
       await until(() => a.state === 'connected' && b.state === 'connected', 'connected on both sides', 30000);
       await until(() => a.remoteStreams.length === 2 && b.remoteStreams.length === 1, 'the streams each way');
       // In Firefox, a restart after such a failure reconnects ICE and DTLS but carries no media (see IceRecovery).
       await decodedFrame(b.remoteStreams[0]);
       await decodedFrame(a.remoteStreams.find((s) => s.getVideoTracks().length > 0)!);
+      expect(a.remoteStreams.map((s) => s.id)).not.to.include(camera.id);
       expect(
         a.remoteStreams
           .map((s) =>
@@ -723,7 +726,7 @@ describe('<peer-connection>', () => {
           .sort(),
       ).to.deep.equal(['audio', 'video']);
     } finally {
-      for (const track of microphone.getTracks()) track.stop();
+      for (const track of [...microphone.getTracks(), ...camera.getTracks()]) track.stop();
     }
     expect(
       b.remoteStreams[0]

@@ -129,13 +129,17 @@ export class IceRecovery {
       }
       // The next try is planned first, so a restart that throws cannot end the schedule.
       this.#restartIn(RESTART_EVERY_MS);
-      if (!this.#connected && this.#pc.iceConnectionState === 'failed') this.#callbacks.renew(downSince);
-      else this.#callbacks.restart();
+      // A connection that never connected is replaced, not restarted (see the class), whatever its state: restarted
+      // while the far side's ICE has failed, it would bring the Firefox case about on that side.
+      if (this.#connected) this.#callbacks.restart();
+      else this.#callbacks.renew(downSince);
     }, delay);
   }
 }
 
 /** Whether the connection has negotiated media: with none there is no ICE transport, and `new` is all it can be. */
 function hasMedia(pc: RTCPeerConnection): boolean {
-  return pc.getTransceivers().some((transceiver) => transceiver.mid !== null);
+  return pc
+    .getTransceivers()
+    .some(({ mid, currentDirection }) => mid !== null && currentDirection !== 'stopped');
 }

@@ -105,6 +105,8 @@ export class PeerConnection extends LitElement {
   /** `configuration` with `iceServers` applied, worked out (and its errors told) when the properties are taken. */
   #effectiveConfiguration: RTCConfiguration = {};
   readonly #internals = this.attachInternals();
+  /** `state` as the element set it (the property is the page's to read, and could be written). */
+  #state: PeerConnectionState = 'new';
   /**
    * The tracks the page sends through `addTrack()`, by the sender it was given, with the sender that sends each now:
    * a connection that replaces the one they were added to sends them again (see renew).
@@ -171,11 +173,14 @@ export class PeerConnection extends LitElement {
     const pc = this.#openConnection();
     // A sender given before the connection was replaced stands for the one that sends its track now.
     const current = this.#pageTracks.get(sender)?.sender ?? sender;
-    this.#pageTracks.delete(sender);
+    for (const [given, sent] of this.#pageTracks) if (sent.sender === current) this.#pageTracks.delete(given);
     if (pc.getSenders().includes(current)) pc.removeTrack(current);
   }
 
-  /** Restarts ICE: the next negotiation gathers new candidates (after a network change or a failure). */
+  /**
+   * Restarts ICE: the next negotiation gathers new candidates (after a network change or a failure). A connection
+   * whose ICE failed before it ever connected is replaced by a new one instead (see `connection`).
+   */
   restartIce(): void {
     this.#openConnection();
     this.#session?.restartIce();
@@ -277,12 +282,8 @@ export class PeerConnection extends LitElement {
         streamAdded: (stream) => this.#streamsChanged(new StreamAddedEvent(stream)),
         streamRemoved: (stream) => this.#streamsChanged(new StreamRemovedEvent(stream)),
         // Firefox's ICE re-checks on renegotiation are not told (see PeerSessionEvents).
-        connectionStateChange: (state) => {
-          // A replacing connection's `connecting` was told already (see renew).
-          if (state === this.state) return;
-          this.#setState(state);
-          this.#emit(new ConnectionStateChangeEvent(state));
-        },
+        // A replacing connection's `connecting` was told already (see renew).
+        connectionStateChange: (state) => this.#tellState(state),
         negotiated: (offered) => this.#emit(new NegotiatedEvent(offered)),
         error: (error, operation) => this.#reportError(error, operation),
         sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
@@ -301,13 +302,23 @@ export class PeerConnection extends LitElement {
           if (this.#session !== session || this.#channel !== channel) return;
           const renewed = (this.#session = this.#makeSession(channel, next));
           this.connectionHost.sendAll(renewed);
-          for (const sent of this.#pageTracks.values()) {
-            const track = sent.sender.track ?? sent.track;
-            if (track.readyState === 'live') sent.sender = renewed.pc.addTrack(track, ...sent.streams);
+          // What the page's senders sent as the connection was replaced: not a track it took back or replaced by none.
+          for (const [given, sent] of this.#pageTracks) {
+            const track = next.senderTracks.get(sent.sender);
+            if (track?.readyState !== 'live') {
+              this.#pageTracks.delete(given);
+              continue;
+            }
+            try {
+              sent.sender = renewed.pc.addTrack(track, ...sent.streams);
+            } catch (error) {
+              // A track that a <local-track> sends too, say: it is sent once.
+              this.#pageTracks.delete(given);
+              this.#reportError(error, 'add-track');
+            }
           }
           // Not `failed`, which says the kit gave up: the new connection is on its way.
-          this.#setState('connecting');
-          this.#emit(new ConnectionStateChangeEvent('connecting'));
+          this.#tellState('connecting');
         },
         // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
         failed: () => {
@@ -386,9 +397,16 @@ export class PeerConnection extends LitElement {
   }
 
   #setState(state: PeerConnectionState): void {
-    this.#internals.states?.delete(this.state);
-    this.state = state;
+    this.#internals.states?.delete(this.#state);
+    this.state = this.#state = state;
     this.#internals.states?.add(state);
+  }
+
+  /** Sets the state and says so with a `connectionstatechange`, unless it is the state already. */
+  #tellState(state: PeerConnectionState): void {
+    if (state === this.#state) return;
+    this.#setState(state);
+    this.#emit(new ConnectionStateChangeEvent(state));
   }
 
   #streamsChanged(event: StreamAddedEvent | StreamRemovedEvent): void {

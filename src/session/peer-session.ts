@@ -22,6 +22,8 @@ export interface PeerSessionOptions {
 export interface SessionHandoff extends Renewal {
   /** When the media path was found lost: the bound on its recovery runs on from then. */
   readonly downSince: number;
+  /** The track each sender of the connection replaced was sending as it was replaced (`null`: none). */
+  readonly senderTracks: ReadonlyMap<RTCRtpSender, MediaStreamTrack | null>;
 }
 
 /** What a session tells its owner. */
@@ -78,8 +80,12 @@ export class PeerSession {
   #reported: RTCPeerConnectionState;
   /** Those waiting in `whenNegotiated`. */
   readonly #waiting = new Set<() => void>();
+  readonly #polite: () => boolean;
+  readonly #events: PeerSessionEvents;
 
   constructor(options: PeerSessionOptions, events: PeerSessionEvents) {
+    this.#polite = options.polite;
+    this.#events = events;
     const pc = (this.pc = openConnection(options.configuration, events));
     this.senders = new SenderReconciler(pc, events.sourceError, () => this.#negotiator.offerNow());
     this.remote = new StreamAssembler(options.streamless, {
@@ -119,14 +125,15 @@ export class PeerSession {
         },
         error: events.error,
         peerLeft: events.peerLeft,
-        renewable: () => !this.#recovery.connectedOnce,
+        // Also one that connected but whose ICE is down now: the far side may never have connected (DTLS done on
+        // one side only), and replaces its own.
+        renewable: () => !this.#recovery.connectedOnce || /failed|disconnected/.test(pc.iceConnectionState),
         renew: (message) => {
           const downSince = this.#recovery.downSince ?? Date.now();
           // An offer from the far side's new connection is for this side's new one; asked, this side goes first, and
           // the asking connection is left behind even if its answer never came.
-          if ('renew' in message)
-            this.#renew(events, { downSince, offer: mediaSections(pc, true) }, message.from);
-          else this.#renew(events, { message, downSince });
+          if ('renew' in message) this.#renew({ downSince, offer: mediaSections(pc, true) }, message.from);
+          else this.#renew({ message, downSince });
         },
       },
       options.handoff,
@@ -136,10 +143,7 @@ export class PeerSession {
       {
         restart: () => this.restartIce(),
         // The impolite side goes first; the polite side asks it to (see askRenewal).
-        renew: (downSince) => {
-          if (options.polite()) this.#negotiator.askRenewal();
-          else this.#renew(events, { downSince, offer: mediaSections(pc, true) });
-        },
+        renew: (downSince) => this.#recoveryRenew(downSince),
         gaveUp: (downForMs) => {
           events.error(
             new Error(
@@ -155,15 +159,19 @@ export class PeerSession {
     );
   }
 
-  /** Closes this session and hands over to the owner, who makes the one that replaces it. */
-  #renew(
-    events: PeerSessionEvents,
-    handoff: Pick<SessionHandoff, 'downSince' | 'message' | 'offer'>,
-    farSession?: string,
-  ): void {
-    const leftBehind = this.#negotiator.leftBehind(farSession);
+  /** Replaces the connection: the impolite side goes first; the polite side asks it to (see askRenewal). */
+  #recoveryRenew(downSince: number): void {
+    if (this.#polite()) this.#negotiator.askRenewal();
+    else this.#renew({ downSince, offer: mediaSections(this.pc, true) });
+  }
+
+  /** Hands over to the owner, who makes the session that replaces this one, and closes this one. */
+  #renew(handoff: Pick<SessionHandoff, 'downSince' | 'message' | 'offer'>, farSession?: string): void {
+    const senderTracks = new Map(this.pc.getSenders().map((sender) => [sender, sender.track]));
+    // The owner takes the new one first, so that the remote streams this one removes as it closes are told with the
+    // new connection in place.
+    this.#events.renew({ ...this.#negotiator.leftBehind(farSession), ...handoff, senderTracks });
     this.close();
-    events.renew({ ...leftBehind, ...handoff });
   }
 
   /**
@@ -188,9 +196,14 @@ export class PeerSession {
     for (const done of this.#waiting) done();
   }
 
-  /** Restarts ICE; on the polite side, by asking the far side for an offer that restarts it. */
+  /**
+   * Restarts ICE; on the polite side, by asking the far side for an offer that restarts it. A connection whose ICE
+   * failed before it ever connected is replaced instead, as the recovery does.
+   */
   restartIce(): void {
-    this.#negotiator.restartIce();
+    if (this.#recovery.connectedOnce || this.pc.iceConnectionState !== 'failed')
+      this.#negotiator.restartIce();
+    else this.#recoveryRenew(this.#recovery.downSince ?? Date.now());
   }
 
   get closed(): boolean {
