@@ -329,8 +329,9 @@ export class PerfectNegotiator {
    * candidates fail quietly (see strayBeforeConnecting).
    */
   #leftBehindSent(message: NegotiationMessage): boolean {
-    const session = 'description' in message && origin(message.description.sdp)?.session;
-    return !!session && !!this.#renewal?.farSessions.includes(session);
+    if (!this.#renewal || !('description' in message)) return false;
+    const session = origin(message.description.sdp)?.session;
+    return !!session && this.#renewal.farSessions.includes(session);
   }
 
   async #receive(message: NegotiationMessage): Promise<void> {
@@ -412,9 +413,8 @@ export class PerfectNegotiator {
    * A repeated offer means the answer to it was lost, so that answer goes again, even if this side has moved on to
    * an offer of its own: without it the far side would wait for it forever and ignore this side's offer.
    */
-  #repeatedDescription({ type, sdp }: RTCSessionDescriptionInit): boolean {
+  #repeatedDescription(type: RTCSdpType, incoming: Origin | undefined): boolean {
     const current = this.#remoteOrigin;
-    const incoming = origin(sdp);
     if (!current || !incoming || current.session !== incoming.session) return false;
     // An answer to an earlier offer, delivered late, must not pass for the answer to the offer now waiting. Browsers
     // give each answer a new version; a far side that keeps the version of an unchanged answer (RFC 3264 allows it)
@@ -434,19 +434,19 @@ export class PerfectNegotiator {
   async #applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
     // An offer of another session than the far side's so far comes from a new connection: it replaced the one this
     // side knew, so this side must replace its own.
-    const session = origin(description.sdp)?.session;
-    const current = this.#remoteOrigin?.session;
+    const incoming = origin(description.sdp);
+    const current = this.#remoteOrigin;
     if (
       description.type === 'offer' &&
-      session &&
+      incoming &&
       current &&
-      session !== current &&
+      incoming.session !== current.session &&
       this.#callbacks.renewable()
     ) {
       this.#callbacks.renew({ description });
       return;
     }
-    if (this.#repeatedDescription(description)) return;
+    if (this.#repeatedDescription(description.type, incoming)) return;
     // Messages are applied one at a time, so no remote answer is ever being set while an offer arrives.
     const readyForOffer = !this.#makingOffer && this.#pc.signalingState === 'stable';
     const collision = description.type === 'offer' && !readyForOffer;

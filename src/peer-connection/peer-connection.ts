@@ -111,10 +111,7 @@ export class PeerConnection extends LitElement {
    * The tracks the page sends through `addTrack()`, by the sender it was given, with the sender that sends each now:
    * a connection that replaces the one they were added to sends them again (see renew).
    */
-  readonly #pageTracks = new Map<
-    RTCRtpSender,
-    { track: MediaStreamTrack; streams: MediaStream[]; sender: RTCRtpSender }
-  >();
+  readonly #pageTracks = new Map<RTCRtpSender, { streams: MediaStream[]; sender: RTCRtpSender }>();
 
   /**
    * What the elements inside (or naming this one) use to attach themselves.
@@ -160,7 +157,7 @@ export class PeerConnection extends LitElement {
    */
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
     const sender = this.#openConnection().addTrack(track, ...streams);
-    this.#pageTracks.set(sender, { track, streams, sender });
+    this.#pageTracks.set(sender, { streams, sender });
     return sender;
   }
 

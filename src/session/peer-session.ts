@@ -132,7 +132,7 @@ export class PeerSession {
           const downSince = this.#recovery.downSince ?? Date.now();
           // An offer from the far side's new connection is for this side's new one; asked, this side goes first, and
           // the asking connection is left behind even if its answer never came.
-          if ('renew' in message) this.#renew({ downSince, offer: mediaSections(pc, true) }, message.from);
+          if ('renew' in message) this.#replaceFirst(downSince, message.from);
           else this.#renew({ message, downSince });
         },
       },
@@ -162,7 +162,12 @@ export class PeerSession {
   /** Replaces the connection: the impolite side goes first; the polite side asks it to (see askRenewal). */
   #recoveryRenew(downSince: number): void {
     if (this.#polite()) this.#negotiator.askRenewal();
-    else this.#renew({ downSince, offer: mediaSections(this.pc, true) });
+    else this.#replaceFirst(downSince);
+  }
+
+  /** Replaces the connection ahead of the far side: the new one offers as many m-lines (see Renewal.offer). */
+  #replaceFirst(downSince: number, farSession?: string): void {
+    this.#renew({ downSince, offer: mediaSections(this.pc, true) }, farSession);
   }
 
   /** Hands over to the owner, who makes the session that replaces this one, and closes this one. */

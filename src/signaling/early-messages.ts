@@ -5,8 +5,8 @@ const MAX_EARLY_MESSAGES = 1000;
 
 /**
  * A channel listened to before anything uses it: the far side's messages are kept until `start` (again after the far
- * side left), and each one that is kept calls `arrived`, which is expected to make the listener (a `<peer-connection>` makes its
- * `RTCPeerConnection` only once it is needed). The channel underneath is started once, by `listen`.
+ * side left), and each one that is kept calls `arrived`, which is expected to make the listener (a `<peer-connection>`
+ * makes its `RTCPeerConnection` only once it is needed). The channel underneath is started once, by `listen`.
  */
 export class EarlyMessages implements SignalingChannel {
   #listener?: SignalingListener;

@@ -15,7 +15,7 @@ const DESCRIPTION_TYPES: readonly string[] = ['offer', 'answer', 'pranswer', 'ro
 /** A bound on the m-lines one request may ask for, so a peer cannot make this side add transceivers without end. */
 export const MAX_WANTED_PER_KIND = 16;
 /** The session id of an `o=` line: digits (browsers use up to 20). */
-export const SESSION_ID = /^\d{1,64}$/;
+const SESSION_ID = /^\d{1,64}$/;
 const FIELDS = ['description', 'candidate', 'offerWanted', 'renew'] as const;
 
 /**
