@@ -119,8 +119,10 @@ describe('<remote-stream>', () => {
     a.append(camera);
     await until(() => playing(el) && hidden.length > 0, 'the video showing');
     observer.disconnect();
-    // Before its first frame the video has nothing to show; restyling the element then delayed that frame.
-    expect(hidden[0]).to.be.at.least(firstFrame);
+    // Before its first frame the video has nothing to show; restyling the element then delayed that frame. Firefox
+    // gives `performance.now()` here in whole milliseconds but the frame's time finer (3799 against 3799.26 in one CI
+    // run, the placeholder hiding after the frame): compared at the coarser grain.
+    expect(hidden[0]).to.be.at.least(Math.floor(firstFrame));
     expect(el.matches(':state(playing)')).to.equal(true);
   });
 
