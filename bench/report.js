@@ -1,41 +1,18 @@
 // @ts-check
 /**
- * Statistics, the results table (plain text for the terminal, Markdown for README.md) and the README section.
+ * The results table (plain text for the terminal, Markdown for README.md) and the README section.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { format, resolveConfig } from 'prettier';
 
-/** @typedef {{ median: number, min: number, max: number }} Stats */
+/** @typedef {import('./statistics.js').Stats} Stats */
 /**
  * One figure in one browser, as results.json holds it; `kit`/`plain` are null where there is no such arm.
  * @typedef {{
  *   name: string, title: string, browser: string | null, unit: string, kit: Stats | null, plain: Stats | null,
- *   ratio: number | null, rounds: number, [extra: string]: unknown
+ *   ratio: number | null, ratioInterval?: [number, number] | null, rounds: number, [extra: string]: unknown
  * }} Figure
  */
-
-/** @param {number[]} values @returns {Stats} */
-export function stats(values) {
-  if (values.length === 0) throw new Error('no values to summarize');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
-}
-
-/** Kit over plain, or null when plain is zero (a count of nothing left, say). */
-export const ratio = (/** @type {number} */ kit, /** @type {number} */ plain) =>
-  plain === 0 ? null : kit / plain;
-
-/** Least-squares slope of y over x. @param {{ x: number, y: number }[]} points */
-export function slope(points) {
-  const mean = (/** @type {number[]} */ v) => v.reduce((a, b) => a + b, 0) / v.length;
-  const mx = mean(points.map((p) => p.x));
-  const my = mean(points.map((p) => p.y));
-  const sxy = points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0);
-  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
-  return sxy / sxx;
-}
 
 /** @param {number | null | undefined} n */
 const num = (n) =>
@@ -43,8 +20,13 @@ const num = (n) =>
 /** @param {Stats | null} s */
 const cell = (s) =>
   s ? (s.min === s.max ? num(s.median) : `${num(s.median)} [${num(s.min)}–${num(s.max)}]`) : 'n/a';
-/** @param {number | null} r */
-const ratioCell = (r) => (r == null ? '–' : r.toFixed(2));
+/** @param {number | null} r @param {[number, number] | null} [interval] */
+const ratioCell = (r, interval) =>
+  r == null
+    ? '–'
+    : interval
+      ? `${r.toFixed(2)} [${interval[0].toFixed(2)}–${interval[1].toFixed(2)}]`
+      : r.toFixed(2);
 
 /** The table rows of one figure: most figures make one row, churn makes one per thing it measures. */
 function rowsOf(/** @type {Figure} */ figure) {
@@ -62,7 +44,15 @@ function rowsOf(/** @type {Figure} */ figure) {
       ],
     ];
   }
-  const rows = [[figure.title, figure.unit, cell(figure.kit), cell(figure.plain), ratioCell(figure.ratio)]];
+  const rows = [
+    [
+      figure.title,
+      figure.unit,
+      cell(figure.kit),
+      cell(figure.plain),
+      ratioCell(figure.ratio, figure.ratioInterval),
+    ],
+  ];
   if (figure.name === 'churn') {
     const left = /** @type {Record<'kit' | 'plain', { connections: number, tracks: number }>} */ (
       figure.leftovers
@@ -130,7 +120,13 @@ function rowsOf(/** @type {Figure} */ figure) {
   return rows;
 }
 
-const HEADER = ['Figure', 'Unit', 'Kit median [min–max]', 'Plain median [min–max]', 'Kit / plain'];
+const HEADER = [
+  'Figure',
+  'Unit',
+  'Kit median [min–max]',
+  'Plain median [min–max]',
+  'Kit / plain [95% interval]',
+];
 
 /** @param {string[][]} rows */
 function textTable(rows) {
@@ -184,6 +180,11 @@ export function markdownReport({ figures, browsers, sizes, machine, date, rounds
       `${rounds} rounds per timed figure after a warm-up, kit and plain code alternating in one page ` +
       '(cross-origin isolated, so the clock is finer than 1 ms in both browsers), ' +
       `${churn} churn cycles. Reproduce with \`npm run bench\` (it also writes \`bench/results.json\`).`,
+    '',
+    "Kit / plain is the ratio of the medians. The interval after it is its 95% bootstrap interval (each arm's " +
+      'rounds resampled 4,000 times): how precisely one run measures the ratio. On two busy cores it spans several ' +
+      'per cent, so a ratio of 1.07 whose interval reaches below 1.05 does not show that the kit misses the target, ' +
+      'and a ratio of 1.03 whose interval reaches above 1.05 does not show that it meets it.',
     '',
     'The JS heap is read after a forced garbage collection. With V8 compiling as usual it also holds the machine ' +
       'code of functions that warm up during the churn, which grows for hundreds of cycles (more in the kit arm, ' +

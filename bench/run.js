@@ -9,7 +9,7 @@
  * cannot complete ends the run with a non-zero exit and says why: no number is ever made up.
  *
  * Prints a table per browser, writes bench/results.json and the table between the bench markers of README.md.
- * Environment: BENCH_ROUNDS (61), BENCH_CHURN (300), BENCH_TIMEOUT (20000 ms per wait), BROWSERS (chromium,firefox),
+ * Environment: BENCH_ROUNDS (101), BENCH_CHURN (300), BENCH_TIMEOUT (20000 ms per wait), BROWSERS (chromium,firefox),
  * BENCH_ONLY (comma-separated figure names, to try some; results.json and README.md are then left alone),
  * BENCH_OUT (a file to write the results, samples included, instead of bench/results.json and README.md).
  */
@@ -19,7 +19,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { launch as launchBrowser } from '../test/e2e/support.js';
 import { createServer } from 'vite';
-import { markdownReport, ratio, slope, stats, textReport, writeReadme } from './report.js';
+import { markdownReport, textReport, writeReadme } from './report.js';
+import { ratio, ratioInterval, slope, stats } from './statistics.js';
 import { measureSizes } from './size.js';
 
 /** @typedef {import('./report.js').Figure} Figure */
@@ -33,9 +34,9 @@ function positiveInteger(name, fallback) {
   return value;
 }
 
-// More than the 15 asked for: at 15 a figure's ratio moved by about ±0.15 between runs, and at 31 the 16-stream
-// figure in Firefox still moved by 0.10.
-const ROUNDS = positiveInteger('BENCH_ROUNDS', 61);
+// More than the 15 asked for: at 15 a figure's ratio moved by about ±0.15 between runs, at 31 the 16-stream figure in
+// Firefox still moved by 0.10, and at 61 figures moved by ±0.05 (each ratio's interval now shows how far).
+const ROUNDS = positiveInteger('BENCH_ROUNDS', 101);
 const CHURN = positiveInteger('BENCH_CHURN', 300);
 const TIMEOUT = positiveInteger('BENCH_TIMEOUT', 20000);
 /**
@@ -186,6 +187,7 @@ async function timedFigure(page, browser, figure, frameMethod) {
     kit,
     plain,
     ratio: ratio(kit.median, plain.median),
+    ratioInterval: ratioInterval(samples.kit, samples.plain),
     rounds: ROUNDS,
     frameMethod,
     samples,
