@@ -1,7 +1,7 @@
 import { fixture, html } from '@open-wc/testing';
 import type { TemplateResult } from 'lit';
 import '../src/define.js';
-import type { PeerConnection } from '../src/index.js';
+import type { NegotiationMessage, PeerConnection } from '../src/index.js';
 
 let counter = 0;
 /** A loopback name no other test uses. */
@@ -200,4 +200,32 @@ export async function withConnectionsLogged(log: string[], body: () => Promise<v
   } finally {
     window.RTCPeerConnection = Native;
   }
+}
+
+/**
+ * A tap for a test channel (see `sent` of tappedLoopback) that loses every ICE candidate for the first `ms` after the
+ * first message, as a network that has no path yet would: candidate messages are lost, and descriptions lose the
+ * `a=candidate` lines a description made after gathering lists. One tap serves both sides, so both lose the same time.
+ */
+export function candidatesLostAtFirst(ms: number): {
+  lost: number;
+  sent(message: NegotiationMessage): unknown;
+} {
+  let since: number | undefined;
+  return {
+    lost: 0,
+    sent(message) {
+      since ??= performance.now();
+      if (performance.now() - since >= ms) return undefined;
+      if ('candidate' in message) {
+        this.lost++;
+        return null;
+      }
+      if ('description' in message) {
+        const { type, sdp } = message.description;
+        return { description: { type, sdp: sdp?.replace(/^a=candidate:.*\r\n/gm, '') } };
+      }
+      return undefined;
+    },
+  };
 }
