@@ -1,6 +1,15 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import type { CallRoom, PeerJoinedEvent, PeerLeftEvent, RemoteStreams } from '../src/index.js';
-import { decodedFrame, record, uniqueName, until } from './helpers.js';
+import type {
+  CallErrorEvent,
+  CallRoom,
+  NegotiationMessage,
+  PeerJoinedEvent,
+  PeerLeftEvent,
+  RemoteStreams,
+  Room,
+} from '../src/index.js';
+import { BroadcastRoom } from '../src/index.js';
+import { candidatesLostAtFirst, decodedFrame, record, uniqueName, until } from './helpers.js';
 
 /** Three members of one room in this page, over BroadcastChannel, each sending camera and microphone. */
 async function threeInARoom(): Promise<CallRoom[]> {
@@ -29,6 +38,23 @@ async function anaWithCamera() {
     </div>`,
   );
   return { name, root, ana: root.querySelector('call-room')! };
+}
+
+/** A BroadcastChannel room whose outgoing signals `sent` may replace (with an object) or lose (with `null`). */
+function tappedRoom(name: string, sent: (message: NegotiationMessage) => unknown): Room {
+  const inner = new BroadcastRoom(name);
+  return {
+    get selfId() {
+      return inner.selfId;
+    },
+    join: (listener, meta) => inner.join(listener, meta),
+    send: (to, data) => {
+      const out = sent(data as NegotiationMessage);
+      if (out !== null) inner.send(to, out ?? data);
+    },
+    setMeta: (meta) => inner.setMeta(meta),
+    leave: () => inner.leave(),
+  };
 }
 
 const tiles = (room: CallRoom) => [
@@ -119,6 +145,43 @@ describe('<call-room>', () => {
     expect(ben.state).to.equal('joined');
     await until(() => ben.remoteStreams.length === 1 && ana.peers.length === 1, 'Ben back in the call');
     await decodedFrame(ben.remoteStreams[0]);
+  });
+
+  it('replaces a connection to a member when ICE fails before it ever connected, and gets media flowing', async function () {
+    // As for <peer-connection>: every candidate is lost for 6 s, so neither side's first connection ever connects, and
+    // the kit replaces it. The room must then hold the new connection and show what it receives.
+    this.timeout(60000);
+    const name = uniqueName();
+    const loss = candidatesLostAtFirst(6000);
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        ${['Ana', 'Ben'].map(
+          (who) =>
+            html`<call-room .signaling=${tappedRoom(name, (message) => loss.sent(message))} name=${who}>
+              <local-track kind="video"></local-track>
+              <remote-streams muted></remote-streams>
+            </call-room>`,
+        )}
+      </div>`,
+    );
+    const rooms = [...root.querySelectorAll('call-room')];
+    const errors = rooms.map((room) => record<CallErrorEvent>(room, 'error'));
+    await until(() => rooms.every((room) => room.peers.length === 1), 'each member meeting the other');
+    const first = rooms.map((room) => room.peers[0].connection);
+    await until(
+      () => rooms.every((room) => room.peers[0].state === 'connected'),
+      'both members connected',
+      30000,
+    );
+    for (const [i, room] of rooms.entries()) {
+      expect(room.peers[0].connection, `${room.name}'s connection`).not.to.equal(first[i]);
+      expect(first[i].connectionState, `${room.name}'s first connection`).to.equal('closed');
+      await until(() => room.remoteStreams.length === 1, `${room.name} receiving one stream`);
+      await decodedFrame(room.remoteStreams[0]);
+      await until(() => tiles(room).length === 1, `${room.name} showing one tile`);
+    }
+    expect(loss.lost, 'candidates lost').to.be.greaterThan(1);
+    expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
   });
 
   it('reports a bad room address and stays usable', async () => {
