@@ -3,6 +3,8 @@
  * The bench's arithmetic, apart from any browser or file: summaries of a figure's rounds, the kit / plain ratio and
  * how far that ratio can be trusted, and the slope of the churn's heap samples.
  */
+// The seeded generator of the fuzz and chaos suites: the same rounds always give the same interval.
+import { random as seeded } from '../test/support/malformed-messages.js';
 
 /** @typedef {{ median: number, min: number, max: number }} Stats */
 
@@ -33,18 +35,6 @@ export function slope(points) {
   return sxy / sxx;
 }
 
-/** A small seeded generator (mulberry32): the same rounds always give the same interval. @param {number} seed */
-function generator(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * The 95% interval of the ratio of medians, by percentile bootstrap: each arm's rounds resampled with replacement,
  * `resamples` times, and the middle 95% of the ratios those give. On a two-core machine the medians of 61 rounds
@@ -55,7 +45,7 @@ function generator(seed) {
  */
 export function ratioInterval(kit, plain, resamples = 4000) {
   if (kit.length === 0 || plain.length === 0) throw new Error('no rounds to resample');
-  const random = generator(0x5eed);
+  const random = seeded(0x5eed);
   const resample = (/** @type {readonly number[]} */ values) =>
     median(Array.from(values, () => values[Math.floor(random() * values.length)]));
   const ratios = [];
