@@ -9,8 +9,10 @@ import { random as seeded } from '../test/support/malformed-messages.js';
 /** @typedef {{ median: number, min: number, max: number }} Stats */
 
 /** @param {readonly number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
+const ascending = (values) => [...values].sort((a, b) => a - b);
+
+/** The middle of values sorted in ascending order. @param {readonly number[]} sorted */
+function middle(sorted) {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
@@ -18,7 +20,8 @@ function median(values) {
 /** @param {readonly number[]} values @returns {Stats} */
 export function stats(values) {
   if (values.length === 0) throw new Error('no values to summarize');
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+  const sorted = ascending(values);
+  return { median: middle(sorted), min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
 /** Kit over plain, or null when plain is zero (a count of nothing left, say). */
@@ -47,7 +50,7 @@ export function ratioInterval(kit, plain, resamples = 4000) {
   if (kit.length === 0 || plain.length === 0) throw new Error('no rounds to resample');
   const random = seeded(0x5eed);
   const resample = (/** @type {readonly number[]} */ values) =>
-    median(Array.from(values, () => values[Math.floor(random() * values.length)]));
+    middle(ascending(Array.from(values, () => values[Math.floor(random() * values.length)])));
   const ratios = [];
   for (let i = 0; i < resamples; i++) {
     const r = ratio(resample(kit), resample(plain));
