@@ -49,6 +49,48 @@ function tappedLoopback(
   };
 }
 
+/**
+ * A far side of plain code that has made an offer (one audio m-line) and gathered its candidates, behind a channel
+ * through which the test delivers its messages at chosen moments (`deliver`) and collects the answers sent to it.
+ */
+async function plainOfferer(): Promise<{
+  far: RTCPeerConnection;
+  gathered: RTCIceCandidateInit[];
+  channel: SignalingChannel;
+  deliver(message: unknown): void;
+  answers: RTCSessionDescriptionInit[];
+}> {
+  const far = new RTCPeerConnection();
+  far.addTransceiver('audio');
+  const gathered: RTCIceCandidateInit[] = [];
+  far.onicecandidate = ({ candidate }) => candidate && gathered.push(candidate.toJSON());
+  await far.setLocalDescription();
+  await until(() => far.iceGatheringState === 'complete', 'ICE gathering');
+  expect(gathered.length).to.be.greaterThan(0);
+  let toListener: (message: unknown) => void = () => {};
+  const answers: RTCSessionDescriptionInit[] = [];
+  const channel: SignalingChannel = {
+    polite: false,
+    start: (listener) => (toListener = (message) => listener.message(message)),
+    send: (message) => 'description' in message && answers.push(message.description),
+    close: () => far.close(),
+  };
+  return { far, gathered, channel, deliver: (message) => toListener(message), answers };
+}
+
+/** Records, in `steps`, each `addIceCandidate` call on `pc` ("add 1") and when it settles ("added 1"). */
+function candidateSteps(pc: RTCPeerConnection): string[] {
+  const steps: string[] = [];
+  const addIceCandidate = pc.addIceCandidate.bind(pc);
+  let added = 0;
+  pc.addIceCandidate = (candidate?: RTCIceCandidateInit | null) => {
+    const n = ++added;
+    steps.push(`add ${n}`);
+    return addIceCandidate(candidate).finally(() => steps.push(`added ${n}`));
+  };
+  return steps;
+}
+
 describe('<peer-connection>', () => {
   it('keeps receiving video when both sides add a new m-line in the same task', async () => {
     // Both sides' new m-lines get negotiated and the video that flowed before still shows on both sides. (This does
@@ -513,35 +555,13 @@ describe('<peer-connection>', () => {
   });
 
   it('hands candidates to the connection in turn, without waiting for each other or for its answer', async () => {
-    // The far side is plain code whose offers and candidates the test delivers at chosen moments.
-    const far = new RTCPeerConnection();
-    far.addTransceiver('audio');
-    const gathered: RTCIceCandidateInit[] = [];
-    far.onicecandidate = ({ candidate }) => candidate && gathered.push(candidate.toJSON());
-    await far.setLocalDescription();
-    await until(() => far.iceGatheringState === 'complete', 'ICE gathering');
-    expect(gathered.length).to.be.greaterThan(0);
-    let deliver: (message: unknown) => void = () => {};
-    const answers: RTCSessionDescriptionInit[] = [];
-    const channel: SignalingChannel = {
-      polite: false,
-      start: (listener) => (deliver = (message) => listener.message(message)),
-      send: (message) => 'description' in message && answers.push(message.description),
-      close: () => far.close(),
-    };
+    const { far, gathered, channel, deliver, answers } = await plainOfferer();
     const a = await fixture<PeerConnection>(html`<peer-connection .signaling=${channel}></peer-connection>`);
     try {
       const errors = record<CallErrorEvent>(a, 'error');
       const pc = a.connection!;
       // What the connection is asked to do, in order, and when each request settles (spies that call through).
-      const steps: string[] = [];
-      const addIceCandidate = pc.addIceCandidate.bind(pc);
-      let added = 0;
-      pc.addIceCandidate = (candidate?: RTCIceCandidateInit | null) => {
-        const n = ++added;
-        steps.push(`add ${n}`);
-        return addIceCandidate(candidate).finally(() => steps.push(`added ${n}`));
-      };
+      const steps = candidateSteps(pc);
       const setLocalDescription = pc.setLocalDescription.bind(pc);
       let duringAnswer: RTCIceCandidateInit[] = [];
       pc.setLocalDescription = (description?: RTCLocalSessionDescriptionInit) => {
@@ -573,6 +593,39 @@ describe('<peer-connection>', () => {
         'add 3',
         'add 4',
       ]);
+      expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      far.close();
+    }
+  });
+
+  it('keeps candidates that come before any description until the offer is applied, then hands them over', async () => {
+    // The test delivers the far side's candidates ahead of its offer, as a channel may reorder them.
+    const { far, gathered, channel, deliver } = await plainOfferer();
+    const a = await fixture<PeerConnection>(html`<peer-connection .signaling=${channel}></peer-connection>`);
+    try {
+      const errors = record<CallErrorEvent>(a, 'error');
+      const pc = a.connection!;
+      const steps = candidateSteps(pc);
+      const setRemoteDescription = pc.setRemoteDescription.bind(pc);
+      pc.setRemoteDescription = (description: RTCSessionDescriptionInit) =>
+        setRemoteDescription(description).finally(() => steps.push('offer applied'));
+
+      for (const candidate of gathered) deliver({ candidate });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(steps, 'nothing handed over before the offer').to.deep.equal([]);
+
+      deliver({ description: far.localDescription!.toJSON() });
+      const all = gathered.length;
+      await until(
+        () => steps.filter((step) => step.startsWith('added')).length === all,
+        'every early candidate added',
+      );
+      expect(steps.slice(0, all + 1), steps.join(', ')).to.deep.equal([
+        'offer applied',
+        ...gathered.map((_, i) => `add ${i + 1}`),
+      ]);
+      expect(pc.remoteDescription?.type).to.equal('offer');
       expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
     } finally {
       far.close();
