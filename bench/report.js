@@ -159,7 +159,10 @@ export function textReport(figures, browsers, sizes) {
     (s) =>
       `${s.name.padEnd(10)}  ${String(s.minified).padStart(7)} B minified  ${String(s.gzip).padStart(6)} B gzip  (${s.what})`,
   );
-  return [...parts, `size\n${sizeRows.join('\n')}`].join('\n\n');
+  const partRows = sizes.flatMap((s) =>
+    (s.parts ?? []).map((part) => `  ${s.name}: ${String(part.minified).padStart(6)} B from ${part.source}`),
+  );
+  return [...parts, `size\n${[...sizeRows, ...partRows].join('\n')}`].join('\n\n');
 }
 
 /**
@@ -208,6 +211,23 @@ export function markdownReport({ figures, browsers, sizes, machine, date, rounds
       ]),
     ),
   );
+  for (const { name, minified, parts } of sizes) {
+    if (!parts) continue;
+    lines.push(
+      '',
+      `Where the ${name}'s minified bytes come from (gzip compresses the files together, so only the whole has a gzip ` +
+        'size):',
+      '',
+      markdownTable(
+        ['Source', 'Minified (bytes)', 'Share'],
+        parts.map((part) => [
+          part.source,
+          String(part.minified),
+          `${((100 * part.minified) / minified).toFixed(1)}%`,
+        ]),
+      ),
+    );
+  }
   return lines.join('\n');
 }
 

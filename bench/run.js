@@ -422,6 +422,7 @@ async function main() {
       rounds: 1,
       minified: size.minified,
       gzip: size.gzip,
+      ...(size.parts && { parts: size.parts }),
     });
   }
   const seconds = Math.round((Date.now() - started) / 1000);

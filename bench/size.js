@@ -13,7 +13,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const LIT = ['lit', 'lit/*'];
 
-/** @typedef {{ name: string, what: string, minified: number, gzip: number }} Size */
+/**
+ * `parts`: for the core, its minified bytes by the source file they come from, largest first: where its weight lies,
+ * for deciding what it should hold.
+ * @typedef {{ name: string, what: string, minified: number, gzip: number, parts?: Part[] }} Size
+ * @typedef {{ source: string, minified: number }} Part
+ */
 
 /** @type {{ name: string, what: string, contents: string, external: string[] }[]} */
 const BUNDLES = [
@@ -60,10 +65,21 @@ export async function measureSizes() {
         tsconfig: 'tsconfig.json',
         external,
         write: false,
+        metafile: true,
         logLevel: 'silent',
       });
       const code = result.outputFiles[0].contents;
-      return { name, what, minified: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength };
+      const size = { name, what, minified: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength };
+      return name === 'core' ? { ...size, parts: partsOf(result.metafile) } : size;
     }),
   );
+}
+
+/** @param {import('esbuild').Metafile} metafile @returns {Part[]} */
+function partsOf(metafile) {
+  const [output] = Object.values(metafile.outputs);
+  return Object.entries(output.inputs)
+    .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+    .map(([source, { bytesInOutput }]) => ({ source, minified: bytesInOutput }))
+    .sort((a, b) => b.minified - a.minified);
 }
