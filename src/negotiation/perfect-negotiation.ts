@@ -94,8 +94,9 @@ export class PerfectNegotiator {
    */
   #earlyCandidates: { candidate: RTCIceCandidateInit; mayFail: boolean }[] = [];
   /**
-   * Set once a description of the far side is applied; until then candidates wait in `#earlyCandidates`. Kept here,
-   * not read from `remoteDescription` for each candidate: in Firefox each read builds a new description (78 us).
+   * Whether the connection has a description of the far side; until it has, candidates wait in `#earlyCandidates`.
+   * Kept here once known, not read from `remoteDescription` for each candidate: in Firefox each read builds a new
+   * description (78 us).
    */
   #remoteDescribed = false;
   #incoming: Promise<void> = Promise.resolve();
@@ -541,6 +542,8 @@ export class PerfectNegotiator {
    * later; handed over together they are all added within 3 ms.
    */
   #addCandidate(candidate: RTCIceCandidateInit, mayFail = this.#ignoreOffer): void {
+    // Read while not known: a description applied by a call whose promise never settled (see withinBound) counts too.
+    this.#remoteDescribed ||= !!this.#pc.remoteDescription;
     if (!this.#remoteDescribed) {
       if (this.#earlyCandidates.length < MAX_EARLY_CANDIDATES)
         this.#earlyCandidates.push({ candidate, mayFail });
