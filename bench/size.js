@@ -20,7 +20,10 @@ const LIT = ['lit', 'lit/*'];
  * @typedef {{ source: string, minified: number }} Part
  */
 
-/** `byFile`: report the bundle's bytes by source file too (see Size). @type {{ name: string, what: string, contents: string, external: string[], byFile?: boolean }[]} */
+/**
+ * The bundles measured; `byFile`: report the bundle's bytes by source file too (see Size).
+ * @type {{ name: string, what: string, contents: string, external: string[], byFile?: boolean }[]}
+ */
 const BUNDLES = [
   {
     name: 'core',
