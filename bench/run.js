@@ -11,7 +11,9 @@
  * Prints a table per browser, writes bench/results.json and the table between the bench markers of README.md.
  * Environment: BENCH_ROUNDS (101), BENCH_CHURN (300), BENCH_TIMEOUT (20000 ms per wait), BROWSERS (chromium,firefox),
  * BENCH_ONLY (comma-separated figure names, to try some; results.json and README.md are then left alone),
- * BENCH_OUT (a file to write the results, samples included, instead of bench/results.json and README.md).
+ * BENCH_OUT (a file to write the results, samples included, instead of bench/results.json and README.md),
+ * BENCH_SAME (kit or plain: both arms of the timed figures run that code, so their ratio shows how far the bench
+ * itself strays from 1.00; results.json and README.md are then left alone).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -26,6 +28,13 @@ import { measureSizes } from './size.js';
 /** @typedef {import('./report.js').Figure} Figure */
 /** @typedef {'kit' | 'plain'} Arm */
 /** @typedef {'chromium' | 'firefox'} BrowserName */
+
+/** @param {string | undefined} value @returns {Arm | undefined} */
+function sameArm(value) {
+  if (!value) return undefined;
+  if (value === 'kit' || value === 'plain') return value;
+  throw new Error('BENCH_SAME must be kit or plain');
+}
 
 /** @param {string} name @param {number} fallback */
 function positiveInteger(name, fallback) {
@@ -52,6 +61,7 @@ const BROWSERS = /** @type {BrowserName[]} */ (
   (process.env.BROWSERS ?? 'chromium,firefox').split(',').filter((b) => b === 'chromium' || b === 'firefox')
 );
 const ONLY = process.env.BENCH_ONLY?.split(',');
+const SAME = sameArm(process.env.BENCH_SAME);
 const wanted = (/** @type {string} */ name) => !ONLY || ONLY.includes(name);
 
 const TIMED = [
@@ -175,7 +185,7 @@ async function timedFigure(page, browser, figure, frameMethod) {
   const samples = { kit: [], plain: [] };
   for (let i = 0; i <= ROUNDS; i++) {
     for (const arm of ARMS) {
-      const ms = await round(page, figure.name, arm);
+      const ms = await round(page, figure.name, SAME ?? arm);
       if (i > 0) samples[arm].push(ms);
     }
   }
@@ -383,6 +393,7 @@ async function main() {
       'bench: not in a network namespace of its own (run as root for one); traffic stays on this machine',
     );
   const source = sourceVersion();
+  if (SAME) progress(`bench: BENCH_SAME=${SAME}: both arms of the timed figures run the ${SAME} code`);
   const sizes = await measureSizes();
   const page = await startPage();
   await networkSettled();
@@ -427,7 +438,16 @@ async function main() {
   }
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(`\n${textReport(figures, BROWSERS, sizes)}\n\ntotal run time: ${seconds} s`);
-  const results = { machine, date, source, seconds, rounds: ROUNDS, churnCycles: CHURN, figures };
+  const results = {
+    machine,
+    date,
+    source,
+    seconds,
+    rounds: ROUNDS,
+    churnCycles: CHURN,
+    ...(SAME && { same: SAME }),
+    figures,
+  };
   if (process.env.BENCH_OUT) {
     await writeFile(process.env.BENCH_OUT, `${JSON.stringify(results, null, 2)}\n`);
     progress(
@@ -435,8 +455,10 @@ async function main() {
     );
     return;
   }
-  if (ONLY) {
-    progress('BENCH_ONLY is set: bench/results.json and README.md left as they were');
+  if (ONLY || SAME) {
+    progress(
+      `${ONLY ? 'BENCH_ONLY' : 'BENCH_SAME'} is set: bench/results.json and README.md left as they were`,
+    );
     return;
   }
   await writeFile(new URL('bench/results.json', root), `${JSON.stringify(results, null, 2)}\n`);
