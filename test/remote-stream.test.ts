@@ -99,6 +99,24 @@ describe('<remote-stream>', () => {
     expect(shadow(el, '.overlay')!.hidden).to.equal(false);
   });
 
+  it('follows video arriving and leaving in the shared stream of streamless tracks', async () => {
+    // The kit makes this stream and adds to it itself, and a page's own addTrack fires no `addtrack`.
+    const [a, b] = await watching(html`<local-track kind="audio"></local-track>`);
+    const el = b.querySelector('remote-stream')!;
+    await until(() => !!shadow(el, 'audio[part="audio"]'), 'an audio element');
+
+    const video = document.createElement('local-track');
+    video.kind = 'video';
+    a.append(video);
+    await until(() => playing(el), 'the video arriving');
+    expect(el.stream).to.equal(b.remoteStreams[0]);
+    expect(el.stream!.getTracks()).to.have.length(2);
+
+    video.remove();
+    await until(() => !!shadow(el, 'audio[part="audio"]'), 'back to audio only');
+    expect(shadow(el, '.overlay')!.hidden).to.equal(false);
+  });
+
   it('keeps its placeholder until a video added mid-call has presented its first frame', async () => {
     const [a, b] = await watching(html`<local-track kind="audio" stream="cam"></local-track>`);
     const el = b.querySelector('remote-stream')!;

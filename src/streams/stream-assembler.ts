@@ -40,13 +40,13 @@ export class StreamAssembler {
     track.addEventListener('ended', this.#onEnded);
     if (streams.length > 0) {
       // A track that was streamless before (the far side set streams since) leaves the kit's own streams.
-      for (const made of this.#made) made.removeTrack(track);
+      for (const made of this.#made) removeFrom(made, track);
       for (const stream of streams) this.#admit(stream);
       this.sync();
       return;
     }
     const stream = this.#streamlessHome();
-    stream.addTrack(track);
+    addTo(stream, track);
     this.#admit(stream);
   }
 
@@ -61,7 +61,7 @@ export class StreamAssembler {
       const stopped = track.readyState !== 'live' || (negotiated && !isReceiving(transceiver));
       if (!stopped) continue;
       this.#receiving.delete(track);
-      for (const stream of this.#made) stream.removeTrack(track);
+      for (const stream of this.#made) removeFrom(stream, track);
     }
     for (const stream of [...this.#list]) {
       if (stream.getTracks().length === 0) this.#drop(stream);
@@ -100,6 +100,24 @@ export class StreamAssembler {
   }
 
   readonly #onEnded = (): void => this.sync();
+}
+
+/**
+ * Adds a track to a stream the kit made, and tells its listeners as the browser tells those of its own streams: a
+ * script's `addTrack` fires no `addtrack`, and a `<remote-stream>` playing the shared stream would not see a video
+ * that joins it mid-call.
+ */
+function addTo(stream: MediaStream, track: MediaStreamTrack): void {
+  if (stream.getTracks().includes(track)) return;
+  stream.addTrack(track);
+  stream.dispatchEvent(new MediaStreamTrackEvent('addtrack', { track }));
+}
+
+/** Takes a track out of a stream the kit made, with the `removetrack` the browser would fire (see addTo). */
+function removeFrom(stream: MediaStream, track: MediaStreamTrack): void {
+  if (!stream.getTracks().includes(track)) return;
+  stream.removeTrack(track);
+  stream.dispatchEvent(new MediaStreamTrackEvent('removetrack', { track }));
 }
 
 /** Whether the far side currently sends on this transceiver, as last negotiated. */
