@@ -172,6 +172,11 @@ describe('<remote-stream>', () => {
     await first.updateComplete;
     expect(first.stream).to.equal(b.remoteStreams[1]);
     await until(() => playing(first), 'the chosen stream playing');
+    // Without its attribute, index is back to its default: the first stream.
+    second.removeAttribute('index');
+    await second.updateComplete;
+    expect(second.index).to.equal(0);
+    expect(second.stream).to.equal(b.remoteStreams[0]);
   });
 
   it('plays a stream set through the property, and mutes playback with muted', async () => {

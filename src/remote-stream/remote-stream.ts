@@ -41,7 +41,8 @@ export class RemoteStream extends LitElement {
   static override get properties(): PropertyDeclarations {
     return {
       streamId: { attribute: 'stream-id' },
-      index: { type: Number },
+      // A removed attribute means the default, not null: `streams[null]` would play nothing.
+      index: { converter: (value: string | null) => (value === null ? 0 : Number(value)) },
       muted: { type: Boolean, reflect: true },
       htmlFor: { attribute: 'for', reflect: true },
       stream: { attribute: false },
