@@ -117,6 +117,25 @@ describe('<remote-stream>', () => {
     expect(shadow(el, '.overlay')!.hidden).to.equal(false);
   });
 
+  it('follows a track that leaves its named stream into the shared stream of streamless tracks', async () => {
+    const [a, b] = await watching(html`<local-track kind="video" stream="cam"></local-track>`);
+    const el = b.querySelector('remote-stream')!;
+    await until(() => playing(el), 'the video playing');
+    const [named] = b.remoteStreams;
+    const [track] = named.getTracks();
+    // The far side's track then names no stream. Firefox takes it out of the named stream, which is left empty,
+    // and fires no track event; Chromium puts it in a stream of its own.
+    a.querySelector('local-track')!.stream = '';
+    await until(
+      () =>
+        b.remoteStreams.length === 1 &&
+        b.remoteStreams[0] !== named &&
+        b.remoteStreams[0].getTracks().includes(track),
+      'the track in a stream again',
+    );
+    await until(() => el.stream === b.remoteStreams[0] && playing(el), 'the video playing again');
+  });
+
   it('keeps its placeholder until a video added mid-call has presented its first frame', async () => {
     const [a, b] = await watching(html`<local-track kind="audio" stream="cam"></local-track>`);
     const el = b.querySelector('remote-stream')!;

@@ -45,6 +45,10 @@ export class StreamAssembler {
       this.sync();
       return;
     }
+    this.#homeStreamless(track);
+  }
+
+  #homeStreamless(track: MediaStreamTrack): void {
     const stream = this.#streamlessHome();
     addTo(stream, track);
     this.#admit(stream);
@@ -52,8 +56,9 @@ export class StreamAssembler {
 
   /**
    * Brings the list up to date after a description was applied: a remote track whose transceiver no longer
-   * receives leaves the kit's own streams (the browser takes it out of the far side's named streams itself), and
-   * streams left with no track leave the list. `negotiated`: an exchange just completed (signaling is stable).
+   * receives leaves the kit's own streams (the browser takes it out of the far side's named streams itself),
+   * streams left with no track leave the list, and once an exchange completed, a receiving track left in no stream
+   * joins the streamless ones. `negotiated`: an exchange just completed (signaling is stable).
    */
   sync(negotiated = false): void {
     for (const [track, transceiver] of this.#receiving) {
@@ -66,6 +71,16 @@ export class StreamAssembler {
     for (const stream of [...this.#list]) {
       if (stream.getTracks().length === 0) this.#drop(stream);
     }
+    if (negotiated) this.#homeStrays();
+  }
+
+  /**
+   * A track whose sender stopped naming streams is taken out of them (Firefox), and no `track` event tells: it is
+   * streamless now, and goes where streamless tracks go rather than out of sight.
+   */
+  #homeStrays(): void {
+    const held = new Set(this.#list.flatMap((stream) => stream.getTracks()));
+    for (const track of this.#receiving.keys()) if (!held.has(track)) this.#homeStreamless(track);
   }
 
   /** Empties the list (the connection closed), telling about each stream that goes. */
