@@ -343,11 +343,16 @@ describe('<peer-connection>', () => {
       root.append(sender);
       return sender;
     };
+    const states = record<ConnectionStateChangeEvent>(receiver, 'connectionstatechange');
     const first = join();
     await until(() => receiver.remoteStreams.length === 1, "the first far side's stream");
+    await until(() => receiver.state === 'connected', 'connected');
     const removed = nextEvent(receiver, 'streamremoved', 20000);
     first.remove();
     await removed;
+    // A page that shows the state from its events sees the call end.
+    await until(() => states.at(-1)?.state === 'new', 'a connectionstatechange to new');
+    expect(receiver.state).to.equal('new');
     // The receiver's connection is not read here: reading it would make one, hiding a side that waits for nothing.
     join();
     await until(() => receiver.remoteStreams.length === 1, "the next far side's stream");

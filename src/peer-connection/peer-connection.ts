@@ -34,7 +34,8 @@ export type PeerConnectionState = RTCPeerConnectionState;
  * @fires {RTCTrackEvent} track - The browser's `track` event, re-dispatched from the element.
  * @fires {StreamAddedEvent} streamadded - A remote stream joined `remoteStreams` (`event.stream`).
  * @fires {StreamRemovedEvent} streamremoved - A remote stream left `remoteStreams` (`event.stream`).
- * @fires {ConnectionStateChangeEvent} connectionstatechange - `state` changed (`event.state`).
+ * @fires {ConnectionStateChangeEvent} connectionstatechange - `state` changed (`event.state`); not for `closed` by
+ *   `close()` or removal, as `RTCPeerConnection.close()` fires none.
  * @fires {NegotiatedEvent} negotiated - An offer/answer exchange completed; signaling is stable again.
  * @fires {CallErrorEvent} error - Something failed and the call goes on (`event.error`, `event.operation`).
  *   Does not bubble.
@@ -241,9 +242,12 @@ export class PeerConnection extends LitElement {
     this.#awaitSession();
   }
 
-  /** With no session: `new` until one is needed, and one at once if tracks are sent (on a channel before this one). */
+  /**
+   * With no session: `new` until one is needed, and one at once if tracks are sent (on a channel before this one). Told
+   * as any change of state: after a far side left, or a change of `signaling`, the call shown as connected has ended.
+   */
   #awaitSession(): void {
-    this.#setState('new');
+    this.#tellState('new');
     if (this.connectionHost.sendsTracks) this.#ensureSession();
   }
 
