@@ -210,6 +210,18 @@ describe('<remote-stream>', () => {
     stream.getTracks().forEach((t) => t.stop());
   });
 
+  it('finds the <peer-connection> named by for when that id is given later, and lets it go when it changes', async () => {
+    const [, b] = await watching(html`<local-track kind="video"></local-track>`, html``);
+    const el = await fixture<RemoteStream>(html`<remote-stream for="late"></remote-stream>`);
+    await until(() => b.remoteStreams.length === 1, 'the far side receiving');
+    expect(el.stream).to.equal(null);
+    b.id = 'late';
+    await until(() => playing(el), 'the video');
+    expect(el.stream).to.equal(b.remoteStreams[0]);
+    b.id = 'other';
+    await until(() => el.stream === null, 'the stream let go');
+  });
+
   it('renders from the <peer-connection> named by for', async () => {
     const [, b] = await watching(html`<local-track kind="video"></local-track>`, html``);
     b.id = 'far';

@@ -60,8 +60,14 @@ export function requestConnectionHost(element: Element): ConnectionHost | undefi
   return host;
 }
 
-/** Makes `element` answer requests for `connectionContext` from the elements inside it with `host`. */
+/**
+ * Makes `element` answer requests for `connectionContext` from the elements inside it with `host`, and tell its root
+ * when its `id` changes: elements naming it with `for` then find it, and those naming its old id let it go.
+ */
 export function provideConnectionHost(element: Element, host: ConnectionHost): void {
+  new MutationObserver(() => {
+    if (element.isConnected) element.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
+  }).observe(element, { attributes: true, attributeFilter: ['id'] });
   element.addEventListener('context-request', (event) => {
     const request = event as ContextRequest;
     if (request.context !== connectionContext || request.contextTarget === element) return;
@@ -72,8 +78,8 @@ export function provideConnectionHost(element: Element, host: ConnectionHost): v
 }
 
 /**
- * Fired on a connection element's root when it connects, so elements that came first find it: those naming it with
- * `for="id"`, and those inside it when it is registered after them.
+ * Fired on a connection element's root when it connects or its `id` changes, so elements that came first find it:
+ * those naming it with `for="id"`, and those inside it when it is registered after them.
  */
 export const HOST_READY_EVENT = 'peer-connection-ready';
 
