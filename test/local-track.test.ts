@@ -415,14 +415,15 @@ describe('<local-track>', () => {
 
   it('a camera that cannot be had does not cost the microphone asked for with it its track', async () => {
     await withCapturesCounted(async (asked) => {
-      const root = await fixture<HTMLElement>(
-        html`<div>
-          <local-track kind="video" device="no-such-camera"></local-track>
-          <local-track kind="audio"></local-track>
-        </div>`,
-      );
-      const [camera, microphone] = root.querySelectorAll('local-track');
+      // Listened to before insertion: Firefox may refuse the camera before a fixture of the markup resolves.
+      const root = await fixture<HTMLElement>(html`<div></div>`);
+      const camera = Object.assign(document.createElement('local-track'), {
+        kind: 'video',
+        device: 'no-such-camera',
+      });
+      const microphone = Object.assign(document.createElement('local-track'), { kind: 'audio' });
       const errors = record<CallErrorEvent>(camera, 'error');
+      root.append(camera, microphone);
       await until(
         () => camera.state === 'error' && microphone.state === 'live',
         'camera error, microphone live',
