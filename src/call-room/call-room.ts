@@ -8,7 +8,11 @@ import {
   type ErrorOperation,
 } from '../events.js';
 import { PeerSession, type SessionHandoff } from '../session/peer-session.js';
-import { provideConnectionHost, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
+import {
+  provideConnectionHost,
+  announceConnectionHost,
+  type AttachedTrack,
+} from '../shared/connection-context.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { TrackHost } from '../shared/track-host.js';
 import { roomAdapters } from '../signaling/adapters.js';
@@ -149,7 +153,7 @@ export class CallRoom extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (!this.room) this.join();
-    this.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
+    announceConnectionHost(this);
   }
 
   // Before rendering, so the state a join sets is part of this update rather than a second one.

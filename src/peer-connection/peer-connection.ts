@@ -8,7 +8,11 @@ import {
   type ErrorOperation,
 } from '../events.js';
 import { PeerSession, type SessionHandoff } from '../session/peer-session.js';
-import { provideConnectionHost, HOST_READY_EVENT, type AttachedTrack } from '../shared/connection-context.js';
+import {
+  provideConnectionHost,
+  announceConnectionHost,
+  type AttachedTrack,
+} from '../shared/connection-context.js';
 import { TrackHost } from '../shared/track-host.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { signalingAdapters } from '../signaling/adapters.js';
@@ -201,7 +205,7 @@ export class PeerConnection extends LitElement {
     // A move (out and back in within a task) keeps the channel, and the connection if it was made.
     if (!this.#channel || this.#session?.closed) this.#startSession();
     else if (this.#channel.waiting) this.#ensureSession();
-    this.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
+    announceConnectionHost(this);
   }
 
   protected override updated(changed: PropertyValues<this>): void {

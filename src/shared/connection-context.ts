@@ -66,7 +66,7 @@ export function requestConnectionHost(element: Element): ConnectionHost | undefi
  */
 export function provideConnectionHost(element: Element, host: ConnectionHost): void {
   new MutationObserver(() => {
-    if (element.isConnected) element.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
+    if (element.isConnected) announceConnectionHost(element);
   }).observe(element, { attributes: true, attributeFilter: ['id'] });
   element.addEventListener('context-request', (event) => {
     const request = event as ContextRequest;
@@ -82,6 +82,11 @@ export function provideConnectionHost(element: Element, host: ConnectionHost): v
  * those naming it with `for="id"`, and those inside it when it is registered after them.
  */
 export const HOST_READY_EVENT = 'peer-connection-ready';
+
+/** Fires `HOST_READY_EVENT` for a connection element, on its root. */
+export function announceConnectionHost(element: Element): void {
+  element.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
+}
 
 /** The host of the element with this id in the same root, if that element is an upgraded connection element. */
 export function hostById(root: Node, id: string): ConnectionHost | undefined {

@@ -68,18 +68,15 @@ export class StreamAssembler {
       this.#receiving.delete(track);
       for (const stream of this.#made) removeFrom(stream, track);
     }
+    const held = new Set<MediaStreamTrack>();
     for (const stream of [...this.#list]) {
-      if (stream.getTracks().length === 0) this.#drop(stream);
+      const tracks = stream.getTracks();
+      if (tracks.length === 0) this.#drop(stream);
+      for (const track of tracks) held.add(track);
     }
-    if (negotiated) this.#homeStrays();
-  }
-
-  /**
-   * A track whose sender stopped naming streams is taken out of them (Firefox), and no `track` event tells: it is
-   * streamless now, and goes where streamless tracks go rather than out of sight.
-   */
-  #homeStrays(): void {
-    const held = new Set(this.#list.flatMap((stream) => stream.getTracks()));
+    if (!negotiated) return;
+    // A track whose sender stopped naming streams is taken out of them (Firefox), and no `track` event tells: it is
+    // streamless now, and goes where streamless tracks go rather than out of sight.
     for (const track of this.#receiving.keys()) if (!held.has(track)) this.#homeStreamless(track);
   }
 
