@@ -1,5 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import type { PeerConnection, RemoteStream } from '../src/index.js';
+import type { CallErrorEvent, PeerConnection, RemoteStream } from '../src/index.js';
 import { callPair, nextEvent, until } from './helpers.js';
 
 const shadow = (el: RemoteStream, selector: string) => el.shadowRoot!.querySelector<HTMLElement>(selector);
@@ -196,6 +196,25 @@ describe('<remote-stream>', () => {
     await second.updateComplete;
     expect(second.index).to.equal(0);
     expect(second.stream).to.equal(b.remoteStreams[0]);
+    // A bad index is told, and the first stream plays; a good one afterwards is taken without another error.
+    const errors: CallErrorEvent[] = [];
+    second.addEventListener('error', (event) => errors.push(event as CallErrorEvent));
+    second.index = 1;
+    await second.updateComplete;
+    second.setAttribute('index', 'second');
+    await second.updateComplete;
+    expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
+      ['attribute', 'TypeError: index must be a whole number from 0, got "second"'],
+    ]);
+    expect(second.stream).to.equal(b.remoteStreams[0]);
+    second.index = -1;
+    await second.updateComplete;
+    expect(errors[1]?.message).to.equal('TypeError: index must be a whole number from 0, got -1');
+    second.setAttribute('index', '1');
+    await second.updateComplete;
+    expect(second.stream).to.equal(b.remoteStreams[1]);
+    await until(() => playing(second), 'the second stream playing');
+    expect(errors).to.have.length(2);
   });
 
   it('plays a stream set through the property, and mutes playback with muted', async () => {

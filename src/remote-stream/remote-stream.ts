@@ -1,4 +1,4 @@
-import { html, LitElement, type PropertyDeclarations, nothing } from 'lit';
+import { html, LitElement, type PropertyDeclarations, type PropertyValues, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { CallErrorEvent } from '../events.js';
 import { styles } from './remote-stream.styles.js';
@@ -20,8 +20,8 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
  * @csspart audio - The `<audio>` that plays a stream without video.
  * @csspart play-button - Starts playback when the browser refused to autoplay.
  *
- * @fires {CallErrorEvent} error - Playback failed for another reason than autoplay (`operation` is `play`).
- *   Does not bubble.
+ * @fires {CallErrorEvent} error - Playback failed for another reason than autoplay (`operation` is `play`), or
+ *   `index` is not a whole number from 0 (`operation` is `attribute`; the first stream plays). Does not bubble.
  *
  * @cssstate waiting - No live video to show (the placeholder is visible).
  * @cssstate playing - Live video is showing (a new video track: from its first presented frame).
@@ -52,7 +52,7 @@ export class RemoteStream extends LitElement {
   /** The id of the remote stream to play (the sender's stream id). */
   streamId: string | null = null;
 
-  /** Which remote stream to play, in arrival order, when `stream-id` is not set. */
+  /** Which remote stream to play, in arrival order (from 0), when `stream-id` is not set. */
   index = 0;
 
   /** Silences playback. */
@@ -115,7 +115,16 @@ export class RemoteStream extends LitElement {
     this.requestUpdate();
   }
 
-  protected override willUpdate(): void {
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('index') && !isIndex(this.index)) {
+      // The attribute's text says more than NaN.
+      const given = Number.isNaN(this.index)
+        ? JSON.stringify(this.getAttribute('index'))
+        : String(this.index);
+      this.#emit(
+        new CallErrorEvent(new TypeError(`index must be a whole number from 0, got ${given}`), 'attribute'),
+      );
+    }
     this.#watch(this.stream);
     this.#listen();
     this.#followVideo();
@@ -188,7 +197,8 @@ export class RemoteStream extends LitElement {
   #chosenStream(): MediaStream | null {
     const streams = this.#link.current?.streams() ?? [];
     if (this.streamId) return streams.find((s) => s.id === this.streamId) ?? null;
-    return streams[this.index] ?? null;
+    // A bad index plays the default's stream (as HTML does with a bad number), not nothing; its error is told once.
+    return streams[isIndex(this.index) ? this.index : 0] ?? null;
   }
 
   #observe(host: ConnectionHost | undefined): void {
@@ -321,6 +331,10 @@ export class RemoteStream extends LitElement {
 const FIRST_FRAME_WAIT_MS = 1000;
 
 const TRACK_EVENTS = ['addtrack', 'removetrack', 'mute', 'unmute', 'ended'] as const;
+
+function isIndex(value: number): boolean {
+  return Number.isInteger(value) && value >= 0;
+}
 
 function hasLiveVideo(stream: MediaStream | undefined): boolean {
   return !!stream?.getVideoTracks().some((track) => track.readyState === 'live' && !track.muted);
