@@ -274,6 +274,29 @@ describe('<local-track>', () => {
     own.stop();
   });
 
+  it('muted disables a track the page gave it only while set, and gives it back as it came', async () => {
+    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const [a, , local] = await sendingOne(html`<local-track muted .track=${own}></local-track>`);
+    expect(own.enabled).to.equal(false);
+    local.remove();
+    await until(() => !senderOf(a, own), 'the track removed from the connection');
+    // Once the element's grace for a move is over, it lets go of the track.
+    await until(() => own.enabled, 'the track enabled again once let go');
+    // A track the page disabled itself stays disabled: the element does not turn it on.
+    own.enabled = false;
+    const other = document.createElement('local-track');
+    other.track = own;
+    a.append(other);
+    await until(() => !!senderOf(a, own), 'the track sent again');
+    expect(own.enabled).to.equal(false);
+    other.muted = true;
+    await other.updateComplete;
+    other.muted = false;
+    await other.updateComplete;
+    expect(own.enabled, 'as the page left it').to.equal(false);
+    own.stop();
+  });
+
   it('muted disables the track without renegotiating', async () => {
     const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     const needed = renegotiations(a);

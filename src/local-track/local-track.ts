@@ -68,7 +68,10 @@ export class LocalTrack extends LitElement {
   /** Constraints for the capture, such as `{ width: 1280 }`. */
   constraints?: MediaTrackConstraints;
 
-  /** Sends nothing while set: the track stays but is disabled, with no renegotiation. */
+  /**
+   * Sends nothing while set: the track stays but is disabled, with no renegotiation. A track of the page's own gets
+   * back the `enabled` it had when unmuted or let go.
+   */
   muted = false;
 
   /** Shows a local preview of a video or screen track. */
@@ -92,6 +95,8 @@ export class LocalTrack extends LitElement {
   #pageTrack: MediaStreamTrack | null = null;
   #current: MediaStreamTrack | null = null;
   #ownsCurrent = false;
+  /** The `enabled` of the current track before `muted` disabled it; set only while the element holds it disabled. */
+  #enabledBeforeMute?: boolean;
   #capture?: AbortController;
   /**
    * What the properties described at the last capture or adoption (see refreshTrack). Cleared when the track ends, the
@@ -136,7 +141,7 @@ export class LocalTrack extends LitElement {
     if (['kind', 'device', 'constraints', 'track'].some((p) => changed.has(p as keyof LocalTrack))) {
       void this.#refreshTrack();
     }
-    if (changed.has('muted') && this.#current) this.#current.enabled = !this.muted;
+    if (changed.has('muted')) this.#applyMuted();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -194,10 +199,14 @@ export class LocalTrack extends LitElement {
       return;
     }
     previous?.removeEventListener('ended', this.#onEnded);
+    // A page's track leaves as it came; a captured one stays disabled until it is stopped (see teardown).
+    if (previous && this.#enabledBeforeMute !== undefined && !ownedPrevious)
+      previous.enabled = this.#enabledBeforeMute;
+    this.#enabledBeforeMute = undefined;
     this.#current = track;
     this.#ownsCurrent = owned;
     if (track) {
-      track.enabled = !this.muted;
+      this.#applyMuted();
       track.addEventListener('ended', this.#onEnded);
       this.#setState(track.readyState === 'live' ? 'live' : 'ended');
     }
@@ -205,6 +214,22 @@ export class LocalTrack extends LitElement {
     if (ownedPrevious) previous?.stop();
     this.requestUpdate();
     this.#emit(new TrackChangeEvent(track));
+  }
+
+  /**
+   * Disables the track while `muted`, and on unmute gives it back the `enabled` it had: a page's own track may be one
+   * the page disabled itself, and the element neither turns that on nor leaves it off for the page.
+   */
+  #applyMuted(): void {
+    const track = this.#current;
+    if (!track) return;
+    if (this.muted && this.#enabledBeforeMute === undefined) {
+      this.#enabledBeforeMute = track.enabled;
+      track.enabled = false;
+    } else if (!this.muted && this.#enabledBeforeMute !== undefined) {
+      track.enabled = this.#enabledBeforeMute;
+      this.#enabledBeforeMute = undefined;
+    }
   }
 
   #relink(next: ConnectionHost | undefined, previous: ConnectionHost | undefined): void {
