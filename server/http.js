@@ -3,8 +3,8 @@ import { createServer } from 'node:http';
 import { Relay } from './relay.js';
 
 /**
- * A standalone relay: an HTTP server that answers upgrades on the relay's path and plain requests with a short
- * status line. Resolves once listening.
+ * A standalone relay: an HTTP server that answers upgrades on the relay's path (and refuses others, 404) and plain
+ * requests with a short status line. Resolves once listening.
  * @param {import('./relay.js').RelayOptions & { port?: number, host?: string }} options
  */
 export async function startRelayServer(options = {}) {
@@ -16,6 +16,14 @@ export async function startRelayServer(options = {}) {
     );
   });
   const relay = new Relay(options).attach(server);
+  // Nothing else here takes upgrades: one for another path is answered, not left open until the client gives up.
+  server.on('upgrade', (request, socket) => {
+    if (relay.handles(request)) return;
+    const body = `no WebSocket here; the relay is at ${relay.options.path}\n`;
+    socket.end(
+      `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve(undefined));

@@ -109,9 +109,13 @@ export class Relay {
     return this;
   }
 
-  /** @param {import('node:http').IncomingMessage} request */
+  /**
+   * Whether an upgrade request is for the relay. A target that is no URL (`//[`, which Node's parser lets through) is
+   * not: read unguarded, it threw in the server's `upgrade` event and so stopped the whole process.
+   * @param {import('node:http').IncomingMessage} request
+   */
   handles(request) {
-    return new URL(request.url ?? '/', 'http://relay').pathname === this.options.path;
+    return parseTarget(request)?.pathname === this.options.path;
   }
 
   /** Peers per room, for monitoring and tests. */
@@ -145,14 +149,28 @@ export class Relay {
    * @param {import('node:http').IncomingMessage} request
    */
   accept(socket, request) {
-    const url = new URL(request.url ?? '/', 'http://relay');
+    // As for messages (see below), a throw here would stop the relay for every room: this one client goes instead.
+    try {
+      this.admit(socket, request);
+    } catch (error) {
+      this.options.log(`joining from ${request.socket.remoteAddress} failed: ${String(error).slice(0, 200)}`);
+      socket.terminate();
+    }
+  }
+
+  /**
+   * @param {import('ws').WebSocket} socket
+   * @param {import('node:http').IncomingMessage} request
+   */
+  admit(socket, request) {
+    const url = /** @type {URL} */ (parseTarget(request));
     const refuse = (
       /** @type {number} */ code,
       /** @type {string} */ error,
       /** @type {string} */ message,
     ) => {
       this.send(socket, { type: 'error', code: error, message });
-      socket.close(code, message);
+      socket.close(code, closeReason(message));
       this.options.log(`refused ${request.socket.remoteAddress}: ${message}`);
     };
     if (this.closing) return refuse(1001, 'shutting-down', 'server shutting down');
@@ -162,7 +180,8 @@ export class Relay {
       return refuse(
         CloseCode.forbiddenOrigin,
         'forbidden-origin',
-        `origin ${origin ?? '(none)'} is not allowed`,
+        // The origin is the client's to choose: quoted and cut, so the message stays readable.
+        `origin ${origin === undefined ? '(none)' : JSON.stringify(origin.slice(0, 60))} is not allowed`,
       );
     }
     if (token !== undefined && url.searchParams.get('token') !== token) {
@@ -420,4 +439,24 @@ function nestsDeeper(value, limit) {
     for (const child of Object.values(item)) pending.push([child, depth + 1]);
   }
   return false;
+}
+
+/**
+ * The URL an upgrade request asks for, or undefined for a target that is no URL.
+ * @param {import('node:http').IncomingMessage} request
+ */
+function parseTarget(request) {
+  return URL.canParse(request.url ?? '/', 'http://relay')
+    ? new URL(request.url ?? '/', 'http://relay')
+    : undefined;
+}
+
+/** A WebSocket close reason holds at most 123 bytes of UTF-8 (RFC 6455, 5.5); `ws` throws on a longer one. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/** @param {string} message */
+function closeReason(message) {
+  let reason = message;
+  while (Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) reason = reason.slice(0, -1);
+  return reason;
 }

@@ -1,5 +1,6 @@
 // @ts-check
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startRelayServer } from '../../server/http.js';
 import { CloseCode, MAX_MESSAGE_BYTES } from '../../server/relay.js';
@@ -239,6 +240,31 @@ describe('bad input', () => {
   });
 });
 
+describe('upgrades that are not for the relay', () => {
+  /** Sends a raw upgrade request for `target` and resolves with the first line of the answer. */
+  const upgrade = (/** @type {string} */ target) =>
+    new Promise((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () =>
+        socket.write(
+          `GET ${target} HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        ),
+      );
+      let answer = '';
+      socket.on('data', (data) => (answer += data.toString()));
+      socket.on('close', () => resolve(answer.split('\r\n')[0]));
+      socket.on('error', reject);
+      socket.setTimeout(3000, () => reject(new Error(`no answer to an upgrade for ${target}`)));
+    });
+
+  it('answers one for another path, or a target that is no URL, with 404, and goes on serving', async () => {
+    assert.equal(await upgrade('/elsewhere?room=r'), 'HTTP/1.1 404 Not Found');
+    // Node's parser lets this through; reading it as a URL threw inside the server's upgrade event.
+    assert.equal(await upgrade('//['), 'HTTP/1.1 404 Not Found');
+    await join(uniqueRoom()).welcomed();
+  });
+});
+
 describe('access', () => {
   it('refuses a wrong token and a disallowed origin with a reason', async () => {
     const guarded = await startRelayServer({
@@ -254,6 +280,16 @@ describe('access', () => {
       assert.equal(closed.reason, 'wrong or missing token');
       const badOrigin = join('r', { token: 'sesame' }, { origin: 'http://evil.test' }, guarded.url);
       assert.equal((await badOrigin.closing()).code, CloseCode.forbiddenOrigin);
+      // An origin too long to quote in a close reason (123 bytes at most) is cut, not a crash of the relay.
+      const longOrigin = join(
+        'r',
+        { token: 'sesame' },
+        { origin: `http://${'x'.repeat(200)}.test` },
+        guarded.url,
+      );
+      const refused = await longOrigin.closing();
+      assert.equal(refused.code, CloseCode.forbiddenOrigin);
+      assert.match(refused.reason, /^origin "http:\/\/x+" is not allowed$/);
       const good = join('r', { token: 'sesame' }, origin, guarded.url);
       await good.welcomed();
     } finally {
