@@ -3,6 +3,7 @@ import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import * as puppeteer from 'puppeteer-core';
 import { readdirSync } from 'node:fs';
+import { startRelayServer } from './server/http.js';
 
 /**
  * Chromium with a fake camera and microphone. `media` is `allow` for the main suite; `deny` answers every capture
@@ -52,6 +53,29 @@ const firefox = (media = 'allow') =>
       },
     },
   });
+
+/**
+ * A relay for the tests of the WebSocket room (`ws:` signaling), on loopback; it asks for a token, so a test can be
+ * refused too. `/test-relay.json` tells a test its address and token.
+ */
+const testRelay = () => {
+  /** @type {Awaited<ReturnType<typeof startRelayServer>> | undefined} */
+  let relay;
+  const token = 'test-token';
+  return {
+    name: 'test-relay',
+    async serverStart() {
+      relay = await startRelayServer({ port: 0, host: '127.0.0.1', token, graceMs: 1000 });
+    },
+    async serverStop() {
+      await relay?.close();
+    },
+    serve(/** @type {{ path: string }} */ context) {
+      if (context.path === '/test-relay.json')
+        return { body: JSON.stringify({ url: relay?.url, token }), type: 'json' };
+    },
+  };
+};
 
 /**
  * `/all-stories.js` imports every story file, so the story render test covers stories added later without
@@ -116,7 +140,11 @@ export default {
     // And in browsers with no camera or microphone at all.
     { name: 'absent', files: 'test/absent/**/*.test.ts', browsers: [chromium('absent'), firefox('absent')] },
   ],
-  plugins: [allStories, esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' })],
+  plugins: [
+    allStories,
+    testRelay(),
+    esbuildPlugin({ ts: true, tsconfig: './tsconfig.json', target: 'es2022' }),
+  ],
   testFramework: { config: { timeout: 20000 } },
   // The reliability suite runs hundreds of calls in one file; each test has its own bound.
   testsFinishTimeout: 20 * 60_000,

@@ -184,11 +184,14 @@ describe('<call-room>', () => {
     expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
   });
 
-  it('reports a bad room address and stays usable', async () => {
-    const room = document.createElement('call-room');
+  it('reports a bad room address, also to a page that listens once it registered the element, and stays usable', async () => {
+    // Markup already in the page is upgraded inside customElements.define(), before the page's next line can listen.
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const tag = `call-room-upgraded-${Math.random().toString(36).slice(2)}`;
+    root.innerHTML = `<${tag} signaling="pigeon:coop"></${tag}>`;
+    customElements.define(tag, class extends customElements.get('call-room')! {});
+    const room = root.firstElementChild as CallRoom;
     const errors = record<ErrorEvent>(room, 'error');
-    room.signaling = 'pigeon:coop';
-    document.body.append(room);
     await room.updateComplete;
     expect(errors.map((e) => e.message)).to.deep.equal([
       'SignalingAddressError: signaling="pigeon:coop" uses "pigeon:", which no adapter handles; expected one of "broadcast:", "ws:", "wss:"',
@@ -212,5 +215,55 @@ describe('<peer-connection> over broadcast:', () => {
     const [, b] = root.querySelectorAll('peer-connection');
     await until(() => b.remoteStreams.length === 1, 'the video');
     await decodedFrame(b.remoteStreams[0]);
+  });
+});
+
+/** The test relay (see web-test-runner.config.js): its address, and the token it asks for. */
+const testRelay = async (): Promise<{ url: string; token: string }> =>
+  (await fetch('/test-relay.json')).json() as Promise<{ url: string; token: string }>;
+
+describe('over the relay (ws:)', () => {
+  it('a refused join is one error, and <call-room> goes to state error', async () => {
+    const { url } = await testRelay();
+    const room = document.createElement('call-room');
+    const errors = record<CallErrorEvent>(room, 'error');
+    room.signaling = `${url}?room=${uniqueName()}&token=wrong`;
+    document.body.append(room);
+    try {
+      await until(() => room.state === 'error', 'state error');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
+        ['signaling', 'RelayError: unauthorized: wrong or missing token'],
+      ]);
+    } finally {
+      room.remove();
+    }
+  });
+
+  it('<peer-connection> tells a refused join, and a relay it cannot reach, without the token', async () => {
+    const { url } = await testRelay();
+    const refused = document.createElement('peer-connection');
+    const unreachable = document.createElement('peer-connection');
+    const errors = [refused, unreachable].map((pc) => record<CallErrorEvent>(pc, 'error'));
+    refused.signaling = `${url}?room=${uniqueName()}&token=wrong`;
+    // Nothing listens on port 9 of loopback: each try is refused at once, and the relay-room tries again.
+    unreachable.signaling = `ws://127.0.0.1:9/signal?room=${uniqueName()}&token=secret`;
+    document.body.append(refused, unreachable);
+    try {
+      await until(() => errors.every((seen) => seen.length > 0), 'an error from each', 15000);
+      expect(errors[0].map((e) => [e.operation, e.message])).to.deep.equal([
+        ['signaling', 'RelayError: unauthorized: wrong or missing token'],
+      ]);
+      expect(errors[1].map((e) => [e.operation, e.message])).to.deep.equal([
+        [
+          'signaling',
+          'RelayError: unreachable: no connection to the relay at ws://127.0.0.1:9/signal for 5 s; still trying',
+        ],
+      ]);
+      expect(refused.state).to.equal('new');
+    } finally {
+      refused.remove();
+      unreachable.remove();
+    }
   });
 });

@@ -359,6 +359,39 @@ describe('<peer-connection>', () => {
     await decodedFrame(receiver.remoteStreams[0]);
   });
 
+  it('sends the tracks given to addTrack() to the next far side too, and takes them back by the first sender', async () => {
+    const name = uniqueName();
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection signaling="loopback:${name}"
+        ><local-track kind="video"></local-track
+      ></peer-connection>`,
+    );
+    const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    const stream = new MediaStream([microphone]);
+    const sender = a.addTrack(microphone, stream);
+    const join = (): PeerConnection => {
+      const far = document.createElement('peer-connection');
+      far.signaling = `loopback:${name}`;
+      a.after(far);
+      return far;
+    };
+    const received = (far: PeerConnection) => far.remoteStreams.flatMap((s) => s.getTracks());
+    const first = join();
+    await until(() => received(first).length === 2, 'both tracks at the first far side');
+    // Firefox delivers the tracks as the offer is applied, before the connection is up.
+    await until(() => a.state === 'connected', 'connected');
+    first.remove();
+    await until(() => a.state === 'new', 'the first far side gone');
+    const next = join();
+    await until(() => received(next).length === 2, 'both tracks at the next far side');
+    expect(next.remoteStreams.find((s) => s.id === stream.id)?.getAudioTracks()).to.have.length(1);
+    await settled(a, next);
+    a.removeTrack(sender);
+    await until(() => received(next).length === 1, 'the microphone taken back');
+    expect(microphone.readyState, 'the page stops its own tracks').to.equal('live');
+    microphone.stop();
+  });
+
   it('survives a move in the DOM: same connection, media still flowing', async () => {
     const [a, b] = await liveCall();
     await until(() => b.remoteStreams[0]?.getTracks().length === 2 && a.state === 'connected', 'the call');
@@ -468,6 +501,40 @@ describe('<peer-connection>', () => {
     await until(() => a.remoteStreams[0]?.getAudioTracks().length === 1, 'the new track');
     await decodedFrame(a.remoteStreams[0]);
     expect(a.state).to.equal('connected');
+  });
+
+  it('tells a send that throws, and loses neither the offer nor the answer it was', async () => {
+    const name = uniqueName();
+    // Each side's first description fails to go, as a WebSocket's send while it is still connecting would.
+    const throwingOnce = () => {
+      let thrown = false;
+      return tappedLoopback(name, (message) => {
+        if (thrown || !('description' in message)) return;
+        thrown = true;
+        throw new Error('socket not open yet');
+      });
+    };
+    const [a, b] = [document.createElement('peer-connection'), document.createElement('peer-connection')];
+    const errors = [a, b].map((side) => record<CallErrorEvent>(side, 'error'));
+    a.signaling = throwingOnce();
+    b.signaling = throwingOnce();
+    a.innerHTML = '<local-track kind="video"></local-track>';
+    b.innerHTML = '<local-track kind="audio"></local-track>';
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    root.append(a, b);
+    // The offer goes again 2 s after its send threw, and again 2 s later for the answer that did not go.
+    await until(
+      () =>
+        a.remoteStreams[0]?.getAudioTracks().length === 1 &&
+        b.remoteStreams[0]?.getVideoTracks().length === 1,
+      'both tracks across',
+      15000,
+    );
+    await decodedFrame(b.remoteStreams[0]);
+    for (const seen of errors)
+      expect(seen.map((e) => [e.operation, e.message])).to.deep.equal([
+        ['signaling', 'Error: socket not open yet'],
+      ]);
   });
 
   it('takes a late copy of an earlier answer for what it is, not for the answer to the offer now waiting', async () => {
@@ -656,31 +723,22 @@ describe('<peer-connection>', () => {
     await until(() => shown.matches(':state(playing)'), 'the far camera shown');
   });
 
-  it('reports bad attributes clearly and keeps working', async () => {
-    const pc = await fixture<PeerConnection>(
-      html`<peer-connection
-        signaling="nowhere:at-all"
-        ice-servers="[oops"
-        streamless="sometimes"
-      ></peer-connection>`,
-    ).catch(() => null);
-    // The errors fire during the first update; render again to collect them.
-    const errors: CallErrorEvent[] = [];
-    const again = document.createElement('peer-connection');
-    again.addEventListener('error', (e) => errors.push(e as CallErrorEvent));
-    again.setAttribute('signaling', 'nowhere:at-all');
-    again.setAttribute('ice-servers', '[oops');
-    again.setAttribute('streamless', 'sometimes');
-    document.body.append(again);
-    await again.updateComplete;
+  it('reports bad attributes clearly, also to a page that listens once it registered the element, and keeps working', async () => {
+    // Markup already in the page is upgraded inside customElements.define(), before the page's next line can listen.
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const tag = `peer-connection-upgraded-${Math.random().toString(36).slice(2)}`;
+    root.innerHTML = `<${tag} signaling="nowhere:at-all" ice-servers="[oops" streamless="sometimes"></${tag}>`;
+    customElements.define(tag, class extends customElements.get('peer-connection')! {});
+    const pc = root.firstElementChild as PeerConnection;
+    const errors = record<CallErrorEvent>(pc, 'error');
+    await pc.updateComplete;
     expect(errors.map((e) => e.operation)).to.deep.equal(['attribute', 'attribute', 'attribute']);
     const messages = errors.map((e) => e.message).join('\n');
     expect(messages).to.contain('"nowhere:", which no adapter handles');
     expect(messages).to.contain('ice-servers is not a JSON array');
     expect(messages).to.contain('streamless="sometimes"');
-    expect(again.connection).to.be.instanceOf(RTCPeerConnection);
-    again.remove();
-    pc?.remove();
+    expect(pc.connection).to.be.instanceOf(RTCPeerConnection);
+    pc.remove();
   });
 
   it('takes ICE servers from the ice-servers attribute', async () => {

@@ -103,6 +103,8 @@ export class CallRoom extends LitElement {
   /** Remote streams of all peers, in arrival order. */
   private readonly arrivals: { stream: MediaStream; peerId: string }[] = [];
   private readonly internals = this.attachInternals();
+  /** Set while connectedCallback runs (see reportError). */
+  private connecting = false;
 
   /**
    * What the elements inside (or naming this one) use to attach themselves.
@@ -152,7 +154,12 @@ export class CallRoom extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!this.room) this.join();
+    this.connecting = true;
+    try {
+      if (!this.room) this.join();
+    } finally {
+      this.connecting = false;
+    }
     announceConnectionHost(this);
   }
 
@@ -188,6 +195,8 @@ export class CallRoom extends LitElement {
       return;
     }
     this.room = room;
+    // Joined before the room is asked, so that a refusal it tells at once is the state that stays.
+    this.setState('joined');
     room.join(
       {
         joined: (peer) => this.meet(room, peer),
@@ -199,13 +208,16 @@ export class CallRoom extends LitElement {
         },
         left: (peer, reason) => this.handleLeft(peer.id, reason),
         message: (from, data) => this.members.get(from)?.channel.deliver(data),
-        error: (error) => this.reportError(error, 'signaling'),
+        error: (error, final) => {
+          this.reportError(error, 'signaling');
+          // Refused for good (a full room, a wrong token): out of the room, as a bad address is.
+          if (final && this.room === room) this.setState('error');
+        },
       },
       this.meta(),
     );
     // Closing the tab says goodbye at once, so the others remove this peer's tiles without waiting.
     window.addEventListener('pagehide', this.onPageHide);
-    this.setState('joined');
   }
 
   private meta(): Record<string, unknown> {
@@ -300,7 +312,10 @@ export class CallRoom extends LitElement {
   }
 
   private reportError(error: unknown, operation: ErrorOperation): void {
-    this.dispatchEvent(new CallErrorEvent(error, operation));
+    const event = new CallErrorEvent(error, operation);
+    // As <peer-connection>'s: told a microtask later when found during an upgrade by customElements.define().
+    if (this.connecting) queueMicrotask(() => this.dispatchEvent(event));
+    else this.dispatchEvent(event);
   }
 
   private setState(state: CallRoomState): void {

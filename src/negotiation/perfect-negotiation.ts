@@ -245,9 +245,11 @@ export class PerfectNegotiator {
       // The offer may have been superseded by a remote offer while it was being made.
       const offer = this.#pc.localDescription;
       if (this.#pc.signalingState !== 'have-local-offer' || !offer) return;
-      this.#channel.send({ description: offer.toJSON() });
+      // The resend is set up first: an offer whose send threw (a socket not open yet) goes again as a lost one does.
+      // Without it, the connection stayed in have-local-offer with nothing to take it out.
       this.#offerSends = 1;
       this.#awaitAnswer();
+      this.#send({ description: offer.toJSON() });
     } catch (error) {
       if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
     } finally {
@@ -483,7 +485,8 @@ export class PerfectNegotiator {
         this.#remoteOrigin = origin(description.sdp);
         // Read once, as for an offer: in Firefox each read builds a new description.
         const answer = this.#pc.localDescription;
-        if (answer) this.#channel.send({ description: answer.toJSON() });
+        // An answer whose send threw is told, and this side goes on: the far side's offer comes again for it.
+        if (answer) this.#send({ description: answer.toJSON() });
         this.#restartWanted = false;
       } catch (error) {
         if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');

@@ -112,11 +112,17 @@ export class PeerConnection extends LitElement {
   readonly #internals = this.attachInternals();
   /** `state` as the element set it (the property is the page's to read, and could be written). */
   #state: PeerConnectionState = 'new';
+  /** Set while connectedCallback runs (see reportError). */
+  #connecting = false;
   /**
-   * The tracks the page sends through `addTrack()`, by the sender it was given, with the sender that sends each now:
-   * a connection that replaces the one they were added to sends them again (see renew).
+   * The tracks the page sends through `addTrack()`, by the sender it was given, with the sender that sends each now.
+   * A track whose connection ended (the far side left, `signaling` changed, or ICE recovery replaced it) waits in
+   * `waiting` until the next connection sends it (see keepPageTracks), as `<local-track>`s are sent again.
    */
-  readonly #pageTracks = new Map<RTCRtpSender, { streams: MediaStream[]; sender: RTCRtpSender }>();
+  readonly #pageTracks = new Map<
+    RTCRtpSender,
+    { streams: MediaStream[]; sender: RTCRtpSender; waiting?: MediaStreamTrack }
+  >();
 
   /**
    * What the elements inside (or naming this one) use to attach themselves.
@@ -157,7 +163,8 @@ export class PeerConnection extends LitElement {
   }
 
   /**
-   * Sends a track the page manages itself, as `RTCPeerConnection.addTrack()` does, with its errors.
+   * Sends a track the page manages itself, as `RTCPeerConnection.addTrack()` does, with its errors. It is sent until
+   * taken back (`removeTrack`), also to the next far side and on a new `signaling`, as a `<local-track>` is.
    * @throws InvalidStateError when there is no open connection; InvalidAccessError when the track is already sent.
    */
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
@@ -194,6 +201,8 @@ export class PeerConnection extends LitElement {
    * inserted again after a removal.
    */
   close(): void {
+    // The page's tracks end with the call it closed; a later one sends only what it is given then.
+    this.#pageTracks.clear();
     // Made if it was not yet, so that it is there to read, and attempts to send on it report InvalidStateError.
     this.#ensureSession()?.close();
     this.#closeChannel();
@@ -202,9 +211,14 @@ export class PeerConnection extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // A move (out and back in within a task) keeps the channel, and the connection if it was made.
-    if (!this.#channel || this.#session?.closed) this.#startSession();
-    else if (this.#channel.waiting) this.#ensureSession();
+    this.#connecting = true;
+    try {
+      // A move (out and back in within a task) keeps the channel, and the connection if it was made.
+      if (!this.#channel || this.#session?.closed) this.#startSession();
+      else if (this.#channel.waiting) this.#ensureSession();
+    } finally {
+      this.#connecting = false;
+    }
     announceConnectionHost(this);
   }
 
@@ -233,9 +247,15 @@ export class PeerConnection extends LitElement {
   #startSession(): void {
     this.#endSession();
     this.#takeProperties();
-    const channel: EarlyMessages = new EarlyMessages(this.#openChannel(), () => {
-      if (this.#channel === channel) this.#ensureSession();
-    });
+    const channel: EarlyMessages = new EarlyMessages(
+      this.#openChannel(),
+      () => {
+        if (this.#channel === channel) this.#ensureSession();
+      },
+      (error) => {
+        if (this.#channel === channel) this.#reportError(error, 'signaling');
+      },
+    );
     this.#channel = channel;
     try {
       channel.listen();
@@ -252,7 +272,7 @@ export class PeerConnection extends LitElement {
    */
   #awaitSession(): void {
     this.#tellState('new');
-    if (this.connectionHost.sendsTracks) this.#ensureSession();
+    if (this.connectionHost.sendsTracks || this.#pageTracks.size > 0) this.#ensureSession();
   }
 
   /**
@@ -270,7 +290,35 @@ export class PeerConnection extends LitElement {
       this.#makingSession = false;
     }
     this.connectionHost.sendAll(this.#session);
+    this.#sendPageTracks(this.#session);
     return this.#session;
+  }
+
+  /**
+   * Notes, for the next connection, the page's tracks that a connection ending now still sends (`senderTracks`: its
+   * senders' tracks as it ends): not those the page took back or replaced by none, nor ended ones.
+   */
+  #keepPageTracks(senderTracks: ReadonlyMap<RTCRtpSender, MediaStreamTrack | null>): void {
+    for (const [given, sent] of this.#pageTracks) {
+      const track = sent.waiting ?? senderTracks.get(sent.sender);
+      if (track?.readyState === 'live') sent.waiting = track;
+      else this.#pageTracks.delete(given);
+    }
+  }
+
+  /** Sends the page's tracks that wait for a connection (see keepPageTracks) on the session's. */
+  #sendPageTracks(session: PeerSession): void {
+    for (const [given, sent] of this.#pageTracks) {
+      if (!sent.waiting) continue;
+      try {
+        sent.sender = session.pc.addTrack(sent.waiting, ...sent.streams);
+        sent.waiting = undefined;
+      } catch (error) {
+        // A track that a <local-track> sends too, say: it is sent once.
+        this.#pageTracks.delete(given);
+        this.#reportError(error, 'add-track');
+      }
+    }
   }
 
   #makeSession(channel: EarlyMessages, handoff?: SessionHandoff): PeerSession {
@@ -296,7 +344,7 @@ export class PeerConnection extends LitElement {
         // out (its teardown is one task away) or on another channel makes none.
         peerLeft: () => {
           if (this.#session !== session || this.#channel !== channel || session.closed) return;
-          this.#pageTracks.clear();
+          this.#keepPageTracks(senderTracksOf(session.pc));
           session.close();
           this.#session = undefined;
           this.#awaitSession();
@@ -307,21 +355,8 @@ export class PeerConnection extends LitElement {
           if (this.#session !== session || this.#channel !== channel) return;
           const renewed = (this.#session = this.#makeSession(channel, next));
           this.connectionHost.sendAll(renewed);
-          // What the page's senders sent as the connection was replaced: not a track it took back or replaced by none.
-          for (const [given, sent] of this.#pageTracks) {
-            const track = next.senderTracks.get(sent.sender);
-            if (track?.readyState !== 'live') {
-              this.#pageTracks.delete(given);
-              continue;
-            }
-            try {
-              sent.sender = renewed.pc.addTrack(track, ...sent.streams);
-            } catch (error) {
-              // A track that a <local-track> sends too, say: it is sent once.
-              this.#pageTracks.delete(given);
-              this.#reportError(error, 'add-track');
-            }
-          }
+          this.#keepPageTracks(next.senderTracks);
+          this.#sendPageTracks(renewed);
           // Not `failed`, which says the kit gave up: the new connection is on its way.
           this.#tellState('connecting');
         },
@@ -349,7 +384,7 @@ export class PeerConnection extends LitElement {
   }
 
   #endSession(): void {
-    this.#pageTracks.clear();
+    if (this.#session && !this.#session.closed) this.#keepPageTracks(senderTracksOf(this.#session.pc));
     this.#session?.close();
     this.#session = undefined;
     this.#closeChannel();
@@ -362,6 +397,8 @@ export class PeerConnection extends LitElement {
   }
 
   #teardown(): void {
+    // The page's tracks are sent by this element only while it is in the document.
+    this.#pageTracks.clear();
     this.#endSession();
     this.#setState('closed');
   }
@@ -420,7 +457,11 @@ export class PeerConnection extends LitElement {
   }
 
   #reportError(error: unknown, operation: ErrorOperation): void {
-    this.#emit(new CallErrorEvent(error, operation));
+    const event = new CallErrorEvent(error, operation);
+    // Markup already in the page is upgraded, and so connected, inside customElements.define(): an error found then
+    // is told a microtask later, once the script that registered the element has had its chance to listen.
+    if (this.#connecting) queueMicrotask(() => this.#emit(event));
+    else this.#emit(event);
   }
 
   /** Dispatches one of the element's events (all listed under `@fires` above). */
@@ -449,4 +490,9 @@ declare global {
   interface HTMLElementTagNameMap {
     'peer-connection': PeerConnection;
   }
+}
+
+/** Each sender's track, as a connection that ends leaves them (see keepPageTracks). */
+function senderTracksOf(pc: RTCPeerConnection): ReadonlyMap<RTCRtpSender, MediaStreamTrack | null> {
+  return new Map(pc.getSenders().map((sender) => [sender, sender.track]));
 }

@@ -59,7 +59,7 @@ export class BroadcastRoom implements Room {
     const listener = this.listener;
     if (!listener) return;
     if (!isWire(message)) {
-      listener.error(new BroadcastMessageError('a message on the room channel is not a room message'));
+      listener.error(new BroadcastMessageError('a message on the room channel is not a room message'), false);
       return;
     }
     if ('to' in message && message.to !== undefined && message.to !== this.selfId) return;

@@ -13,10 +13,13 @@ export class EarlyMessages implements SignalingChannel {
   readonly #early: unknown[] = [];
   readonly #channel: SignalingChannel;
   readonly #arrived: () => void;
+  readonly #failed: (error: Error) => void;
 
-  constructor(channel: SignalingChannel, arrived: () => void) {
+  /** `failed` hears the channel's own errors (see SignalingListener), with or without a listener. */
+  constructor(channel: SignalingChannel, arrived: () => void, failed: (error: Error) => void = () => {}) {
     this.#channel = channel;
     this.#arrived = arrived;
+    this.#failed = failed;
   }
 
   /**
@@ -38,6 +41,7 @@ export class EarlyMessages implements SignalingChannel {
         this.#early.length = 0;
         listener?.peerLeft?.();
       },
+      error: (error) => this.#failed(error),
     });
   }
 

@@ -19,6 +19,11 @@ export class RelayError extends Error {
 const FINAL_CLOSE_CODES = new Set([4000, 4001, 4003, 4009]);
 /** Messages kept while the socket is down; sent once it is back. */
 const MAX_QUEUED = 1000;
+/**
+ * How long the relay may stay out of reach before that is told (once; trying goes on): longer than a relay's restart,
+ * which calls ride out, and short enough for a page that names a relay that is not there to learn it.
+ */
+const UNREACHABLE_TOLD_AFTER_MS = 5000;
 
 /**
  * A room on the kit's WebSocket relay (`ws://host/signal?room=NAME`). A dropped socket reconnects with exponential
@@ -36,6 +41,11 @@ export class RelayRoom implements Room {
   private closed = false;
   private attempts = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
+  /** When the relay was last found out of reach, while it still is; and whether that was told (see onclose). */
+  private unreachableSince?: number;
+  private unreachableTold = false;
+  /** What the relay refused before it welcomed this socket: told with the close that follows, which says if it is final. */
+  private refusal?: RelayError;
 
   constructor(private readonly url: string) {}
 
@@ -74,7 +84,7 @@ export class RelayRoom implements Room {
       this.socket = new WebSocket(url);
     } catch (error) {
       this.closed = true;
-      this.listener?.error(error as Error);
+      this.listener?.error(error as Error, true);
       return;
     }
     const socket = this.socket;
@@ -82,13 +92,30 @@ export class RelayRoom implements Room {
     socket.onclose = (event) => {
       if (socket !== this.socket) return;
       this.open = false;
+      const refusal = this.refusal;
+      this.refusal = undefined;
       if (this.closed) return;
       if (FINAL_CLOSE_CODES.has(event.code)) {
         this.closed = true;
         this.listener?.error(
-          new RelayError('closed', event.reason || `the relay closed the connection (${event.code})`),
+          refusal ??
+            new RelayError('closed', event.reason || `the relay closed the connection (${event.code})`),
+          true,
         );
         return;
+      }
+      this.unreachableSince ??= Date.now();
+      if (!this.unreachableTold && Date.now() - this.unreachableSince >= UNREACHABLE_TOLD_AFTER_MS) {
+        this.unreachableTold = true;
+        // Not the whole address: its query may hold a token, and error messages end up in logs.
+        const { origin, pathname } = new URL(this.url);
+        this.listener?.error(
+          new RelayError(
+            'unreachable',
+            `no connection to the relay at ${origin}${pathname} for 5 s; still trying`,
+          ),
+          false,
+        );
       }
       const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
       this.retryTimer = setTimeout(() => this.connect(), delay);
@@ -107,13 +134,15 @@ export class RelayRoom implements Room {
     try {
       message = JSON.parse(String(text));
     } catch {
-      listener.error(new RelayError('bad-message', 'the relay sent something that is not JSON'));
+      listener.error(new RelayError('bad-message', 'the relay sent something that is not JSON'), false);
       return;
     }
     switch (message.type) {
       case 'welcome': {
         this.open = true;
         this.attempts = 0;
+        this.unreachableSince = undefined;
+        this.unreachableTold = false;
         const present = new Map((message.peers as RoomPeer[]).map((peer) => [peer.id, peer]));
         // Peers not back yet after the relay restarted are reported gone; the room decides what that means.
         for (const [id, peer] of this.peers) if (!present.has(id)) this.forget(peer, 'gone');
@@ -133,9 +162,12 @@ export class RelayRoom implements Room {
       case 'signal':
         listener.message(String(message.from), message.data);
         return;
-      case 'error':
-        listener.error(new RelayError(String(message.code), String(message.message)));
+      case 'error': {
+        const error = new RelayError(String(message.code), String(message.message));
+        if (this.open) listener.error(error, false);
+        else this.refusal = error;
         return;
+      }
     }
   }
 

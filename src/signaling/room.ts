@@ -16,8 +16,11 @@ export interface RoomListener {
   updated(peer: RoomPeer): void;
   /** A message addressed to this peer; untrusted data. */
   message(from: string, data: unknown): void;
-  /** The room refused something, or cannot be reached for good. */
-  error(error: Error): void;
+  /**
+   * The room refused something, or cannot be reached. `final`: this peer is out of the room for good (refused at the
+   * door, say, a full room or a wrong token); otherwise the room goes on, or keeps trying to reach its service.
+   */
+  error(error: Error, final: boolean): void;
 }
 
 /**
@@ -118,7 +121,7 @@ export class FirstPeerChannel implements SignalingChannel {
           if (!this.partner) this.meet(from);
           if (from === this.partner?.peerId) this.partner.deliver(data);
         },
-        error: () => {},
+        error: (error) => this.listener?.error?.(error),
       },
       {},
     );

@@ -25,6 +25,11 @@ export interface SignalingListener {
   message(message: unknown): void;
   /** The far side went away for good; the connection starts over, ready for the next peer. */
   peerLeft?(): void;
+  /**
+   * The channel's service failed in a way no message tells: it refused this side (a full room, a wrong token), or
+   * cannot be reached. The channel goes on where it can (a relay that comes back is joined again).
+   */
+  error?(error: Error): void;
 }
 
 export interface SignalingChannel {
