@@ -8,7 +8,7 @@ import type {
   RemoteStreams,
   Room,
 } from '../src/index.js';
-import { BroadcastRoom } from '../src/index.js';
+import { BroadcastRoom, RelayRoom } from '../src/index.js';
 import { candidatesLostAtFirst, decodedFrame, record, uniqueName, until } from './helpers.js';
 
 /** Three members of one room in this page, over BroadcastChannel, each sending camera and microphone. */
@@ -238,6 +238,29 @@ describe('over the relay (ws:)', () => {
     } finally {
       room.remove();
     }
+  });
+
+  it('leaves a room the page gave, and joins it again: both sides meet anew, with media', async () => {
+    const { url, token } = await testRelay();
+    const address = `${url}?room=${uniqueName()}&token=${token}`;
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const [ana, ben] = ['Ana', 'Ben'].map((name) => {
+      const room = Object.assign(document.createElement('call-room'), { name });
+      room.append(Object.assign(document.createElement('local-track'), { kind: 'video' as const }));
+      return room;
+    });
+    ana.signaling = new RelayRoom(address);
+    ben.signaling = address;
+    const anaLeft = record<PeerLeftEvent>(ben, 'peerleft');
+    root.append(ana, ben);
+    await until(() => ana.remoteStreams.length === 1 && ben.remoteStreams.length === 1, 'a call');
+    ana.leave();
+    await until(() => anaLeft.length === 1, 'Ben told that Ana left');
+    expect(anaLeft[0].reason).to.equal('leave');
+    ana.join();
+    await until(() => ana.remoteStreams.length === 1 && ben.remoteStreams.length === 1, 'the call again');
+    await decodedFrame(ana.remoteStreams[0]);
+    await decodedFrame(ben.remoteStreams[0]);
   });
 
   it('<peer-connection> tells a refused join, and a relay it cannot reach, without the token', async () => {

@@ -146,7 +146,9 @@ export class CallRoom extends LitElement {
   leave(): void {
     window.removeEventListener('pagehide', this.onPageHide);
     for (const id of [...this.members.keys()]) this.drop(id, 'leave');
-    if (this.room && typeof this.joinedWith === 'string') this.room.leave();
+    // A room the page gave is left too: the element joined it, and a room still joined would keep telling the element
+    // of peers, each a new connection, after it was removed.
+    this.room?.leave();
     this.room = undefined;
     this.joinedWith = undefined;
     if (this.state === 'joined') this.setState('left');
@@ -202,7 +204,8 @@ export class CallRoom extends LitElement {
         joined: (peer) => this.meet(room, peer),
         updated: (peer) => {
           const member = this.members.get(peer.id);
-          if (!member) return;
+          // One this side has no connection to (it gave up on it, or joined again): met, as the far side meets it.
+          if (!member) return this.meet(room, peer);
           member.peer = peer;
           this.connectionHost.changed();
         },

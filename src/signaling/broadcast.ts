@@ -48,6 +48,8 @@ export class BroadcastRoom implements Room {
     this.post({ type: 'bye', from: this.selfId });
     this.channel?.close();
     this.channel = undefined;
+    // Met anew if this room is joined again.
+    this.peers.clear();
     this.listener = undefined;
   }
 

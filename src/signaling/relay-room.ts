@@ -49,9 +49,12 @@ export class RelayRoom implements Room {
 
   constructor(private readonly url: string) {}
 
+  /** Joins, also again after `leave()`: the peers then present are met anew. */
   join(listener: RoomListener, meta: Record<string, unknown>): void {
     this.listener = listener;
     this.meta = meta;
+    this.closed = false;
+    this.attempts = 0;
     this.connect();
   }
 
@@ -71,6 +74,8 @@ export class RelayRoom implements Room {
     if (this.open) this.socket?.send(JSON.stringify({ type: 'leave' }));
     this.socket?.close(1000, 'left');
     this.listener = undefined;
+    this.peers.clear();
+    this.queue.length = 0;
   }
 
   private connect(): void {
@@ -159,9 +164,14 @@ export class RelayRoom implements Room {
         if (peer) this.forget(peer, message.reason === 'leave' ? 'leave' : 'gone');
         return;
       }
-      case 'signal':
-        listener.message(String(message.from), message.data);
+      case 'signal': {
+        // Only from a peer present now: the relay announces each peer before anything it sends, and what it held
+        // for this peer while its socket was down may come from one that has left since (it would be taken for the
+        // next far side, and the real next one never heard).
+        const from = String(message.from);
+        if (this.peers.has(from)) listener.message(from, message.data);
         return;
+      }
       case 'error': {
         const error = new RelayError(String(message.code), String(message.message));
         if (this.open) listener.error(error, false);
