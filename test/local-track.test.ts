@@ -506,14 +506,25 @@ describe('<local-track>', () => {
     own.stop();
   });
 
-  it('changing stream moves the track to another remote stream', async () => {
-    const [, b, local] = await sendingOne(html`<local-track kind="video" stream="first"></local-track>`);
+  it('changing stream moves the track to another remote stream, for good', async () => {
+    const [a, b, local] = await sendingOne(html`<local-track kind="video" stream="first"></local-track>`);
     const [first] = b.remoteStreams;
     local.stream = 'second';
     await until(
       () => b.remoteStreams.some((s) => s !== first && s.getVideoTracks().length === 1),
       'the new stream',
     );
+    const second = b.remoteStreams.find((s) => s !== first)!;
+    // Later exchanges keep it there: Chromium described the sender with its first stream again from the second one on.
+    for (let i = 0; i < 3; i++) {
+      await settled(a, b);
+      const exchanged = nextEvent(a, 'negotiated');
+      a.restartIce();
+      await exchanged;
+    }
+    await settled(a, b);
+    expect(b.remoteStreams.map((s) => [s.id, s.getVideoTracks().length])).to.deep.equal([[second.id, 1]]);
+    expect(a.connection!.localDescription!.sdp).to.contain(`a=msid:${second.id} `);
   });
 
   it('renders a preview of its video when asked', async () => {

@@ -33,6 +33,8 @@ export interface NegotiatorCallbacks {
   polite(): boolean;
   /** A description was applied (either side): the remote streams may have changed. */
   descriptionApplied(): void;
+  /** This side is about to make a description (an offer or an answer). */
+  describing(): void;
   /** An offer/answer exchange completed and signaling is stable again. */
   negotiated(offered: boolean): void;
   /** Something failed; negotiation goes on with the next message. */
@@ -241,6 +243,7 @@ export class PerfectNegotiator {
     this.#offerAnyway = false;
     try {
       this.#makingOffer = true;
+      this.#callbacks.describing();
       await this.#pc.setLocalDescription();
       // The offer may have been superseded by a remote offer while it was being made.
       const offer = this.#pc.localDescription;
@@ -481,6 +484,7 @@ export class PerfectNegotiator {
     this.#callbacks.descriptionApplied();
     if (description.type === 'offer') {
       try {
+        this.#callbacks.describing();
         await this.#pc.setLocalDescription();
         this.#remoteOrigin = origin(description.sdp);
         // Read once, as for an offer: in Firefox each read builds a new description.

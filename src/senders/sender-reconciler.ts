@@ -11,6 +11,8 @@ interface Sending {
   readonly track: MediaStreamTrack;
   readonly streamNames: readonly string[];
   readonly transceiver: RTCRtpTransceiver;
+  /** The streams set on the sender after it was made, if they were (see reassertStreams). */
+  readonly setStreams?: readonly MediaStream[];
 }
 
 /**
@@ -85,13 +87,15 @@ export class SenderReconciler {
     }
     this.#assertNotSent(track);
     const streams = this.localStreams.place(track, names);
-    let transceiver = this.#idleTransceiver(track.kind, key(names));
-    if (transceiver) {
+    const idle = this.#idleTransceiver(track.kind, key(names));
+    let transceiver: RTCRtpTransceiver;
+    if (idle) {
       // Sending again on a transceiver that sent before: the same m-line, no new one.
-      this.#changed(transceiver, transceiver.direction);
-      transceiver.direction = transceiver.direction === 'inactive' ? 'sendonly' : 'sendrecv';
-      transceiver.sender.setStreams(...streams);
-      this.#watch(source, 'add-track', transceiver.sender, track);
+      this.#changed(idle, idle.direction);
+      idle.direction = idle.direction === 'inactive' ? 'sendonly' : 'sendrecv';
+      idle.sender.setStreams(...streams);
+      this.#watch(source, 'add-track', idle.sender, track);
+      transceiver = idle;
     } else {
       const sender = this.#pc.addTrack(track, ...streams);
       // addTrack's sender always belongs to one of the connection's transceivers (it makes or reuses one).
@@ -99,7 +103,12 @@ export class SenderReconciler {
       this.#changed(transceiver);
     }
     this.#lastStreams.set(transceiver, key(names));
-    this.#sending.set(source, { track, streamNames: [...names], transceiver });
+    this.#sending.set(source, {
+      track,
+      streamNames: [...names],
+      transceiver,
+      ...(idle && { setStreams: streams }),
+    });
   }
 
   #stop(source: TrackSource): void {
@@ -128,9 +137,15 @@ export class SenderReconciler {
     this.#assertNotSent(track);
     this.localStreams.remove(current.track);
     const streams = this.localStreams.place(track, names);
-    if (key(names) !== key(current.streamNames)) current.transceiver.sender.setStreams(...streams);
+    const restreamed = key(names) !== key(current.streamNames);
+    if (restreamed) current.transceiver.sender.setStreams(...streams);
     this.#lastStreams.set(current.transceiver, key(names));
-    this.#sending.set(source, { ...current, track, streamNames: [...names] });
+    this.#sending.set(source, {
+      ...current,
+      track,
+      streamNames: [...names],
+      ...(restreamed && { setStreams: streams }),
+    });
     this.#watch(source, 'replace-track', current.transceiver.sender, track);
   }
 
@@ -139,7 +154,19 @@ export class SenderReconciler {
     current.transceiver.sender.setStreams(...streams);
     this.#changed(current.transceiver);
     this.#lastStreams.set(current.transceiver, key(names));
-    this.#sending.set(source, { ...current, streamNames: [...names] });
+    this.#sending.set(source, { ...current, streamNames: [...names], setStreams: streams });
+  }
+
+  /**
+   * Sets the streams again on each sender whose streams were set after it was made; called before each local
+   * description. Chromium (156) describes such a sender with the streams it was made with in every description but the
+   * first after the change (plain code too: after `setStreams(s2)`, offers name s2, then s1, s1), so the far side put
+   * the track back in its old stream. Set again just before, the description names the right ones; where the browser
+   * has them already, setting them again changes nothing.
+   */
+  reassertStreams(): void {
+    for (const { transceiver, setStreams } of this.#sending.values())
+      if (setStreams && transceiver.sender.track) transceiver.sender.setStreams(...setStreams);
   }
 
   /**

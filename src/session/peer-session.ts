@@ -117,6 +117,7 @@ export class PeerSession {
       {
         polite: options.polite,
         descriptionApplied: () => this.remote.sync(pc.signalingState === 'stable'),
+        describing: () => this.senders.reassertStreams(),
         negotiated: (offered) => {
           this.#negotiatedOnce = true;
           this.#settle();
