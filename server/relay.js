@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The kit's WebSocket signaling relay. Clients join a room by URL (`/signal?room=NAME&id=PEER&meta=JSON`, id and
- * meta optional), learn who else is there, and send messages addressed to one peer of the same room. The relay never reads what peers send each other.
+ * The kit's WebSocket signaling relay. Clients join a room by URL (`/signal?room=NAME&id=PEER&key=SECRET&meta=JSON`;
+ * id, key and meta optional), learn who else is there, and send messages addressed to one peer of the same room. The relay never reads what peers send each other.
  *
  * Protocol (JSON text frames):
  *   server → client  {type:'welcome', id, room, peers:[{id, meta}]}   once, after joining
@@ -15,6 +15,7 @@
  *                    {type:'meta', meta}                                 e.g. {name: 'Front desk'}
  *                    {type:'leave'}                                      goodbye
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 
 /** Frames beyond this are refused by the socket itself (close 1009). */
@@ -31,6 +32,7 @@ export const CloseCode = Object.freeze({
   badRequest: 4000,
   unauthorized: 4001,
   forbiddenOrigin: 4003,
+  idTaken: 4008,
   roomFull: 4009,
   replaced: 4010,
   rateLimited: 4029,
@@ -38,6 +40,8 @@ export const CloseCode = Object.freeze({
 
 const ROOM = /^[\w.~-]{1,64}$/;
 const PEER_ID = /^[\w-]{8,64}$/;
+/** A peer's secret (`&key=`): with it, only a connection bringing the same key takes that peer's id again. */
+const PEER_KEY = /^[\w-]{16,128}$/;
 /** Metadata given in the join URL (`&meta=` JSON), so the room learns a newcomer's name with its arrival. */
 const MAX_META_CHARS = 2048;
 
@@ -60,6 +64,7 @@ const MAX_META_CHARS = 2048;
  * @property {import('ws').WebSocket} socket
  * @property {string} id
  * @property {string} room
+ * @property {Buffer} [keyHash] SHA-256 of the key the id was first taken with, if any (see PEER_KEY).
  * @property {Record<string, unknown>} meta
  * @property {boolean} alive
  * @property {number} tokens
@@ -209,8 +214,21 @@ export class Relay {
           `meta must be a JSON object of at most ${MAX_META_CHARS} characters`,
         );
     }
+    const key = url.searchParams.get('key');
+    if (key !== null && !PEER_KEY.test(key))
+      return refuse(CloseCode.badRequest, 'bad-key', 'key must be 16 to 128 letters, digits, _ or -');
+    const keyHash = key === null ? undefined : createHash('sha256').update(key).digest();
     const members = this.rooms.get(room) ?? new Map();
     const previous = members.get(id);
+    // Ids are public (every peer of the room learns them): a peer's key keeps another from taking its place, and its
+    // messages, by naming its id.
+    if (previous?.keyHash && !(keyHash && timingSafeEqual(previous.keyHash, keyHash))) {
+      return refuse(
+        CloseCode.idTaken,
+        'id-taken',
+        'that id is taken, and this connection does not have its key',
+      );
+    }
     if (!previous && members.size >= maxPeersPerRoom) {
       return refuse(CloseCode.roomFull, 'room-full', `room ${room} already has ${maxPeersPerRoom} peers`);
     }
@@ -220,6 +238,7 @@ export class Relay {
       socket,
       id,
       room,
+      keyHash: previous?.keyHash ?? keyHash,
       meta: meta ?? previous?.meta ?? {},
       alive: true,
       tokens: this.options.burst,

@@ -16,7 +16,7 @@ export class RelayError extends Error {
 }
 
 /** Close codes after which trying again cannot help (see server/relay.js). */
-const FINAL_CLOSE_CODES = new Set([4000, 4001, 4003, 4009]);
+const FINAL_CLOSE_CODES = new Set([4000, 4001, 4003, 4008, 4009]);
 /** Messages kept while the socket is down; sent once it is back. */
 const MAX_QUEUED = 1000;
 /**
@@ -32,6 +32,8 @@ const UNREACHABLE_TOLD_AFTER_MS = 5000;
  */
 export class RelayRoom implements Room {
   readonly selfId = crypto.randomUUID();
+  /** Proves to the relay that a reconnection is this peer, not another naming its id (which every peer learns). */
+  private readonly key = crypto.randomUUID();
   private socket?: WebSocket;
   private listener?: RoomListener;
   private meta: Record<string, unknown> = {};
@@ -83,6 +85,7 @@ export class RelayRoom implements Room {
     try {
       url = new URL(this.url);
       url.searchParams.set('id', this.selfId);
+      url.searchParams.set('key', this.key);
       // The metadata travels with the join, so the others meet this peer with its name.
       if (Object.keys(this.meta).length > 0) url.searchParams.set('meta', JSON.stringify(this.meta));
       else url.searchParams.delete('meta');

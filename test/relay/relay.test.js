@@ -159,6 +159,26 @@ describe('rooms', () => {
     assert.equal(a.messages.filter((m) => m.type === 'joined').length, 2);
   });
 
+  it('lets only the holder of its key take an id again: another naming it is refused, the peer is not touched', async () => {
+    const room = uniqueRoom();
+    const key = 'a-secret-of-sixteen-or-more';
+    const owner = join(room, { id: 'keyed-peer-1', key });
+    await owner.welcomed();
+    const other = join(room);
+    await other.welcomed();
+    const impostor = join(room, { id: 'keyed-peer-1', meta: JSON.stringify({ name: 'Not me' }) });
+    const refused = await impostor.closing();
+    assert.equal(refused.code, CloseCode.idTaken);
+    const wrongKey = join(room, { id: 'keyed-peer-1', key: 'another-secret-of-sixteen' });
+    assert.equal((await wrongKey.closing()).code, CloseCode.idTaken);
+    assert.equal(owner.closed, undefined);
+    assert.equal(other.messages.filter((m) => m.type === 'joined' && m.peer.id === 'keyed-peer-1').length, 0);
+    // The holder of the key comes back as itself.
+    const again = join(room, { id: 'keyed-peer-1', key });
+    await again.welcomed();
+    assert.equal((await owner.closing()).code, CloseCode.replaced);
+  });
+
   it('finds dead clients by ping and pong and tells the room', async () => {
     const room = uniqueRoom();
     const a = join(room);
