@@ -384,7 +384,8 @@ export class PeerConnection extends LitElement {
   }
 
   #endSession(): void {
-    if (this.#session && !this.#session.closed) this.#keepPageTracks(senderTracksOf(this.#session.pc));
+    // Also from a session that closed itself (it failed): a new `signaling` or a re-insertion sends them again.
+    if (this.#session) this.#keepPageTracks(senderTracksOf(this.#session.pc));
     this.#session?.close();
     this.#session = undefined;
     this.#closeChannel();
