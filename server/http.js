@@ -19,6 +19,9 @@ export async function startRelayServer(options = {}) {
   // Nothing else here takes upgrades: one for another path is answered, not left open until the client gives up.
   server.on('upgrade', (request, socket) => {
     if (relay.handles(request)) return;
+    // The server took its own error listener off the socket as it handed it over: a client that resets it now would
+    // make an unhandled error, which stops the process.
+    socket.on('error', () => socket.destroy());
     const body = `no WebSocket here; the relay is at ${relay.options.path}\n`;
     socket.end(
       `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,

@@ -344,7 +344,7 @@ export class PeerConnection extends LitElement {
         // out (its teardown is one task away) or on another channel makes none.
         peerLeft: () => {
           if (this.#session !== session || this.#channel !== channel || session.closed) return;
-          this.#keepPageTracks(senderTracksOf(session.pc));
+          this.#keepPageTracks(session.senderTracks);
           session.close();
           this.#session = undefined;
           this.#awaitSession();
@@ -385,7 +385,7 @@ export class PeerConnection extends LitElement {
 
   #endSession(): void {
     // Also from a session that closed itself (it failed): a new `signaling` or a re-insertion sends them again.
-    if (this.#session) this.#keepPageTracks(senderTracksOf(this.#session.pc));
+    if (this.#session) this.#keepPageTracks(this.#session.senderTracks);
     this.#session?.close();
     this.#session = undefined;
     this.#closeChannel();
@@ -491,9 +491,4 @@ declare global {
   interface HTMLElementTagNameMap {
     'peer-connection': PeerConnection;
   }
-}
-
-/** Each sender's track, as a connection that ends leaves them (see keepPageTracks). */
-function senderTracksOf(pc: RTCPeerConnection): ReadonlyMap<RTCRtpSender, MediaStreamTrack | null> {
-  return new Map(pc.getSenders().map((sender) => [sender, sender.track]));
 }

@@ -173,7 +173,7 @@ export class PeerSession {
 
   /** Hands over to the owner, who makes the session that replaces this one, and closes this one. */
   #renew(handoff: Pick<SessionHandoff, 'downSince' | 'message' | 'offer'>, farSession?: string): void {
-    const senderTracks = new Map(this.pc.getSenders().map((sender) => [sender, sender.track]));
+    const { senderTracks } = this;
     // The owner takes the new one first, so that the remote streams this one removes as it closes are told with the
     // new connection in place.
     this.#events.renew({ ...this.#negotiator.leftBehind(farSession), ...handoff, senderTracks });
@@ -216,8 +216,18 @@ export class PeerSession {
     return this.pc.signalingState === 'closed';
   }
 
+  /**
+   * Each sender's track; once the connection is closed, as they were as it closed: a closed connection's transceivers
+   * are stopped, and `getSenders()` lists none of them.
+   */
+  get senderTracks(): ReadonlyMap<RTCRtpSender, MediaStreamTrack | null> {
+    return this.#closedSenderTracks ?? new Map(this.pc.getSenders().map((sender) => [sender, sender.track]));
+  }
+  #closedSenderTracks?: ReadonlyMap<RTCRtpSender, MediaStreamTrack | null>;
+
   /** Closes the connection; remote streams are reported removed. The channel stays with its owner. */
   close(): void {
+    if (!this.closed) this.#closedSenderTracks = this.senderTracks;
     this.#negotiator.dispose();
     this.#recovery.dispose();
     this.pc.close();

@@ -43,8 +43,8 @@ export class RelayRoom implements Room {
   private closed = false;
   private attempts = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
-  /** When the relay was last found out of reach, while it still is; and whether that was told (see onclose). */
-  private unreachableSince?: number;
+  /** Runs while no socket is welcomed, to tell an outage once it lasts (see awaitWelcome); and whether it was told. */
+  private unreachableTimer?: ReturnType<typeof setTimeout>;
   private unreachableTold = false;
   /** What the relay refused before it welcomed this socket: told with the close that follows, which says if it is final. */
   private refusal?: RelayError;
@@ -56,7 +56,11 @@ export class RelayRoom implements Room {
     this.listener = listener;
     this.meta = meta;
     this.closed = false;
+    this.open = false;
     this.attempts = 0;
+    this.refusal = undefined;
+    this.welcomed();
+    this.awaitWelcome();
     this.connect();
   }
 
@@ -73,7 +77,11 @@ export class RelayRoom implements Room {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.retryTimer);
-    if (this.open) this.socket?.send(JSON.stringify({ type: 'leave' }));
+    this.welcomed();
+    // A socket of an earlier join may still be open (left and joined in one task): only the open one says goodbye.
+    if (this.open && this.socket?.readyState === WebSocket.OPEN)
+      this.socket.send(JSON.stringify({ type: 'leave' }));
+    this.open = false;
     this.socket?.close(1000, 'left');
     this.listener = undefined;
     this.peers.clear();
@@ -92,6 +100,7 @@ export class RelayRoom implements Room {
       this.socket = new WebSocket(url);
     } catch (error) {
       this.closed = true;
+      this.welcomed();
       this.listener?.error(error as Error, true);
       return;
     }
@@ -105,6 +114,7 @@ export class RelayRoom implements Room {
       if (this.closed) return;
       if (FINAL_CLOSE_CODES.has(event.code)) {
         this.closed = true;
+        this.welcomed();
         this.listener?.error(
           refusal ??
             new RelayError('closed', event.reason || `the relay closed the connection (${event.code})`),
@@ -112,22 +122,39 @@ export class RelayRoom implements Room {
         );
         return;
       }
-      this.unreachableSince ??= Date.now();
-      if (!this.unreachableTold && Date.now() - this.unreachableSince >= UNREACHABLE_TOLD_AFTER_MS) {
-        this.unreachableTold = true;
-        // Not the whole address: its query may hold a token, and error messages end up in logs.
-        const { origin, pathname } = new URL(this.url);
-        this.listener?.error(
-          new RelayError(
-            'unreachable',
-            `no connection to the relay at ${origin}${pathname} for 5 s; still trying`,
-          ),
-          false,
-        );
-      }
+      this.awaitWelcome();
       const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
       this.retryTimer = setTimeout(() => this.connect(), delay);
     };
+  }
+
+  /**
+   * Tells, once, that no socket was welcomed for 5 s from now (a join, or the loss of the open socket), unless that is
+   * being waited for or was told already. Timed rather than counted in failed tries: a host that drops packets takes
+   * far longer than that to fail one.
+   */
+  private awaitWelcome(): void {
+    if (this.unreachableTimer !== undefined || this.unreachableTold) return;
+    this.unreachableTimer = setTimeout(() => {
+      this.unreachableTimer = undefined;
+      this.unreachableTold = true;
+      // Not the whole address: its query may hold a token, and error messages end up in logs.
+      const { origin, pathname } = new URL(this.url);
+      this.listener?.error(
+        new RelayError(
+          'unreachable',
+          `no connection to the relay at ${origin}${pathname} for 5 s; still trying`,
+        ),
+        false,
+      );
+    }, UNREACHABLE_TOLD_AFTER_MS);
+  }
+
+  /** The wait for a welcome is over: one came, or this side left or was refused for good. */
+  private welcomed(): void {
+    clearTimeout(this.unreachableTimer);
+    this.unreachableTimer = undefined;
+    this.unreachableTold = false;
   }
 
   private write(text: string): void {
@@ -149,8 +176,7 @@ export class RelayRoom implements Room {
       case 'welcome': {
         this.open = true;
         this.attempts = 0;
-        this.unreachableSince = undefined;
-        this.unreachableTold = false;
+        this.welcomed();
         const present = new Map((message.peers as RoomPeer[]).map((peer) => [peer.id, peer]));
         // Peers not back yet after the relay restarted are reported gone; the room decides what that means.
         for (const [id, peer] of this.peers) if (!present.has(id)) this.forget(peer, 'gone');

@@ -24,7 +24,15 @@ let RelayRoom;
 const dir = mkdtempSync(join(tmpdir(), 'relay-room-'));
 
 before(async () => {
-  globalThis.WebSocket ??= /** @type {any} */ (WebSocket);
+  // A browser's socket that fails fires an error event nobody need hear; ws throws one that has no listener.
+  class BrowserLikeWebSocket extends WebSocket {
+    /** @param {ConstructorParameters<typeof WebSocket>} args */
+    constructor(...args) {
+      super(...args);
+      this.on('error', () => {});
+    }
+  }
+  globalThis.WebSocket ??= /** @type {any} */ (BrowserLikeWebSocket);
   const { outputFiles } = await build({
     entryPoints: [new URL('../../src/signaling/relay-room.ts', import.meta.url).pathname],
     bundle: true,
@@ -94,4 +102,24 @@ it('drops what the relay held for it from a peer that left while its socket was 
   );
   self.leave();
   next.close();
+});
+
+it('leaves cleanly when left, joined and left again in one task', async () => {
+  const room = `rejoin-${process.pid}`;
+  const url = `${server.url}?room=${room}`;
+  const other = new TestClient(`${url}&id=other-peer-1`);
+  await other.welcomed();
+  const first = listening();
+  const self = new RelayRoom(url);
+  self.join(first.listener, {});
+  await until(() => first.heard.includes('joined other-peer-1'), 'the other peer met');
+  const second = listening();
+  // The second join's socket is still connecting when it is left: that leave threw, and the room stayed joined.
+  self.leave();
+  self.join(second.listener, {});
+  self.leave();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(server.relay.rooms.get(room)?.has(self.selfId) ?? false, false);
+  assert.deepEqual(second.heard, []);
+  other.close();
 });

@@ -283,6 +283,21 @@ describe('upgrades that are not for the relay', () => {
     assert.equal(await upgrade('//['), 'HTTP/1.1 404 Not Found');
     await join(uniqueRoom()).welcomed();
   });
+
+  it('survives clients that reset the connection as the 404 goes out', async () => {
+    for (let i = 0; i < 100; i++)
+      await new Promise((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(
+            'GET /elsewhere HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+          );
+          setImmediate(() => resolve(socket.resetAndDestroy()));
+        });
+        socket.on('error', () => {});
+      });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await join(uniqueRoom()).welcomed();
+  });
 });
 
 describe('access', () => {
