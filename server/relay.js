@@ -465,9 +465,11 @@ function nestsDeeper(value, limit) {
  * @param {import('node:http').IncomingMessage} request
  */
 function parseTarget(request) {
-  return URL.canParse(request.url ?? '/', 'http://relay')
-    ? new URL(request.url ?? '/', 'http://relay')
-    : undefined;
+  try {
+    return new URL(request.url ?? '/', 'http://relay');
+  } catch {
+    return undefined;
+  }
 }
 
 /** A WebSocket close reason holds at most 123 bytes of UTF-8 (RFC 6455, 5.5); `ws` throws on a longer one. */

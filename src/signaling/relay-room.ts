@@ -59,7 +59,7 @@ export class RelayRoom implements Room {
     this.open = false;
     this.attempts = 0;
     this.refusal = undefined;
-    this.welcomed();
+    this.stopAwaitingWelcome();
     this.awaitWelcome();
     this.connect();
   }
@@ -77,7 +77,7 @@ export class RelayRoom implements Room {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.retryTimer);
-    this.welcomed();
+    this.stopAwaitingWelcome();
     // A socket of an earlier join may still be open (left and joined in one task): only the open one says goodbye.
     if (this.open && this.socket?.readyState === WebSocket.OPEN)
       this.socket.send(JSON.stringify({ type: 'leave' }));
@@ -100,7 +100,7 @@ export class RelayRoom implements Room {
       this.socket = new WebSocket(url);
     } catch (error) {
       this.closed = true;
-      this.welcomed();
+      this.stopAwaitingWelcome();
       this.listener?.error(error as Error, true);
       return;
     }
@@ -114,7 +114,7 @@ export class RelayRoom implements Room {
       if (this.closed) return;
       if (FINAL_CLOSE_CODES.has(event.code)) {
         this.closed = true;
-        this.welcomed();
+        this.stopAwaitingWelcome();
         this.listener?.error(
           refusal ??
             new RelayError('closed', event.reason || `the relay closed the connection (${event.code})`),
@@ -150,8 +150,8 @@ export class RelayRoom implements Room {
     }, UNREACHABLE_TOLD_AFTER_MS);
   }
 
-  /** The wait for a welcome is over: one came, or this side left or was refused for good. */
-  private welcomed(): void {
+  /** Stops waiting for a welcome (see awaitWelcome): one came, this side joins anew, left, or was refused for good. */
+  private stopAwaitingWelcome(): void {
     clearTimeout(this.unreachableTimer);
     this.unreachableTimer = undefined;
     this.unreachableTold = false;
@@ -176,7 +176,7 @@ export class RelayRoom implements Room {
       case 'welcome': {
         this.open = true;
         this.attempts = 0;
-        this.welcomed();
+        this.stopAwaitingWelcome();
         const present = new Map((message.peers as RoomPeer[]).map((peer) => [peer.id, peer]));
         // Peers not back yet after the relay restarted are reported gone; the room decides what that means.
         for (const [id, peer] of this.peers) if (!present.has(id)) this.forget(peer, 'gone');
