@@ -184,6 +184,40 @@ describe('<call-room>', () => {
     expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
   });
 
+  it('meets a member it first hears of by an update (its join was missed), and calls it', async () => {
+    // Ana's room passes on no join, so Ben reaches her only as an update: his new name. Until then she has no
+    // connection to him, and his offers to her go nowhere.
+    const name = uniqueName();
+    const inner = new BroadcastRoom(name);
+    const joinsMissed: Room = {
+      get selfId() {
+        return inner.selfId;
+      },
+      join: (listener, meta) => inner.join({ ...listener, joined: () => {} }, meta),
+      send: (to, data) => inner.send(to, data),
+      setMeta: (meta) => inner.setMeta(meta),
+      leave: () => inner.leave(),
+    };
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <call-room .signaling=${joinsMissed} name="Ana"><local-track kind="video"></local-track></call-room>
+        <call-room signaling="broadcast:${name}" name="Ben"
+          ><local-track kind="video"></local-track
+        ></call-room>
+      </div>`,
+    );
+    const [ana, ben] = root.querySelectorAll('call-room');
+    const joined = record<PeerJoinedEvent>(ana, 'peerjoined');
+    await until(() => ben.peers.length === 1, 'Ben meeting Ana');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ana.peers, 'Ana, before Ben updates').to.deep.equal([]);
+    ben.name = 'Benjamin';
+    await until(() => ana.remoteStreams.length === 1 && ben.remoteStreams.length === 1, 'a call');
+    expect(joined.map((event) => event.peer.meta)).to.deep.equal([{ name: 'Benjamin' }]);
+    await decodedFrame(ana.remoteStreams[0]);
+    await decodedFrame(ben.remoteStreams[0]);
+  });
+
   it('reports a bad room address, also to a page that listens once it registered the element, and stays usable', async () => {
     // Markup already in the page is upgraded inside customElements.define(), before the page's next line can listen.
     const root = await fixture<HTMLElement>(html`<div></div>`);
