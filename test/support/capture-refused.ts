@@ -31,6 +31,26 @@ async function refusedCall(
   drawn: MediaStreamTrack,
   asked: MediaStreamConstraints[],
 ): Promise<void> {
+  // The first refusals can come before the elements are handed back, so they are heard on the way down to them: the
+  // kit's error events do not bubble, but a capturing listener on the window sees every event of the page.
+  const refusals: CallErrorEvent[] = [];
+  const hear = (event: Event): void => {
+    if (event instanceof CallErrorEvent) refusals.push(event);
+  };
+  window.addEventListener('error', hear, true);
+  try {
+    await refusedCallHeard(errorName, drawn, asked, refusals);
+  } finally {
+    window.removeEventListener('error', hear, true);
+  }
+}
+
+async function refusedCallHeard(
+  errorName: 'NotAllowedError' | 'NotFoundError',
+  drawn: MediaStreamTrack,
+  asked: MediaStreamConstraints[],
+  refusals: readonly CallErrorEvent[],
+): Promise<void> {
   const [a, b] = await callPair(
     (name) =>
       html`<peer-connection signaling="loopback:${name}">
@@ -49,6 +69,13 @@ async function refusedCall(
     `both captures refused with ${errorName}`,
   );
   expect(camera.matches(':state(error)')).to.equal(true);
+  // Each refusal was told once, by an error event of the element that asked, with the browser's own error.
+  expect(
+    refusals.map((event) => [event.target, event.operation, (event.error as DOMException).name]),
+  ).to.have.deep.members([
+    [camera, 'acquire', errorName],
+    [microphone, 'acquire', errorName],
+  ]);
   expect(camera.track).to.equal(null);
   expect(a.connection!.getSenders().filter((s) => s.track)).to.have.length(0);
   // Camera and microphone were asked for together. A refusal answers both (asking again would prompt again); a
