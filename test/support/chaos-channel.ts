@@ -6,19 +6,24 @@ import { random } from './malformed-messages.js';
 export interface Faults {
   drop?: number;
   duplicate?: number;
-  /** The message waits and goes out after the next one (or after `maxDelayMs`, if none follows). */
+  /**
+   * The message waits and goes out after the next one (or after `maxDelayMs`, if none follows: a delay). One message
+   * waits at a time; a message drawn for this while one waits goes out at once, overtaking it, as reordering would.
+   */
   reorder?: number;
   /** The message goes out after a random wait of up to `maxDelayMs`. */
   delay?: number;
   maxDelayMs?: number;
 }
 
-/** What a chaos channel did, by fault. */
+/** What a chaos channel did, by fault: each message counts once, by what happened to it. */
 export interface FaultCounts {
   sent: number;
   dropped: number;
   duplicated: number;
+  /** Messages that went out after one sent later. */
   reordered: number;
+  /** Messages that went out late with nothing overtaking them (a held one that no other followed, too). */
   delayed: number;
 }
 
@@ -69,31 +74,32 @@ export class ChaosChannel implements SignalingChannel {
         ? 'dropped'
         : draw < drop + duplicate
           ? 'duplicated'
-          : draw < drop + duplicate + reorder && !held
-            ? 'held'
+          : draw < drop + duplicate + reorder
+            ? held
+              ? 'sent'
+              : 'held'
             : draw < drop + duplicate + reorder + delay
               ? 'delayed'
               : 'sent';
     this.log.push(`${Math.round(performance.now() - this.started)} ${describe(message)} ${fault}`);
-    if (draw < drop) {
+    if (fault === 'dropped') {
       this.counts.dropped++;
-    } else if (draw < drop + duplicate) {
+    } else if (fault === 'duplicated') {
       this.counts.duplicated++;
       this.inner.send(message);
       this.later(message, this.random() * maxDelayMs);
-    } else if (draw < drop + duplicate + reorder && !held) {
-      this.counts.reordered++;
-      const timer = setTimeout(() => this.release(), maxDelayMs);
+    } else if (fault === 'held') {
+      const timer = setTimeout(() => this.release(false), maxDelayMs);
       this.held = { message, timer };
       return;
-    } else if (draw < drop + duplicate + reorder + delay) {
+    } else if (fault === 'delayed') {
       this.counts.delayed++;
       this.later(message, this.random() * maxDelayMs);
     } else {
       this.inner.send(message);
     }
-    // A held message goes out after the one that overtook it.
-    if (held) this.release();
+    // A held message goes out now: after the one that overtook it, or next in line if this one was dropped or delayed.
+    if (held) this.release(fault === 'sent' || fault === 'duplicated');
   }
 
   close(): void {
@@ -103,8 +109,11 @@ export class ChaosChannel implements SignalingChannel {
     this.inner.close();
   }
 
-  private release(): void {
+  /** Sends the held message: `overtaken` by one sent after it, or let go when none followed in time. */
+  private release(overtaken: boolean): void {
     if (!this.held) return;
+    if (overtaken) this.counts.reordered++;
+    else this.counts.delayed++;
     clearTimeout(this.held.timer);
     const { message } = this.held;
     this.held = undefined;
