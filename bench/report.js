@@ -194,9 +194,9 @@ export function markdownReport({ figures, browsers, sizes, machine, date, rounds
       'which runs more distinct functions); heap snapshots showed that growth to be compiled code only, JS objects ' +
       'flat. The churn is therefore run once more in a Chromium with V8 compilers off, where the heap holds only ' +
       'what the code keeps: those are the "V8 compilers off" rows. The churn runs all of one arm in a fresh ' +
-      'document, then all of the other, so its times get no ratio: in one run the median of 30 cycles moved from 58 ' +
-      'to 96 ms within the kit arm and from 109 to 49 ms within the plain one as the machine changed. Each ' +
-      "cycle's time is in `bench/results.json` (`cycleMs`), to show a slowdown within an arm.",
+      'document, then all of the other, so its times get no ratio: what changed on the machine between the arms ' +
+      "would count as the kit's. Each cycle's time is in `bench/results.json` (`cycleMs`), to show a slowdown " +
+      'within an arm.',
   ];
   for (const browser of browsers) {
     lines.push('', `### ${machine.browsers[browser]}`, '');

@@ -300,9 +300,7 @@ async function churn(page, browser, label = browser) {
     },
     heap: { kit: heap('kit'), plain: heap('plain') },
     samples,
-    // Each cycle's time, in order: the arms run one after the other (each in a fresh document, for its heap), not
-    // alternating, so their ratio also holds what changed on the machine between them; a slowdown within an arm
-    // shows here.
+    // Each cycle's time, in order, per arm: a slowdown within an arm shows here.
     cycleMs: times,
     afterIdle: { ms: IDLE_MS, ...idle },
   };

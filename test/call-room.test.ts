@@ -40,21 +40,29 @@ async function anaWithCamera() {
   return { name, root, ana: root.querySelector('call-room')! };
 }
 
-/** A BroadcastChannel room whose outgoing signals `sent` may replace (with an object) or lose (with `null`). */
-function tappedRoom(name: string, sent: (message: NegotiationMessage) => unknown): Room {
+/** A BroadcastChannel room with some of its calls replaced by `changed`, for tests that disturb what it carries. */
+function alteredRoom(name: string, changed: (inner: BroadcastRoom) => Partial<Room>): Room {
   const inner = new BroadcastRoom(name);
   return {
     get selfId() {
       return inner.selfId;
     },
     join: (listener, meta) => inner.join(listener, meta),
+    send: (to, data) => inner.send(to, data),
+    setMeta: (meta) => inner.setMeta(meta),
+    leave: () => inner.leave(),
+    ...changed(inner),
+  };
+}
+
+/** A BroadcastChannel room whose outgoing signals `sent` may replace (with an object) or lose (with `null`). */
+function tappedRoom(name: string, sent: (message: NegotiationMessage) => unknown): Room {
+  return alteredRoom(name, (inner) => ({
     send: (to, data) => {
       const out = sent(data as NegotiationMessage);
       if (out !== null) inner.send(to, out ?? data);
     },
-    setMeta: (meta) => inner.setMeta(meta),
-    leave: () => inner.leave(),
-  };
+  }));
 }
 
 const tiles = (room: CallRoom) => [
@@ -188,16 +196,9 @@ describe('<call-room>', () => {
     // Ana's room passes on no join, so Ben reaches her only as an update: his new name. Until then she has no
     // connection to him, and his offers to her go nowhere.
     const name = uniqueName();
-    const inner = new BroadcastRoom(name);
-    const joinsMissed: Room = {
-      get selfId() {
-        return inner.selfId;
-      },
+    const joinsMissed = alteredRoom(name, (inner) => ({
       join: (listener, meta) => inner.join({ ...listener, joined: () => {} }, meta),
-      send: (to, data) => inner.send(to, data),
-      setMeta: (meta) => inner.setMeta(meta),
-      leave: () => inner.leave(),
-    };
+    }));
     const root = await fixture<HTMLElement>(
       html`<div>
         <call-room .signaling=${joinsMissed} name="Ana"><local-track kind="video"></local-track></call-room>
