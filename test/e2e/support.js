@@ -16,9 +16,10 @@ export const browsers = /** @type {BrowserName[]} */ (
 
 /**
  * @param {BrowserName} name
- * @param {{ chromiumArgs?: string[], protocolTimeout?: number }} [options] more Chromium flags; puppeteer's call limit
+ * @param {{ chromiumArgs?: string[], firefoxPrefs?: Record<string, unknown>, protocolTimeout?: number }} [options]
+ *   more Chromium flags; more Firefox preferences; puppeteer's call limit
  */
-export function launch(name, { chromiumArgs = [], protocolTimeout } = {}) {
+export function launch(name, { chromiumArgs = [], firefoxPrefs = {}, protocolTimeout } = {}) {
   if (name === 'chromium')
     return puppeteer.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -48,6 +49,7 @@ export function launch(name, { chromiumArgs = [], protocolTimeout } = {}) {
       'media.navigator.streams.fake': true,
       'media.navigator.permission.disabled': true,
       'media.autoplay.default': 0,
+      ...firefoxPrefs,
     },
   });
 }
