@@ -293,7 +293,9 @@ for (const browserName of browsers) {
       it(
         'goes on when the link comes back after 5 s, before either browser calls it lost',
         { timeout: 90_000 },
-        () => outage(5000),
+        async () => {
+          await outage(5000);
+        },
       );
 
       it('restarts ICE and recovers when the link comes back after 12 s', { timeout: 90_000 }, async () => {
