@@ -22,6 +22,15 @@ import { WebSocketServer } from 'ws';
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 /**
+ * Bytes that may wait on the relay for one client: sent to it, not yet taken by its network. A client that reads
+ * slower than it is sent to (a stalled network, or on purpose) is cut off beyond this, as a dropped socket is: it
+ * keeps its place for the grace period, with messages for it held. Otherwise its backlog would grow the relay's
+ * memory, by megabytes a second from one sender at the rate limit, until the ping found it (after 10 to 20 s). A
+ * megabyte is far more than signaling has waiting for anyone.
+ */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
  * Messages nested deeper than this are refused: the relay serializes what it forwards, and JSON.stringify overflows
  * the stack on a few thousand levels, which fit in one frame. The kit's own messages nest 3.
  */
@@ -174,7 +183,7 @@ export class Relay {
       /** @type {string} */ error,
       /** @type {string} */ message,
     ) => {
-      this.send(socket, { type: 'error', code: error, message });
+      socket.send(JSON.stringify({ type: 'error', code: error, message }));
       socket.close(code, closeReason(message));
       this.options.log(`refused ${request.socket.remoteAddress}: ${message}`);
     };
@@ -255,13 +264,13 @@ export class Relay {
     }
     members.set(id, client);
     this.rooms.set(room, members);
-    this.send(socket, {
+    this.send(client, {
       type: 'welcome',
       id,
       room,
       peers: [...members.values()].filter((c) => c !== client).map(peerOf),
     });
-    for (const held of previous?.held ?? []) this.send(socket, held);
+    for (const held of previous?.held ?? []) this.send(client, held);
     this.broadcast(client, { type: 'joined', peer: peerOf(client) });
 
     socket.on('pong', () => (client.alive = true));
@@ -273,7 +282,7 @@ export class Relay {
         this.options.log(
           `message from ${client.id} in ${client.room} failed: ${String(error).slice(0, 200)}`,
         );
-        this.send(socket, {
+        this.send(client, {
           type: 'error',
           code: 'internal-error',
           message: 'the relay could not handle that',
@@ -295,7 +304,7 @@ export class Relay {
     if (client.socket.readyState !== client.socket.OPEN) return;
     if (!this.takeToken(client)) return;
     const error = (/** @type {string} */ code, /** @type {string} */ message) =>
-      this.send(client.socket, { type: 'error', code, message });
+      this.send(client, { type: 'error', code, message });
     if (isBinary) return error('bad-message', 'messages must be JSON text');
     let message;
     try {
@@ -320,7 +329,7 @@ export class Relay {
           if (target.held.length < MAX_HELD) target.held.push(signal);
           return;
         }
-        return this.send(target.socket, signal);
+        return this.send(target, signal);
       }
       case 'meta': {
         const { meta } = message;
@@ -360,7 +369,7 @@ export class Relay {
     }
     client.dropped++;
     if (client.dropped === 1) {
-      this.send(client.socket, {
+      this.send(client, {
         type: 'error',
         code: 'rate-limited',
         message: `more than ${ratePerSecond} messages per second`,
@@ -416,17 +425,23 @@ export class Relay {
   broadcast(from, message) {
     const text = JSON.stringify(message);
     for (const client of this.rooms.get(from.room)?.values() ?? []) {
-      if (client !== from) this.send(client.socket, text);
+      if (client !== from) this.send(client, text);
     }
   }
 
   /**
-   * @param {import('ws').WebSocket} socket
+   * Sends to a client, and cuts it off if too much now waits for it (see MAX_BUFFERED_BYTES). Terminated, not closed:
+   * a close frame would wait behind the backlog, which stays in memory until the socket is gone.
+   * @param {Client} client
    * @param {object | string} message
    */
-  send(socket, message) {
-    if (socket.readyState === socket.OPEN)
-      socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  send(client, message) {
+    const { socket } = client;
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+    if (socket.bufferedAmount <= MAX_BUFFERED_BYTES) return;
+    socket.terminate();
+    this.options.log(`disconnected ${client.id} in ${client.room}: too slow`);
   }
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startRelayServer } from '../../server/http.js';
-import { CloseCode, MAX_MESSAGE_BYTES } from '../../server/relay.js';
+import { CloseCode, MAX_BUFFERED_BYTES, MAX_MESSAGE_BYTES } from '../../server/relay.js';
 import { TestClient } from './client.js';
 
 /** @type {Awaited<ReturnType<typeof startRelayServer>>} */
@@ -240,6 +240,61 @@ describe('bad input', () => {
     await other.welcomed();
     other.send({ type: 'signal', to: id, data: 'still here' });
     await bystander.next((m) => m.data === 'still here', 'delivery after the flood');
+  });
+
+  it('cuts off a peer that reads slower than it is sent to, and keeps serving the others', async () => {
+    // The relay's default limits (its ping would find a silent reader only after 10 s), and a log to read.
+    /** @type {string[]} */
+    const log = [];
+    const own = await startRelayServer({ port: 0, log: (line) => log.push(line) });
+    try {
+      const room = uniqueRoom();
+      const [sender, reader, bystander] = [
+        join(room, {}, {}, own.url),
+        join(room, {}, {}, own.url),
+        join(room, {}, {}, own.url),
+      ];
+      await sender.welcomed();
+      const { id: readerId } = await reader.welcomed();
+      const { id: bystanderId } = await bystander.welcomed();
+      const readerOnRelay = own.relay.rooms.get(room)?.get(readerId);
+      assert.ok(readerOnRelay);
+      // The reader stops reading; the sender sends it large messages at the rate the relay allows, 40 a second.
+      reader.socket.pause();
+      const large = 'x'.repeat(MAX_MESSAGE_BYTES - 1024);
+      let sent = 0;
+      let mostWaiting = 0;
+      const open = () => readerOnRelay.socket.readyState === readerOnRelay.socket.OPEN;
+      const deadline = Date.now() + 10_000;
+      while (open() && Date.now() < deadline) {
+        sender.send({ type: 'signal', to: readerId, data: { n: sent++, large } });
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        if (open()) mostWaiting = Math.max(mostWaiting, readerOnRelay.socket.bufferedAmount);
+      }
+      console.log(
+        `slow reader: ${sent} messages of ${large.length} B sent to it; at most ${mostWaiting} B waited on the relay`,
+      );
+      assert.ok(!open(), `the slow reader was cut off (${sent} messages sent)`);
+      assert.ok(
+        mostWaiting > MAX_BUFFERED_BYTES / 2,
+        `${mostWaiting} B waited: the backlog was seen growing`,
+      );
+      assert.ok(mostWaiting <= MAX_BUFFERED_BYTES + MAX_MESSAGE_BYTES, `${mostWaiting} B waited`);
+      assert.deepEqual(
+        log.filter((line) => line.includes(readerId)),
+        [`disconnected ${readerId} in ${room}: too slow`],
+      );
+      // The sender was never refused, and still reaches the others.
+      sender.send({ type: 'signal', to: bystanderId, data: 'still here' });
+      await bystander.next((m) => m.data === 'still here', 'delivery after the cut');
+      assert.deepEqual(
+        sender.messages.filter((m) => m.type === 'error'),
+        [],
+      );
+      assert.equal(sender.closed, undefined);
+    } finally {
+      await own.close();
+    }
   });
 
   it('refuses a peer beyond the room limit', async () => {
