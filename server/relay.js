@@ -22,11 +22,11 @@ import { WebSocketServer } from 'ws';
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 /**
- * Bytes that may wait on the relay for one client: sent to it, not yet taken by its network. A client that reads
- * slower than it is sent to (a stalled network, or on purpose) is cut off beyond this, as a dropped socket is: it
- * keeps its place for the grace period, with messages for it held. Otherwise its backlog would grow the relay's
- * memory, by megabytes a second from one sender at the rate limit, until the ping found it (after 10 to 20 s). A
- * megabyte is far more than signaling has waiting for anyone.
+ * Bytes that may wait on the relay for one client: sent to its socket, not yet taken by its network. A client that
+ * reads slower than it is sent to (a stalled network, or on purpose) is cut off beyond this, as a dropped socket is:
+ * it keeps its place for the grace period, with messages for it held (see MAX_HELD_BYTES). Otherwise its backlog
+ * would grow the relay's memory, by megabytes a second from one sender at the rate limit, until the ping found it
+ * (after 10 to 20 s). A megabyte is far more than signaling has waiting for anyone.
  */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -82,10 +82,16 @@ const MAX_META_CHARS = 2048;
  * @property {'leave' | 'gone' | 'replaced'} [leaving]
  * @property {ReturnType<typeof setTimeout>} [graceTimer] Set while the socket is gone and the place is kept.
  * @property {string[]} [held] Messages for the peer while it is away.
+ * @property {number} [heldBytes] Their size, in bytes of UTF-8.
  */
 
 /** Messages held for a peer that is away; a bound, so nobody can grow the relay's memory through it. */
 const MAX_HELD = 200;
+/**
+ * Bytes of messages held for a peer that is away, for the same reason. Half the socket's bound, so that a peer coming
+ * back is not cut off again by what was held for it and its welcome, sent at once.
+ */
+export const MAX_HELD_BYTES = MAX_BUFFERED_BYTES / 2;
 
 export class Relay {
   /** @param {RelayOptions} [options] */
@@ -326,7 +332,11 @@ export class Relay {
           return error('unknown-peer', `no peer ${String(message.to).slice(0, 64)} in this room`);
         const signal = JSON.stringify({ type: 'signal', from: client.id, data: message.data });
         if (target.held) {
-          if (target.held.length < MAX_HELD) target.held.push(signal);
+          const heldBytes = (target.heldBytes ?? 0) + Buffer.byteLength(signal);
+          if (target.held.length < MAX_HELD && heldBytes <= MAX_HELD_BYTES) {
+            target.held.push(signal);
+            target.heldBytes = heldBytes;
+          }
           return;
         }
         return this.send(target, signal);

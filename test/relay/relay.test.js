@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startRelayServer } from '../../server/http.js';
-import { CloseCode, MAX_BUFFERED_BYTES, MAX_MESSAGE_BYTES } from '../../server/relay.js';
+import { CloseCode, MAX_BUFFERED_BYTES, MAX_HELD_BYTES, MAX_MESSAGE_BYTES } from '../../server/relay.js';
 import { TestClient } from './client.js';
 
 /** @type {Awaited<ReturnType<typeof startRelayServer>>} */
@@ -91,6 +91,48 @@ describe('rooms', () => {
       id: 'blinking-peer-1',
       meta: { name: 'Blink' },
     });
+  });
+
+  it('holds at most 512 KiB for a peer that is away, the first messages, in order', async () => {
+    // The default grace (5 s): 20 large messages take longer than this file's 300 ms.
+    const own = await startRelayServer({ port: 0 });
+    try {
+      const room = uniqueRoom();
+      const a = join(room, {}, {}, own.url);
+      const { id } = await a.welcomed();
+      const b = join(room, { id: 'heavy-blinking-peer' }, {}, own.url);
+      await b.welcomed();
+      b.socket.terminate();
+      const away = () => own.relay.rooms.get(room)?.get('heavy-blinking-peer');
+      while (!away()?.held) await new Promise((r) => setTimeout(r, 10));
+      const large = 'x'.repeat(MAX_MESSAGE_BYTES - 1024);
+      for (let n = 0; n < 20; n++) a.send({ type: 'signal', to: 'heavy-blinking-peer', data: { n, large } });
+      // The first messages whose total size fits, as the relay forwards them.
+      let fit = 0;
+      for (let total = 0; ; fit++) {
+        total += Buffer.byteLength(JSON.stringify({ type: 'signal', from: id, data: { n: fit, large } }));
+        if (total > MAX_HELD_BYTES) break;
+      }
+      const deadline = Date.now() + 5000;
+      while (away()?.held?.length !== fit && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 200)); // the rest reach the relay, and are not held
+      const back = join(room, { id: 'heavy-blinking-peer' }, {}, own.url);
+      await back.welcomed();
+      const signals = () => back.messages.filter((m) => m.type === 'signal');
+      await back.until(() => (signals().length >= fit ? true : undefined), `${fit} held messages`);
+      await new Promise((r) => setTimeout(r, 100)); // anything extra would have arrived by now
+      assert.deepEqual(
+        signals().map((m) => m.data.n),
+        Array.from({ length: fit }, (_, n) => n),
+      );
+      assert.deepEqual(
+        a.messages.filter((m) => m.type === 'error' || m.type === 'left'),
+        [],
+      );
+    } finally {
+      await own.close();
+    }
   });
 
   it('shares metadata such as a display name', async () => {
