@@ -141,10 +141,17 @@ describe('reliability: chaotic signaling', function () {
     const converged = results.filter((r) => r.converged).length;
     const total = (key: keyof FaultCounts) =>
       results.flatMap((r) => r.counts).reduce((sum, c) => sum + c[key], 0);
+    // Errors a converged run reported anyway: what the faults cost in noise, by operation.
+    const noise = new Map<string, number>();
+    for (const error of results.filter((r) => r.converged).flatMap((r) => r.errors)) {
+      const operation = error.slice(0, error.indexOf(':'));
+      noise.set(operation, (noise.get(operation) ?? 0) + 1);
+    }
     console.log(
       `chaos: ${results.length} runs, ${converged} converged, ${results.length - converged} reported failure; ` +
         `messages ${total('sent')}: dropped ${total('dropped')}, duplicated ${total('duplicated')}, ` +
-        `reordered ${total('reordered')}, delayed ${total('delayed')}`,
+        `reordered ${total('reordered')}, delayed ${total('delayed')}; error events in converged runs: ` +
+        `${[...noise].map(([operation, n]) => `${operation} ${n}`).join(', ') || 'none'}`,
     );
   });
 
