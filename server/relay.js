@@ -81,8 +81,10 @@ const MAX_META_CHARS = 2048;
  * @property {number} dropped
  * @property {'leave' | 'gone' | 'replaced'} [leaving]
  * @property {ReturnType<typeof setTimeout>} [graceTimer] Set while the socket is gone and the place is kept.
- * @property {string[]} [held] Messages for the peer while it is away.
+ * @property {string[]} [held] Messages for the peer while it is away (from when its socket was found gone or cut off).
  * @property {number} [heldBytes] Their size, in bytes of UTF-8.
+ * @property {boolean} [heldFull] A message was not held for want of room: none after it is either, so that the peer
+ *   never gets a later message (a candidate) without an earlier one (its offer).
  */
 
 /** Messages held for a peer that is away; a bound, so nobody can grow the relay's memory through it. */
@@ -331,20 +333,17 @@ export class Relay {
         if (!target || target === client)
           return error('unknown-peer', `no peer ${String(message.to).slice(0, 64)} in this room`);
         const signal = JSON.stringify({ type: 'signal', from: client.id, data: message.data });
-        if (target.held) {
-          const heldBytes = (target.heldBytes ?? 0) + Buffer.byteLength(signal);
-          if (target.held.length < MAX_HELD && heldBytes <= MAX_HELD_BYTES) {
-            target.held.push(signal);
-            target.heldBytes = heldBytes;
-          }
-          return;
-        }
+        if (target.held) return this.hold(target, signal);
         return this.send(target, signal);
       }
       case 'meta': {
         const { meta } = message;
         if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
           return error('bad-message', 'meta must be a JSON object');
+        }
+        // As in the join URL: every newcomer's welcome carries the metadata of the whole room.
+        if (JSON.stringify(meta).length > MAX_META_CHARS) {
+          return error('bad-message', `meta must be at most ${MAX_META_CHARS} characters of JSON`);
         }
         client.meta = meta;
         return this.broadcast(client, { type: 'updated', peer: peerOf(client) });
@@ -398,7 +397,7 @@ export class Relay {
     if (members?.get(client.id) !== client) return; // replaced by a newer connection: nobody left
     if (!client.leaving && !this.closing && this.options.graceMs > 0) {
       // Vanished without goodbye: keep the place for a while, it may be a network blip.
-      client.held = [];
+      client.held ??= []; // already set if the relay cut it off (see send)
       client.graceTimer = setTimeout(() => {
         client.graceTimer = undefined;
         client.leaving = 'gone';
@@ -433,25 +432,44 @@ export class Relay {
    * @param {object} message
    */
   broadcast(from, message) {
-    const text = JSON.stringify(message);
+    const data = Buffer.from(JSON.stringify(message));
     for (const client of this.rooms.get(from.room)?.values() ?? []) {
-      if (client !== from) this.send(client, text);
+      if (client !== from) this.send(client, data);
     }
   }
 
   /**
-   * Sends to a client, and cuts it off if too much now waits for it (see MAX_BUFFERED_BYTES). Terminated, not closed:
-   * a close frame would wait behind the backlog, which stays in memory until the socket is gone.
+   * Sends to a client, and cuts it off if too much now waits for it (see MAX_BUFFERED_BYTES). Sent as bytes, which
+   * the socket counts as bytes (it counts a string in characters). Terminated, not closed: a close frame would wait
+   * behind the backlog, which stays in memory until the socket is gone. Messages for it are held from then on, as
+   * for a socket found gone.
    * @param {Client} client
-   * @param {object | string} message
+   * @param {object | string | Buffer} message
    */
   send(client, message) {
     const { socket } = client;
     if (socket.readyState !== socket.OPEN) return;
-    socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+    const data = Buffer.isBuffer(message)
+      ? message
+      : Buffer.from(typeof message === 'string' ? message : JSON.stringify(message));
+    socket.send(data, { binary: false });
     if (socket.bufferedAmount <= MAX_BUFFERED_BYTES) return;
     socket.terminate();
+    client.held ??= [];
     this.options.log(`disconnected ${client.id} in ${client.room}: too slow`);
+  }
+
+  /**
+   * Keeps a message for a peer that is away, within the bounds (MAX_HELD, MAX_HELD_BYTES), in order and without gaps.
+   * @param {Client} client
+   * @param {string} signal
+   */
+  hold(client, signal) {
+    const heldBytes = (client.heldBytes ?? 0) + Buffer.byteLength(signal);
+    client.heldFull ||= client.held?.length === MAX_HELD || heldBytes > MAX_HELD_BYTES;
+    if (client.heldFull) return;
+    client.held?.push(signal);
+    client.heldBytes = heldBytes;
   }
 }
 
