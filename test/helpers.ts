@@ -7,6 +7,20 @@ let counter = 0;
 /** A loopback name no other test uses. */
 export const uniqueName = (): string => `test-${Date.now()}-${counter++}`;
 
+/** How many times each value occurs, as a plain object for comparing. */
+export function tally(values: Iterable<string>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+/** Counts as text, for a summary line: `a 1, b 2` (empty for none). */
+export function list(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([key, n]) => `${key} ${n}`)
+    .join(', ');
+}
+
 /** Resolves once `predicate` holds; fails with `what` if it does not within `timeout` ms. */
 export async function until(predicate: () => boolean, what: string, timeout = 10000): Promise<void> {
   const deadline = performance.now() + timeout;

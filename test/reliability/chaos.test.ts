@@ -1,7 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { CallErrorEvent, LoopbackChannel, type PeerConnection } from '../../src/index.js';
 import { ChaosChannel, type FaultCounts } from '../support/chaos-channel.js';
-import { decodedFrame, receivedKinds, record, uniqueName } from '../helpers.js';
+import { decodedFrame, list, receivedKinds, record, tally, uniqueName } from '../helpers.js';
 
 /** Each fault happens to one outgoing message in ten, on both sides. */
 const FAULTS = { drop: 0.1, duplicate: 0.1, reorder: 0.1, delay: 0.1, maxDelayMs: 400 };
@@ -142,16 +142,17 @@ describe('reliability: chaotic signaling', function () {
     const total = (key: keyof FaultCounts) =>
       results.flatMap((r) => r.counts).reduce((sum, c) => sum + c[key], 0);
     // Errors a converged run reported anyway: what the faults cost in noise, by operation.
-    const noise = new Map<string, number>();
-    for (const error of results.filter((r) => r.converged).flatMap((r) => r.errors)) {
-      const operation = error.slice(0, error.indexOf(':'));
-      noise.set(operation, (noise.get(operation) ?? 0) + 1);
-    }
+    const noise = tally(
+      results
+        .filter((r) => r.converged)
+        .flatMap((r) => r.errors)
+        .map((error) => error.slice(0, error.indexOf(':'))),
+    );
     console.log(
       `chaos: ${results.length} runs, ${converged} converged, ${results.length - converged} reported failure; ` +
         `messages ${total('sent')}: dropped ${total('dropped')}, duplicated ${total('duplicated')}, ` +
         `reordered ${total('reordered')}, delayed ${total('delayed')}; error events in converged runs: ` +
-        `${[...noise].map(([operation, n]) => `${operation} ${n}`).join(', ') || 'none'}`,
+        `${list(noise) || 'none'}`,
     );
   });
 

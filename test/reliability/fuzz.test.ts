@@ -2,7 +2,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { CallErrorEvent, LoopbackChannel, parseNegotiationMessage } from '../../src/index.js';
 import { ChaosChannel } from '../support/chaos-channel.js';
 import { malformedMessages } from '../support/malformed-messages.js';
-import { decodedFrame, framesDecoded, record, uniqueName, until } from '../helpers.js';
+import { decodedFrame, framesDecoded, list, record, tally, uniqueName, until } from '../helpers.js';
 
 const COUNT = 5000;
 
@@ -21,20 +21,6 @@ function expectedOperation(message: unknown): string {
   if ('description' in parsed) return 'negotiation';
   if ('candidate' in parsed) return 'ice-candidate';
   return 'none';
-}
-
-/** Counts as text: `a 1, b 2`. */
-function list(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .map(([key, n]) => `${key} ${n}`)
-    .join(', ');
-}
-
-/** How many times each value occurs, as a plain object for comparing. */
-function tally(values: Iterable<string>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
 }
 
 describe('reliability: malformed signaling', function () {
