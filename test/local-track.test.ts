@@ -297,6 +297,63 @@ describe('<local-track>', () => {
     own.stop();
   });
 
+  it('one page track muted by two elements stays off until both unmute, then comes back as it came', async () => {
+    // One microphone sent on two connections, as in a mesh call: `enabled` is the track's, not an element's.
+    const own = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    const root = await fixture<HTMLElement>(html`
+      <div><local-track .track=${own}></local-track><local-track .track=${own}></local-track></div>
+    `);
+    const [first, second] = root.querySelectorAll('local-track');
+    const setMuted = async (element: LocalTrack, muted: boolean) => {
+      element.muted = muted;
+      await element.updateComplete;
+    };
+    await setMuted(first, true);
+    await setMuted(second, true);
+    await setMuted(first, false);
+    expect(own.enabled, 'while the second still mutes it').to.equal(false);
+    await setMuted(second, false);
+    expect(own.enabled, 'once neither mutes it').to.equal(true);
+    // The same when they let go of it instead, in either order.
+    await setMuted(second, true);
+    await setMuted(first, true);
+    second.remove();
+    await pause(50);
+    expect(own.enabled, 'while the first still mutes it').to.equal(false);
+    first.remove();
+    await until(() => own.enabled, 'the track enabled again once both let go');
+    expect(own.readyState, 'a page track is never stopped').to.equal('live');
+    own.stop();
+  });
+
+  it('a muted camera stays disabled when its element goes, until it is stopped', async () => {
+    const [, , local] = await sendingOne(html`<local-track kind="video" muted></local-track>`);
+    const captured = local.track!;
+    expect(captured.enabled).to.equal(false);
+    // The element lets go of its track once its grace is over (trackchange to null), and stops it after the exchange.
+    const letGo = nextEvent<TrackChangeEvent>(local, 'trackchange');
+    local.remove();
+    expect((await letGo).track).to.equal(null);
+    expect(captured.enabled, 'when the element lets go').to.equal(false);
+    await until(() => captured.readyState === 'ended', 'the camera stopped');
+    expect(captured.enabled, 'once stopped').to.equal(false);
+  });
+
+  it('removing kind lets the track go, with state idle and no error', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const captured = local.track!;
+    const errors = record(local, 'error');
+    local.removeAttribute('kind');
+    await until(() => local.state === 'idle', 'state idle');
+    expect(local.track).to.equal(null);
+    await until(() => captured.readyState === 'ended', 'the camera stopped');
+    await until(() => !senderOf(a, captured), 'the track removed from the connection');
+    expect(errors).to.have.length(0);
+    local.kind = 'audio';
+    await until(() => local.state === 'live', 'live again with a kind');
+    expect(local.track!.kind).to.equal('audio');
+  });
+
   it('muted disables the track without renegotiating', async () => {
     const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     const needed = renegotiations(a);
@@ -391,6 +448,49 @@ describe('<local-track>', () => {
       expect(track.readyState).to.equal('ended');
     } finally {
       await end();
+    }
+  });
+
+  it('a capture given up on just after the browser answered leaves no camera on', async () => {
+    // The camera and microphone share one getUserMedia call; the microphone's element gets its track first, and its
+    // trackchange listener runs after the browser answered the camera too but before the camera's element took its
+    // track. There the page moves the camera's element with another device: that capture is given up on. The camera's
+    // element is removed at its first trackchange, as a page might, before the newer capture comes.
+    const media = navigator.mediaDevices;
+    const getUserMedia = media.getUserMedia;
+    const captured: MediaStreamTrack[] = [];
+    media.getUserMedia = async (constraints) => {
+      const stream = await getUserMedia.call(media, constraints);
+      captured.push(...stream.getVideoTracks());
+      return stream;
+    };
+    try {
+      const devices = await media.enumerateDevices();
+      const camera = devices.find((d) => d.kind === 'videoinput')!.deviceId;
+      const pc = await fixture<PeerConnection>(html`
+        <peer-connection>
+          <local-track kind="audio"></local-track>
+          <local-track kind="video"></local-track>
+        </peer-connection>
+      `);
+      const [microphone, video] = pc.querySelectorAll('local-track');
+      microphone.addEventListener(
+        'trackchange',
+        () => {
+          video.remove();
+          video.device = camera;
+          pc.append(video);
+        },
+        { once: true },
+      );
+      video.addEventListener('trackchange', () => video.remove(), { once: true });
+      await until(() => !video.isConnected, 'the camera element removed');
+      await until(() => captured.length === 2, 'both camera captures answered');
+      await until(() => captured.every((t) => t.readyState === 'ended'), 'every camera stopped');
+      expect(video.track).to.equal(null);
+      microphone.remove();
+    } finally {
+      delete (media as Partial<MediaDevices>).getUserMedia;
     }
   });
 

@@ -6,6 +6,7 @@ import { ConnectionLink } from '../shared/connection-link.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { parseStreamNames } from '../streams/local-streams.js';
 import { acquireTrack, parseKind, type LocalTrackKind } from './acquire.js';
+import { muteTrack, unmuteTrack } from './track-mutes.js';
 import { styles } from './local-track.styles.js';
 
 export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
@@ -44,7 +45,8 @@ export class LocalTrack extends LitElement {
   // checked against them.
   static override get properties(): PropertyDeclarations {
     return {
-      kind: { reflect: true },
+      // The attribute removed is no kind, as an empty one (not the string "null").
+      kind: { reflect: true, converter: (value: string | null) => value ?? '' },
       stream: {},
       device: {},
       constraints: { attribute: false },
@@ -70,7 +72,8 @@ export class LocalTrack extends LitElement {
 
   /**
    * Sends nothing while set: the track stays but is disabled, with no renegotiation. A track of the page's own gets
-   * back the `enabled` it had when unmuted or let go.
+   * back the `enabled` it had when unmuted or let go; one given to several elements stays disabled while any of them
+   * is muted (`enabled` is the track's).
    */
   muted = false;
 
@@ -95,8 +98,6 @@ export class LocalTrack extends LitElement {
   #pageTrack: MediaStreamTrack | null = null;
   #current: MediaStreamTrack | null = null;
   #ownsCurrent = false;
-  /** The `enabled` of the current track before `muted` disabled it; set only while the element holds it disabled. */
-  #enabledBeforeMute?: boolean;
   #capture?: AbortController;
   /**
    * What the properties described at the last capture or adoption (see refreshTrack). Cleared when the track ends, the
@@ -160,7 +161,8 @@ export class LocalTrack extends LitElement {
       this.#use(this.#pageTrack, false);
       return;
     }
-    if (this.kind === '') {
+    // Also undefined or null, as a framework may set them.
+    if (!this.kind) {
       this.#use(null, false);
       this.#setState('idle');
       return;
@@ -178,6 +180,12 @@ export class LocalTrack extends LitElement {
     try {
       // An aborted capture stops its track itself and throws.
       const track = await acquireTrack(kind, this.constraints, this.device, capture.signal);
+      // Given up on between the browser's answer and here (code run by an earlier capture's trackchange can do that):
+      // a newer capture, or the teardown, owns the element now.
+      if (capture.signal.aborted) {
+        track.stop();
+        return;
+      }
       // Only a capture under way is kept: aborting a finished one makes an AbortError (and its stack) for nothing.
       this.#capture = undefined;
       this.#use(track, true);
@@ -198,11 +206,11 @@ export class LocalTrack extends LitElement {
       if (track) this.#setState(track.readyState === 'live' ? 'live' : 'ended');
       return;
     }
-    previous?.removeEventListener('ended', this.#onEnded);
-    // A page's track leaves as it came; a captured one stays disabled until it is stopped (see teardown).
-    if (previous && this.#enabledBeforeMute !== undefined && !ownedPrevious)
-      previous.enabled = this.#enabledBeforeMute;
-    this.#enabledBeforeMute = undefined;
+    if (previous) {
+      previous.removeEventListener('ended', this.#onEnded);
+      // A page's track leaves as it came; a captured one stays disabled until it is stopped.
+      unmuteTrack(previous, this, !ownedPrevious);
+    }
     this.#current = track;
     this.#ownsCurrent = owned;
     if (track) {
@@ -223,13 +231,8 @@ export class LocalTrack extends LitElement {
   #applyMuted(): void {
     const track = this.#current;
     if (!track) return;
-    if (this.muted && this.#enabledBeforeMute === undefined) {
-      this.#enabledBeforeMute = track.enabled;
-      track.enabled = false;
-    } else if (!this.muted && this.#enabledBeforeMute !== undefined) {
-      track.enabled = this.#enabledBeforeMute;
-      this.#enabledBeforeMute = undefined;
-    }
+    if (this.muted) muteTrack(track, this);
+    else unmuteTrack(track, this);
   }
 
   #relink(next: ConnectionHost | undefined, previous: ConnectionHost | undefined): void {
@@ -247,6 +250,9 @@ export class LocalTrack extends LitElement {
     this.#capture?.abort();
     this.#capture = undefined;
     const captured = this.#ownsCurrent ? this.#current : null;
+    // Muted, it stays disabled until it is stopped: a preview or level meter of the page's, given the track, shows
+    // nothing of what the person muted.
+    if (captured) unmuteTrack(captured, this, false);
     this.#ownsCurrent = false;
     this.#use(null, false);
     this.#setState('idle');
