@@ -741,6 +741,18 @@ describe('<peer-connection>', () => {
     pc.remove();
   });
 
+  it('takes an attribute removed as its default, with no error', async () => {
+    const pc = await fixture<PeerConnection>(
+      html`<peer-connection streamless="separate" ice-servers="[]"></peer-connection>`,
+    );
+    const errors = record<CallErrorEvent>(pc, 'error');
+    for (const name of ['streamless', 'ice-servers']) pc.removeAttribute(name);
+    await pc.updateComplete;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors.map((e) => e.message)).to.deep.equal([]);
+    expect(pc.connection).to.be.instanceOf(RTCPeerConnection);
+  });
+
   it('takes ICE servers from the ice-servers attribute', async () => {
     const pc = await fixture<PeerConnection>(
       html`<peer-connection ice-servers='[{"urls":"stun:127.0.0.1:3478"}]'></peer-connection>`,

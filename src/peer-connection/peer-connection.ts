@@ -63,7 +63,8 @@ export class PeerConnection extends LitElement {
     return {
       signaling: {},
       polite: { type: Boolean, reflect: true },
-      streamless: {},
+      // The attribute removed is the default again, not a bad value.
+      streamless: { converter: (value: string | null) => value ?? 'shared' },
       configuration: { attribute: false },
       iceServers: { attribute: 'ice-servers' },
       state: { reflect: true },
