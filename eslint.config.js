@@ -28,6 +28,7 @@ export default tseslint.config(
       'server/**',
       '.storybook/**',
       'test/relay/**',
+      'test/node/**',
       'test/e2e/**',
       'test/support/*.js',
       'bench/*.js',

@@ -13,6 +13,13 @@ const crossing: EventInit = { bubbles: true, composed: true };
 /** The longest `message` of an error event, in characters. */
 const MAX_MESSAGE = 300;
 
+/**
+ * The page's `ErrorEvent`, or where there is none (Node, which has `Event`), `Event`: importing the kit on a server
+ * must not throw, and no error event is made there. Named as the global it stands for, so that the manifest shows it.
+ */
+const ErrorEvent: typeof globalThis.ErrorEvent =
+  globalThis.ErrorEvent ?? (Event as unknown as typeof globalThis.ErrorEvent);
+
 /** What failed, on a {@link CallErrorEvent}. */
 export type ErrorOperation =
   | 'attribute'
