@@ -66,6 +66,7 @@ export class StreamAssembler {
       const stopped = track.readyState !== 'live' || (negotiated && !isReceiving(transceiver));
       if (!stopped) continue;
       this.#receiving.delete(track);
+      track.removeEventListener('ended', this.#onEnded);
       for (const stream of this.#made) removeFrom(stream, track);
     }
     const held = new Set<MediaStreamTrack>();
@@ -83,6 +84,8 @@ export class StreamAssembler {
   /** Empties the list (the connection closed), telling about each stream that goes. */
   clear(): void {
     for (const stream of [...this.#list]) this.#drop(stream);
+    // A page may keep a remote track after the call; its listener would keep this connection's objects alive.
+    for (const track of this.#receiving.keys()) track.removeEventListener('ended', this.#onEnded);
     this.#receiving.clear();
   }
 
@@ -106,7 +109,10 @@ export class StreamAssembler {
   }
 
   #drop(stream: MediaStream): void {
-    this.#list.splice(this.#list.indexOf(stream), 1);
+    const index = this.#list.indexOf(stream);
+    // Dropped already: a `removed` listener that closed the connection cleared the list mid-sync.
+    if (index < 0) return;
+    this.#list.splice(index, 1);
     this.#made.delete(stream);
     this.#callbacks.removed(stream);
   }
