@@ -1,5 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import type { LocalTrack, PeerConnection } from '../src/index.js';
+import type { LocalTrack, PeerConnection, StreamRemovedEvent } from '../src/index.js';
 import {
   CallErrorEvent,
   ConnectionStateChangeEvent,
@@ -308,6 +308,29 @@ describe('<peer-connection>', () => {
     expect(negotiated[0].offered).to.equal(true);
   });
 
+  it('tells each stream removed once, even when a listener closes the connection mid-way', async () => {
+    const [a, b] = await callPair(
+      (name) =>
+        html`<peer-connection signaling="loopback:${name}">
+          <local-track kind="video" stream="one"></local-track>
+          <local-track kind="video" stream="two"></local-track>
+        </peer-connection>`,
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
+    await until(() => b.remoteStreams.length === 2, 'both streams at the far side');
+    await settled(a, b);
+    const removed = record<StreamRemovedEvent>(b, 'streamremoved');
+    // A page that hangs up once the far side stops sending.
+    b.addEventListener('streamremoved', () => b.close(), { once: true });
+    // Both go in one exchange, so the far side drops both streams in one pass.
+    for (const local of a.querySelectorAll('local-track')) local.remove();
+    await until(() => b.state === 'closed' && removed.length >= 2, 'both streams removed');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const ids = removed.map((e) => e.stream.id);
+    expect(ids).to.have.length(2);
+    expect(new Set(ids).size, ids.join(' ')).to.equal(2);
+  });
+
   it('closes its connection when removed, and stops every track the kit captured', async () => {
     const [a, b] = await liveCall();
     await until(() => b.remoteStreams[0]?.getTracks().length === 2, 'the call');
@@ -408,6 +431,43 @@ describe('<peer-connection>', () => {
     await decodedFrame(b.remoteStreams[0]);
     a.remove();
     elsewhere.remove();
+  });
+
+  it('stays closed after close() when moved, and starts anew when inserted again after a removal', async () => {
+    const [a, b] = await liveCall();
+    await until(() => a.state === 'connected', 'the call');
+    const log: string[] = [];
+    await withConnectionsLogged(log, async () => {
+      a.close();
+      const connection = a.connection!;
+      a.parentElement!.prepend(a); // a framework reordering its list, in the same task
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(a.state).to.equal('closed');
+      expect(a.connection).to.equal(connection);
+      expect(connection.signalingState).to.equal('closed');
+      expect(log, 'no new connection').to.deep.equal([]);
+      const parent = a.parentElement!;
+      a.remove();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      parent.append(a);
+      await until(() => a.state === 'connected' && b.state === 'connected', 'a new call');
+      expect(a.connection).to.not.equal(connection);
+    });
+  });
+
+  it('follows a signaling address changed while it was out of the document, in a move', async () => {
+    const [a] = await liveCall();
+    await until(() => a.state === 'connected', 'the call');
+    const fresh = uniqueName();
+    const parent = a.parentElement!;
+    a.remove();
+    a.signaling = `loopback:${fresh}`;
+    await a.updateComplete; // the update runs while it is out, within the task of the move
+    parent.append(a);
+    const other = document.createElement('peer-connection');
+    other.signaling = `loopback:${fresh}`;
+    parent.append(other);
+    await until(() => other.remoteStreams[0]?.getTracks().length === 2, 'the call on the new address');
   });
 
   it('uses a signaling address set right after insertion', async () => {
@@ -881,6 +941,7 @@ describe('<peer-connection>', () => {
     b.signaling = losingCandidates();
     a.after(b);
     const errors = [a, b].map((pc) => record<CallErrorEvent>(pc, 'error'));
+    const states = [a, b].map((pc) => record<ConnectionStateChangeEvent>(pc, 'connectionstatechange'));
     // Chromium keeps ICE `new` for ever without the far side's candidates: the kit must not wait with it. (Firefox
     // fails ICE after about 5 s, and its state says `failed` before the kit gives up.)
     const gaveUp = (i: number) => errors[i].some((e) => e.operation === 'connection');
@@ -888,6 +949,14 @@ describe('<peer-connection>', () => {
     for (const side of [a, b]) {
       expect(side.state).to.equal('failed');
       expect(side.signalingState, 'the connection closed').to.equal('closed');
+    }
+    // Each event tells a change: `failed` once, whether the browser or the kit said it first.
+    for (const told of states) {
+      const seen = told.map((e) => e.state);
+      expect(
+        seen.filter((state, i) => state === seen[i - 1]),
+        seen.join(' '),
+      ).to.deep.equal([]);
     }
     expect(lost, 'candidates lost').to.be.greaterThan(1);
     const fresh = uniqueName();

@@ -115,6 +115,8 @@ export class PeerConnection extends LitElement {
   #state: PeerConnectionState = 'new';
   /** Set while connectedCallback runs (see reportError). */
   #connecting = false;
+  /** Set by `close()` until `signaling` changes or a removal's teardown: a move does not start the call again. */
+  #hungUp = false;
   /**
    * The tracks the page sends through `addTrack()`, by the sender it was given, with the sender that sends each now.
    * A track whose connection ended (the far side left, `signaling` changed, or ICE recovery replaced it) waits in
@@ -208,15 +210,19 @@ export class PeerConnection extends LitElement {
     this.#ensureSession()?.close();
     this.#closeChannel();
     this.#setState('closed');
+    this.#hungUp = true;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.#connecting = true;
     try {
-      // A move (out and back in within a task) keeps the channel, and the connection if it was made.
-      if (!this.#channel || this.#session?.closed) this.#startSession();
-      else if (this.#channel.waiting) this.#ensureSession();
+      // A move (out and back in within a task) keeps the channel, and the connection if it was made, or stays closed
+      // after close(). Properties changed while it was out apply now: updates out of the document skip them.
+      const moved = this.#hungUp || (this.#channel && !this.#session?.closed);
+      if (moved) this.#followProperties();
+      else this.#startSession();
+      if (this.#channel?.waiting) this.#ensureSession();
     } finally {
       this.#connecting = false;
     }
@@ -231,7 +237,14 @@ export class PeerConnection extends LitElement {
         'attribute',
       );
     }
-    // `polite` and `streamless` are read when needed; only another channel or configuration needs work here.
+    this.#followProperties();
+  }
+
+  /**
+   * Starts anew on another channel, or reconfigures the connection, for properties changed since it was made. `polite`
+   * and `streamless` are read when needed.
+   */
+  #followProperties(): void {
     if (!this.#builtWith) return;
     if (this.signaling !== this.#builtWith.signaling) this.#startSession();
     else if (
@@ -246,6 +259,7 @@ export class PeerConnection extends LitElement {
    * ensureSession).
    */
   #startSession(): void {
+    this.#hungUp = false;
     this.#endSession();
     this.#takeProperties();
     const channel: EarlyMessages = new EarlyMessages(
@@ -362,10 +376,8 @@ export class PeerConnection extends LitElement {
           this.#tellState('connecting');
         },
         // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
-        failed: () => {
-          this.#setState('failed');
-          this.#emit(new ConnectionStateChangeEvent('failed'));
-        },
+        // Told once: the browser may have said `failed` already, and its `error` says the kit gave up.
+        failed: () => this.#tellState('failed'),
       },
     );
     return session;
@@ -399,6 +411,8 @@ export class PeerConnection extends LitElement {
   }
 
   #teardown(): void {
+    // Inserted again after this, the element starts a new call, also after close().
+    this.#hungUp = false;
     // The page's tracks are sent by this element only while it is in the document.
     this.#pageTracks.clear();
     this.#endSession();
