@@ -155,6 +155,33 @@ describe('<call-room>', () => {
     await decodedFrame(ben.remoteStreams[0]);
   });
 
+  it('stays out after leave() when moved, joins again when inserted after a removal, and follows an address changed in a move', async () => {
+    const { name, root, ana } = await anaWithCamera();
+    const ben = document.createElement('call-room');
+    ben.signaling = `broadcast:${name}`;
+    root.append(ben);
+    await until(() => ben.remoteStreams.length === 1, 'Ana’s camera at Ben');
+    ben.leave();
+    root.prepend(ben); // a framework reordering its list, in the same task
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ben.state).to.equal('left');
+    expect(ana.peers, 'Ana sees Ben gone, and nobody back').to.have.length(0);
+    ben.remove();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    root.append(ben);
+    await until(() => ben.remoteStreams.length === 1 && ana.peers.length === 1, 'Ben back after a removal');
+    // Moved to another room: the new address is set while it is out, and its update runs then.
+    const elsewhere = uniqueName();
+    const cleo = document.createElement('call-room');
+    cleo.signaling = `broadcast:${elsewhere}`;
+    root.append(cleo);
+    ben.remove();
+    ben.signaling = `broadcast:${elsewhere}`;
+    await ben.updateComplete;
+    root.append(ben);
+    await until(() => cleo.peers.length === 1 && ana.peers.length === 0, 'Ben with Cleo, not with Ana');
+  });
+
   it('replaces a connection to a member when ICE fails before it ever connected, and gets media flowing', async function () {
     // As for <peer-connection>: every candidate is lost for 6 s, so neither side's first connection ever connects, and
     // the kit replaces it. The room must then hold the new connection and show what it receives.

@@ -105,6 +105,8 @@ export class CallRoom extends LitElement {
   private readonly internals = this.attachInternals();
   /** Set while connectedCallback runs (see reportError). */
   private connecting = false;
+  /** Set by the page's `leave()` until it joins again or a removal's teardown: a move does not join again. */
+  private leftByPage = false;
 
   /**
    * What the elements inside (or naming this one) use to attach themselves.
@@ -119,7 +121,11 @@ export class CallRoom extends LitElement {
   constructor() {
     super();
     provideConnectionHost(this, this.connectionHost);
-    new DisconnectGrace(this, () => this.leave());
+    new DisconnectGrace(this, () => {
+      this.leave();
+      // Inserted again after this, the element joins again, also after the page's leave().
+      this.leftByPage = false;
+    });
   }
 
   /** This peer's id in the room. */
@@ -144,13 +150,13 @@ export class CallRoom extends LitElement {
 
   /** Says goodbye to the room and closes every connection. `join()` (or a new `signaling`) joins again. */
   leave(): void {
+    this.leftByPage = true;
     window.removeEventListener('pagehide', this.onPageHide);
     for (const id of [...this.members.keys()]) this.drop(id, 'leave');
     // A room the page gave is left too: the element joined it, and a room still joined would keep telling the element
     // of peers, each a new connection, after it was removed.
     this.room?.leave();
     this.room = undefined;
-    this.joinedWith = undefined;
     if (this.state === 'joined') this.setState('left');
   }
 
@@ -158,7 +164,9 @@ export class CallRoom extends LitElement {
     super.connectedCallback();
     this.connecting = true;
     try {
-      if (!this.room) this.join();
+      // A move (out and back in within a task) keeps the room, or stays out of it after leave(); an address changed
+      // while it was out applies now (updates out of the document skip it).
+      if (this.signaling !== this.joinedWith || (!this.room && !this.leftByPage)) this.join();
     } finally {
       this.connecting = false;
     }
@@ -184,6 +192,7 @@ export class CallRoom extends LitElement {
   /** Joins the room `signaling` names, leaving the current one first. Joining happens by itself on connection. */
   join(): void {
     this.leave();
+    this.leftByPage = false;
     const { signaling } = this;
     this.joinedWith = signaling;
     if (signaling === null || signaling === '') return;
