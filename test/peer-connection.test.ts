@@ -1,5 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import type { LocalTrack, PeerConnection, StreamRemovedEvent } from '../src/index.js';
+import type { LocalTrack, PeerConnection, StreamAddedEvent, StreamRemovedEvent } from '../src/index.js';
 import {
   CallErrorEvent,
   ConnectionStateChangeEvent,
@@ -878,6 +878,8 @@ describe('<peer-connection>', () => {
     );
     const [a, b] = root.querySelectorAll('peer-connection');
     const errors = [a, b].map((pc) => record<CallErrorEvent>(pc, 'error'));
+    // The far side learns of a stream with the first offer, before ICE fails: its id is the one a page would use.
+    const firstSeen = record<StreamAddedEvent>(b, 'streamadded');
     // A track the page sends itself goes on the connection that replaces this one too; one it replaced by none does not.
     const microphone = await navigator.mediaDevices.getUserMedia({ audio: true });
     b.addTrack(microphone.getAudioTracks()[0], microphone);
@@ -911,6 +913,9 @@ describe('<peer-connection>', () => {
     ).to.deep.equal(['audio', 'video']);
     expect(loss.lost, 'candidates lost').to.be.greaterThan(1);
     expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+    // Stream "a" keeps its id on the connection that replaced the first, so `stream-id` markup still finds it.
+    expect(b.remoteStreams[0].id).to.equal(firstSeen[0].stream.id);
+    expect(firstSeen.length, 'told again from the new connection').to.be.greaterThan(1);
   });
 
   it('reports failure, not a silent wait, when the channel loses every candidate', async function () {

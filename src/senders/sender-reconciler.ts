@@ -34,7 +34,7 @@ export class SenderReconciler {
   readonly #lastStreams = new WeakMap<RTCRtpTransceiver, string>();
   /** replaceTrack calls not settled yet: until then `sender.track` still shows the track before. */
   readonly #replacing = new Map<RTCRtpSender, Promise<void>>();
-  readonly localStreams = new LocalStreams();
+  readonly localStreams: LocalStreams;
   /**
    * The transceivers changed since the microtask that looks at them was queued (see the class), each with its direction
    * before the first change; `undefined` for a change that needs an offer whatever the direction (a new sender, other
@@ -50,7 +50,10 @@ export class SenderReconciler {
     pc: RTCPeerConnection,
     onError: (source: TrackSource, error: unknown, operation: ErrorOperation) => void,
     onOfferNeeded: () => void = () => {},
+    /** Those of a connection this one replaces, so that each name keeps its stream id. */
+    localStreams = new LocalStreams(),
   ) {
+    this.localStreams = localStreams;
     this.#pc = pc;
     this.#onError = onError;
     this.#onOfferNeeded = onOfferNeeded;

@@ -4,6 +4,7 @@ import { mediaSections, PerfectNegotiator, type Renewal } from '../negotiation/p
 import { SenderReconciler, type TrackSource } from '../senders/sender-reconciler.js';
 import type { SignalingChannel } from '../signaling/signaling.js';
 import { StreamAssembler, type StreamlessPolicy } from '../streams/stream-assembler.js';
+import type { LocalStreams } from '../streams/local-streams.js';
 
 /** The longest `whenNegotiated` waits for an exchange: a far side may not answer at all. */
 const NEGOTIATION_WAIT_MS = 1000;
@@ -24,6 +25,11 @@ export interface SessionHandoff extends Renewal {
   readonly downSince: number;
   /** The track each sender of the connection replaced was sending as it was replaced (`null`: none). */
   readonly senderTracks: ReadonlyMap<RTCRtpSender, MediaStreamTrack | null>;
+  /**
+   * The local streams by name, kept: the far side receives them with the same ids from the new connection, so a
+   * `<remote-stream stream-id>` there still finds its stream.
+   */
+  readonly localStreams: LocalStreams;
 }
 
 /** What a session tells its owner. */
@@ -87,7 +93,12 @@ export class PeerSession {
     this.#polite = options.polite;
     this.#events = events;
     const pc = (this.pc = openConnection(options.configuration, events));
-    this.senders = new SenderReconciler(pc, events.sourceError, () => this.#negotiator.offerNow());
+    this.senders = new SenderReconciler(
+      pc,
+      events.sourceError,
+      () => this.#negotiator.offerNow(),
+      options.handoff?.localStreams,
+    );
     this.remote = new StreamAssembler(options.streamless, {
       added: events.streamAdded,
       removed: events.streamRemoved,
@@ -176,7 +187,13 @@ export class PeerSession {
     const { senderTracks } = this;
     // The owner takes the new one first, so that the remote streams this one removes as it closes are told with the
     // new connection in place.
-    this.#events.renew({ ...this.#negotiator.leftBehind(farSession), ...handoff, senderTracks });
+    const { localStreams } = this.senders;
+    this.#events.renew({
+      ...this.#negotiator.leftBehind(farSession),
+      ...handoff,
+      senderTracks,
+      localStreams,
+    });
     this.close();
   }
 
