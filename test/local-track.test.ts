@@ -383,6 +383,28 @@ describe('<local-track>', () => {
     await decodedFrame(b.remoteStreams[0]);
   });
 
+  it('a device switch that fails keeps the camera that works, still sent, and says why', async () => {
+    const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const camera = local.track!;
+    const needed = renegotiations(a);
+    const error = nextEvent<CallErrorEvent>(local, 'error');
+    local.device = 'no-such-camera';
+    const { operation, message } = await error;
+    expect(operation).to.equal('acquire');
+    expect(message).to.match(/Overconstrained|NotFound/);
+    expect(local.state).to.equal('live');
+    expect(local.track).to.equal(camera);
+    expect(camera.readyState).to.equal('live');
+    expect(senderOf(a, camera), 'still sent').to.not.equal(undefined);
+    await pause();
+    expect(needed).to.have.length(0);
+    await decodedFrame(b.remoteStreams[0]);
+    // A device that works, set next, is switched to.
+    local.device = camera.getSettings().deviceId!;
+    await until(() => local.track !== camera && local.state === 'live', 'the new track');
+    expect(camera.readyState).to.equal('ended');
+  });
+
   it('setting another track swaps it in place; switching kind between audio and video renegotiates', async () => {
     const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     const sender = senderOf(a, local.track)!;
@@ -415,8 +437,8 @@ describe('<local-track>', () => {
     local.kind = 'screen';
     await local.updateComplete;
     expect(local.state).to.equal('acquiring');
-    await until(() => local.state === 'live' || local.state === 'error', 'the screen capture to settle');
-    if (local.state === 'live') {
+    await until(() => local.track !== camera || errors.length > 0, 'the screen capture to settle');
+    if (errors.length === 0) {
       await until(() => sender.track === local.track, 'the screen in the camera’s sender');
       expect(local.track).not.to.equal(camera);
       expect(local.track!.kind).to.equal('video');
@@ -424,11 +446,14 @@ describe('<local-track>', () => {
       await pause();
       expect(needed).to.have.length(0);
     } else {
-      // Headless Firefox has no screen to capture: a readable error, no track, and the connection goes on.
+      // Headless Firefox has no screen to capture: a readable error, and the camera goes on being sent.
       expect(navigator.userAgent, errors[0]?.message).to.contain('Firefox');
       expect(errors[0].operation).to.equal('acquire');
       expect(errors[0].message).to.match(/^NotFoundError: /);
-      expect(sender.track).to.equal(null);
+      expect(local.state).to.equal('live');
+      expect(local.track).to.equal(camera);
+      expect(camera.readyState).to.equal('live');
+      expect(sender.track).to.equal(camera);
       await until(() => a.state === 'connected' && b.state === 'connected', 'the call still connected');
     }
   });

@@ -29,7 +29,7 @@ export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
  * @cssstate acquiring - Waiting for the camera, microphone or screen.
  * @cssstate live - The track is live (sent when attached).
  * @cssstate ended - The track ended (device unplugged, screen sharing stopped).
- * @cssstate error - Capture failed.
+ * @cssstate error - Capture failed, and the element has no track (a failed switch keeps the one it had).
  *
  * @cssprop [--local-track-width=auto] - Width of the preview.
  * @cssprop [--local-track-aspect-ratio=auto] - Aspect ratio of the preview.
@@ -64,7 +64,10 @@ export class LocalTrack extends LitElement {
   /** Space-separated names of the local streams this track joins; the far side receives them together. */
   stream = '';
 
-  /** The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`). */
+  /**
+   * The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`). A switch that fails keeps the
+   * track in use, with an `error` event; so does a switch from camera to screen.
+   */
   device: string | null = null;
 
   /** Constraints for the capture, such as `{ width: 1280 }`. */
@@ -192,6 +195,16 @@ export class LocalTrack extends LitElement {
     } catch (error) {
       if (capture.signal.aborted) return;
       this.#capture = undefined;
+      // A switch that failed (another device or constraints, camera to screen) keeps the captured track that works:
+      // the call goes on with it, and the error says why nothing changed.
+      const current = this.#current;
+      const kindOfTrack = kind === 'audio' ? 'audio' : 'video';
+      if (this.#ownsCurrent && current?.readyState === 'live' && current.kind === kindOfTrack) {
+        this.#wanted = undefined;
+        this.#setState('live');
+        this.#emit(new CallErrorEvent(error, 'acquire'));
+        return;
+      }
       this.#use(null, false);
       this.#fail(error, 'acquire');
     }
