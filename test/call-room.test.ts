@@ -278,6 +278,29 @@ describe('<peer-connection> over broadcast:', () => {
     await until(() => b.remoteStreams.length === 1, 'the video');
     await decodedFrame(b.remoteStreams[0]);
   });
+
+  it('calls a peer that was already in the room once the first one leaves', async () => {
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection signaling="broadcast:${name}"
+          ><local-track kind="video"></local-track
+        ></peer-connection>
+        <peer-connection signaling="broadcast:${name}"></peer-connection>
+      </div>`,
+    );
+    const [a, b] = root.querySelectorAll('peer-connection');
+    await until(() => b.remoteStreams.length === 1 && a.state === 'connected', 'the first call');
+    // A third joins while the two talk: both have a partner, so it waits.
+    const c = document.createElement('peer-connection');
+    c.signaling = `broadcast:${name}`;
+    root.append(c);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(c.remoteStreams).to.have.length(0);
+    b.remove();
+    await until(() => c.remoteStreams.length === 1, 'the video at the peer that waited');
+    await decodedFrame(c.remoteStreams[0]);
+  });
 });
 
 /** The test relay (see web-test-runner.config.js): its address, and the token it asks for. */

@@ -94,6 +94,12 @@ export class FirstPeerChannel implements SignalingChannel {
   private partner?: PeerChannel;
   private listener?: SignalingListener;
   private readonly early: NegotiationMessage[] = [];
+  /**
+   * The other peers in the room, in the order this side heard of them: when the partner leaves, the next one is met.
+   * The partner may be one whose place the room keeps for a while after it vanished (a reloaded page comes back as
+   * a new peer): the peer that stayed must still find the new one when the old one's place ends.
+   */
+  private readonly present = new Set<string>();
 
   constructor(private readonly room: Room) {}
 
@@ -110,14 +116,19 @@ export class FirstPeerChannel implements SignalingChannel {
     this.room.join(
       {
         joined: (peer) => this.meet(peer.id),
-        updated: () => {},
+        // One whose joining this side missed.
+        updated: (peer) => this.meet(peer.id),
         left: (peer) => {
+          this.present.delete(peer.id);
           if (peer.id !== this.partner?.peerId) return;
           const gone = this.partner;
           this.partner = undefined;
           gone.peerLeft();
+          const [next] = this.present;
+          if (next !== undefined) this.meet(next);
         },
         message: (from, data) => {
+          // Not noted while there is a partner: a late message from a peer that left would make it present again.
           if (!this.partner) this.meet(from);
           if (from === this.partner?.peerId) this.partner.deliver(data);
         },
@@ -137,7 +148,9 @@ export class FirstPeerChannel implements SignalingChannel {
     this.room.leave();
   }
 
+  /** Notes a peer as present, and makes it the partner if there is none. */
   private meet(peerId: string): void {
+    this.present.add(peerId);
     if (this.partner) return;
     this.partner = new PeerChannel(this.room, peerId);
     if (this.listener) this.partner.start(this.listener);
