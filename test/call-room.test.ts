@@ -279,6 +279,37 @@ describe('<peer-connection> over broadcast:', () => {
     await decodedFrame(b.remoteStreams[0]);
   });
 
+  it('says goodbye when the tab is closed or reloaded (pagehide), so the far side does not wait for it', async () => {
+    const name = uniqueName();
+    const far = new BroadcastRoom(name);
+    const seen: string[] = [];
+    far.join(
+      {
+        joined: (peer) => seen.push(`joined ${peer.id}`),
+        left: (peer, reason) => seen.push(`left ${peer.id} ${reason}`),
+        updated: () => {},
+        message: () => {},
+        error: () => {},
+      },
+      {},
+    );
+    try {
+      const pc = await fixture<HTMLElement>(
+        html`<peer-connection signaling="broadcast:${name}"
+          ><local-track kind="video"></local-track
+        ></peer-connection>`,
+      );
+      await until(() => seen.length === 1, 'the peer-connection in the room');
+      const id = seen[0].slice('joined '.length);
+      window.dispatchEvent(new PageTransitionEvent('pagehide'));
+      await until(() => seen.length === 2, 'its goodbye');
+      expect(seen[1]).to.equal(`left ${id} leave`);
+      pc.remove();
+    } finally {
+      far.leave();
+    }
+  });
+
   it('calls a peer that was already in the room once the first one leaves', async () => {
     const name = uniqueName();
     const root = await fixture<HTMLElement>(

@@ -113,6 +113,7 @@ export class FirstPeerChannel implements SignalingChannel {
       this.partner.start(listener);
       return;
     }
+    window.addEventListener('pagehide', this.onPageHide);
     this.room.join(
       {
         joined: (peer) => this.meet(peer.id),
@@ -144,9 +145,17 @@ export class FirstPeerChannel implements SignalingChannel {
   }
 
   close(): void {
+    window.removeEventListener('pagehide', this.onPageHide);
     this.partner?.close();
     this.room.leave();
   }
+
+  /**
+   * Closing or reloading the tab says goodbye at once, as `<call-room>` does: otherwise the far side keeps this peer
+   * as its partner (for good over BroadcastChannel, which cannot tell a tab is gone; for the relay's grace over
+   * `ws:`), and ignores the reloaded page.
+   */
+  private readonly onPageHide = (): void => this.close();
 
   /** Notes a peer as present, and makes it the partner if there is none. */
   private meet(peerId: string): void {
