@@ -52,7 +52,7 @@ const PEER_ID = /^[\w-]{8,64}$/;
 /** A peer's secret (`&key=`): with it, only a connection bringing the same key takes that peer's id again. */
 const PEER_KEY = /^[\w-]{16,128}$/;
 /** Metadata given in the join URL (`&meta=` JSON), so the room learns a newcomer's name with its arrival. */
-const MAX_META_CHARS = 2048;
+export const MAX_META_CHARS = 2048;
 
 /**
  * @typedef {object} RelayOptions

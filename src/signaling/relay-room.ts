@@ -15,6 +15,20 @@ export class RelayError extends Error {
   }
 }
 
+/** The largest frame the relay takes (`MAX_MESSAGE_BYTES` in server/relay.js): it closes a socket that sends more. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** The most characters of metadata JSON the relay takes (`MAX_META_CHARS` in server/relay.js). */
+export const MAX_META_CHARS = 2048;
+
+/** A frame from the relay, checked (see parseFrame); `other`: a type this client does not know, ignored. */
+type Frame =
+  | { type: 'welcome'; peers: RoomPeer[] }
+  | { type: 'joined' | 'updated'; peer: RoomPeer }
+  | { type: 'left'; id: string; reason: unknown }
+  | { type: 'signal'; from: string; data: unknown }
+  | { type: 'error'; code: string; message: string }
+  | { type: 'other' };
+
 /** Close codes after which trying again cannot help (see server/relay.js). */
 const FINAL_CLOSE_CODES = new Set([4000, 4001, 4003, 4008, 4009]);
 /** Messages kept while the socket is down; sent once it is back. */
@@ -48,6 +62,8 @@ export class RelayRoom implements Room {
   private unreachableTold = false;
   /** What the relay refused before it welcomed this socket: told with the close that follows, which says if it is final. */
   private refusal?: RelayError;
+  /** The metadata in the address of the last socket: metadata set since, before its welcome, is sent after it. */
+  private metaJoined = '{}';
 
   constructor(private readonly url: string) {}
 
@@ -65,10 +81,32 @@ export class RelayRoom implements Room {
   }
 
   send(to: string, data: unknown): void {
-    this.write(JSON.stringify({ type: 'signal', to, data }));
+    const text = JSON.stringify({ type: 'signal', to, data });
+    // Larger, the relay would close the socket, and each resend of the message close the next one: told, not sent.
+    const bytes = text.length > MAX_FRAME_BYTES / 3 ? new TextEncoder().encode(text).length : text.length;
+    if (bytes > MAX_FRAME_BYTES) {
+      this.listener?.error(
+        new RelayError(
+          'too-large',
+          `a message of ${bytes} bytes is over the relay's limit of ${MAX_FRAME_BYTES}`,
+        ),
+        false,
+      );
+      return;
+    }
+    this.write(text);
   }
 
   setMeta(meta: Record<string, unknown>): void {
+    const text = JSON.stringify(meta);
+    // Kept, metadata the relay refuses would go in the address of the next reconnection, refused there for good.
+    if (text.length > MAX_META_CHARS) {
+      this.listener?.error(
+        new RelayError('bad-meta', `metadata of ${text.length} characters of JSON is over ${MAX_META_CHARS}`),
+        false,
+      );
+      return;
+    }
     this.meta = meta;
     if (this.open) this.write(JSON.stringify({ type: 'meta', meta }));
   }
@@ -95,7 +133,8 @@ export class RelayRoom implements Room {
       url.searchParams.set('id', this.selfId);
       url.searchParams.set('key', this.key);
       // The metadata travels with the join, so the others meet this peer with its name.
-      if (Object.keys(this.meta).length > 0) url.searchParams.set('meta', JSON.stringify(this.meta));
+      this.metaJoined = JSON.stringify(this.meta);
+      if (Object.keys(this.meta).length > 0) url.searchParams.set('meta', this.metaJoined);
       else url.searchParams.delete('meta');
       this.socket = new WebSocket(url);
     } catch (error) {
@@ -165,44 +204,51 @@ export class RelayRoom implements Room {
   private receive(text: unknown): void {
     const listener = this.listener;
     if (!listener) return;
-    let message: Record<string, unknown>;
+    let frame: Frame | undefined;
     try {
-      message = JSON.parse(String(text));
+      frame = parseFrame(JSON.parse(String(text)));
     } catch {
       listener.error(new RelayError('bad-message', 'the relay sent something that is not JSON'), false);
       return;
     }
-    switch (message.type) {
+    if (!frame) {
+      listener.error(
+        new RelayError('bad-message', 'the relay sent a frame that is not of its protocol'),
+        false,
+      );
+      return;
+    }
+    switch (frame.type) {
       case 'welcome': {
         this.open = true;
         this.attempts = 0;
         this.stopAwaitingWelcome();
-        const present = new Map((message.peers as RoomPeer[]).map((peer) => [peer.id, peer]));
+        const present = new Map(frame.peers.map((peer) => [peer.id, peer]));
         // Peers not back yet after the relay restarted are reported gone; the room decides what that means.
         for (const [id, peer] of this.peers) if (!present.has(id)) this.forget(peer, 'gone');
         for (const peer of present.values()) this.learn(peer);
+        if (JSON.stringify(this.meta) !== this.metaJoined)
+          this.socket?.send(JSON.stringify({ type: 'meta', meta: this.meta }));
         for (const queued of this.queue.splice(0)) this.socket?.send(queued);
         return;
       }
       case 'joined':
       case 'updated':
-        this.learn(message.peer as RoomPeer);
+        this.learn(frame.peer);
         return;
       case 'left': {
-        const peer = this.peers.get(String(message.id));
-        if (peer) this.forget(peer, message.reason === 'leave' ? 'leave' : 'gone');
+        const peer = this.peers.get(frame.id);
+        if (peer) this.forget(peer, frame.reason === 'leave' ? 'leave' : 'gone');
         return;
       }
-      case 'signal': {
+      case 'signal':
         // Only from a peer present now: the relay announces each peer before anything it sends, and what it held
         // for this peer while its socket was down may come from one that has left since (it would be taken for the
         // next far side, and the real next one never heard).
-        const from = String(message.from);
-        if (this.peers.has(from)) listener.message(from, message.data);
+        if (this.peers.has(frame.from)) listener.message(frame.from, frame.data);
         return;
-      }
       case 'error': {
-        const error = new RelayError(String(message.code), String(message.message));
+        const error = new RelayError(frame.code, frame.message);
         if (this.open) listener.error(error, false);
         else this.refusal = error;
         return;
@@ -221,6 +267,41 @@ export class RelayRoom implements Room {
     this.peers.delete(peer.id);
     this.listener?.left(peer, reason);
   }
+}
+
+/**
+ * Checks a frame from the relay: a relay that is not the kit's, or a broken one, must not make this client throw in
+ * its socket's handler (an uncaught error in the page) or take a malformed peer for one.
+ */
+function parseFrame(value: unknown): Frame | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const frame = value as Record<string, unknown>;
+  const { type } = frame;
+  switch (type) {
+    case 'welcome':
+      return Array.isArray(frame.peers) && frame.peers.every(isPeer)
+        ? { type, peers: frame.peers }
+        : undefined;
+    case 'joined':
+    case 'updated':
+      return isPeer(frame.peer) ? { type, peer: frame.peer } : undefined;
+    case 'left':
+      return typeof frame.id === 'string' ? { type, id: frame.id, reason: frame.reason } : undefined;
+    case 'signal':
+      return typeof frame.from === 'string' ? { type, from: frame.from, data: frame.data } : undefined;
+    case 'error':
+      return typeof frame.code === 'string' && typeof frame.message === 'string'
+        ? { type, code: frame.code, message: frame.message }
+        : undefined;
+    default:
+      return { type: 'other' };
+  }
+}
+
+function isPeer(value: unknown): value is RoomPeer {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id, meta } = value as Record<string, unknown>;
+  return typeof id === 'string' && typeof meta === 'object' && meta !== null && !Array.isArray(meta);
 }
 
 /** `ws://…` / `wss://…` for a `<peer-connection>`: the first other peer in the relay room. */

@@ -10,17 +10,26 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, it } from 'node:test';
 import { build } from 'esbuild';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { startRelayServer } from '../../server/http.js';
+import { MAX_MESSAGE_BYTES, MAX_META_CHARS } from '../../server/relay.js';
 import { TestClient } from './client.js';
 
 /** @type {Awaited<ReturnType<typeof startRelayServer>>} */
 let server;
 /**
  * The class as this test uses it (its own types need the DOM's, which Node's type check does not have).
- * @type {new (url: string) => { selfId: string, join(listener: object, meta: object): void, leave(): void }}
+ * @type {new (url: string) => {
+ *   selfId: string,
+ *   join(listener: object, meta: object): void,
+ *   send(to: string, data: unknown): void,
+ *   setMeta(meta: object): void,
+ *   leave(): void,
+ * }}
  */
 let RelayRoom;
+/** The relay's limits as the client knows them. */
+let client = { MAX_FRAME_BYTES: 0, MAX_META_CHARS: 0 };
 const dir = mkdtempSync(join(tmpdir(), 'relay-room-'));
 
 before(async () => {
@@ -42,7 +51,9 @@ before(async () => {
   });
   const file = join(dir, 'relay-room.js');
   writeFileSync(file, outputFiles[0].text);
-  ({ RelayRoom } = await import(pathToFileURL(file).href));
+  const module = await import(pathToFileURL(file).href);
+  ({ RelayRoom } = module);
+  client = module;
   server = await startRelayServer({ port: 0, graceMs: 5000 });
 });
 after(async () => {
@@ -121,5 +132,95 @@ it('leaves cleanly when left, joined and left again in one task', async () => {
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(server.relay.rooms.get(room)?.has(self.selfId) ?? false, false);
   assert.deepEqual(second.heard, []);
+  other.close();
+});
+
+it('knows the relay limits', () => {
+  assert.equal(client.MAX_FRAME_BYTES, MAX_MESSAGE_BYTES);
+  assert.equal(client.MAX_META_CHARS, MAX_META_CHARS);
+});
+
+it('tells frames that are not of the relay protocol as errors, never throwing, and goes on', async () => {
+  const malformed = [
+    'null',
+    '[]',
+    '"welcome"',
+    '{"type":"welcome","peers":{}}',
+    '{"type":"welcome","peers":[{"id":7,"meta":{}}]}',
+    '{"type":"joined"}',
+    '{"type":"joined","peer":{}}',
+    '{"type":"updated","peer":{"id":"p","meta":[]}}',
+    '{"type":"left","id":{"toString":1}}',
+    '{"type":"signal","from":{"toString":1},"data":{}}',
+    '{"type":"error","code":{"toString":1},"message":"x"}',
+  ];
+  // A relay that is not the kit's: it sends the frames above, then a welcome and a message from a peer it names.
+  const fake = new WebSocketServer({ port: 0 });
+  fake.on('connection', (socket) => {
+    for (const frame of malformed) socket.send(frame);
+    socket.send(JSON.stringify({ type: 'welcome', peers: [{ id: 'real-peer', meta: {} }] }));
+    socket.send(JSON.stringify({ type: 'signal', from: 'real-peer', data: { hello: 1 } }));
+  });
+  await new Promise((resolve) => fake.once('listening', resolve));
+  const { heard, listener } = listening();
+  const self = new RelayRoom(`ws://127.0.0.1:${/** @type {any} */ (fake.address()).port}/?room=r`);
+  try {
+    self.join(listener, {});
+    await until(() => heard.includes('message real-peer {"hello":1}'), 'the welcome and message after them');
+    const errors = heard.filter((line) => line.startsWith('error'));
+    assert.equal(errors.length, malformed.length, heard.join('\n'));
+    for (const error of errors)
+      assert.match(error, /^error bad-message: the relay sent a frame that is not of its protocol$/);
+    assert.deepEqual(
+      heard.filter((line) => !line.startsWith('error')),
+      ['joined real-peer', 'message real-peer {"hello":1}'],
+    );
+  } finally {
+    self.leave();
+    await new Promise((resolve) => fake.close(resolve));
+  }
+});
+
+it('tells a message over the relay limit, or metadata it would refuse, and keeps its socket and metadata', async () => {
+  const room = `limits-${process.pid}`;
+  const url = `${server.url}?room=${room}`;
+  const other = new TestClient(`${url}&id=other-peer-2`);
+  await other.welcomed();
+  const { heard, listener } = listening();
+  const self = new RelayRoom(url);
+  self.join(listener, { name: 'Ana' });
+  await until(() => heard.includes('joined other-peer-2'), 'the other peer met');
+  self.send('other-peer-2', { sdp: 'x'.repeat(MAX_MESSAGE_BYTES) });
+  self.setMeta({ name: 'y'.repeat(MAX_META_CHARS) });
+  self.send('other-peer-2', { small: true });
+  await other.next((/** @type {any} */ m) => m.type === 'signal', 'the small message');
+  assert.deepEqual(
+    other.messages.filter((m) => m.type === 'signal').map((m) => m.data),
+    [{ small: true }],
+  );
+  assert.deepEqual(
+    heard.filter((line) => line.startsWith('error')).map((line) => line.split(':')[0]),
+    ['error too-large', 'error bad-meta'],
+  );
+  // The same socket all along (joined once), and the metadata the relay took.
+  assert.equal(other.messages.filter((m) => m.type === 'joined').length, 1);
+  assert.deepEqual(server.relay.rooms.get(room)?.get(self.selfId)?.meta, { name: 'Ana' });
+  self.leave();
+  other.close();
+});
+
+it('sends metadata set before its welcome once welcomed', async () => {
+  const room = `late-meta-${process.pid}`;
+  const url = `${server.url}?room=${room}`;
+  const other = new TestClient(`${url}&id=other-peer-3`);
+  await other.welcomed();
+  const self = new RelayRoom(url);
+  self.join(listening().listener, { name: 'Ana' });
+  self.setMeta({ name: 'Ana B.' });
+  await other.next(
+    (/** @type {any} */ m) => m.type === 'updated' && m.peer.meta.name === 'Ana B.',
+    'the new name',
+  );
+  self.leave();
   other.close();
 });
