@@ -32,6 +32,14 @@ describe('createSignaling', () => {
       .and.contains('"loopback:"');
   });
 
+  it("refuses a scheme named like an object's own property (constructor:, toString:)", () => {
+    for (const address of ['constructor:x', 'toString:x', 'valueOf:x', 'hasOwnProperty:x'])
+      expect(() => createSignaling(address, signalingAdapters), address).to.throw(
+        SignalingAddressError,
+        'which no adapter handles',
+      );
+  });
+
   it('refuses something that is not an address', () => {
     expect(() => createSignaling('just words', signalingAdapters)).to.throw(
       SignalingAddressError,
