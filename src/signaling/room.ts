@@ -140,8 +140,18 @@ export class FirstPeerChannel implements SignalingChannel {
   }
 
   send(message: NegotiationMessage): void {
-    if (this.partner) this.partner.send(message);
-    else if (this.early.length < MAX_PENDING) this.early.push(message);
+    if (this.partner) {
+      this.partner.send(message);
+      return;
+    }
+    // A description makes those before it, and their candidates, of no more use: alone, this side sends its offer
+    // again every 2 s with its candidates, and the first peer to come would get all of them at once (over the relay,
+    // past its rate limit after a minute or two).
+    if ('description' in message) {
+      const kept = this.early.filter((m) => !('description' in m) && !('candidate' in m));
+      this.early.splice(0, this.early.length, ...kept);
+    }
+    if (this.early.length < MAX_PENDING) this.early.push(message);
   }
 
   close(): void {

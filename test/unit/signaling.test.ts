@@ -3,9 +3,11 @@ import { LoopbackFullError, loopbackSignaling } from '../../src/signaling/loopba
 import {
   createSignaling,
   SignalingAddressError,
+  type NegotiationMessage,
   type SignalingChannel,
   type SignalingListener,
 } from '../../src/signaling/signaling.js';
+import { FirstPeerChannel, type Room, type RoomListener } from '../../src/signaling/room.js';
 import { signalingAdapters } from '../../src/signaling/adapters.js';
 import { EarlyMessages } from '../../src/signaling/early-messages.js';
 import { uniqueName, until } from '../helpers.js';
@@ -226,5 +228,40 @@ describe('EarlyMessages', () => {
     held.send({ offerWanted: {} });
     expect(sent).to.deep.equal([{ offerWanted: {} }]);
     expect(held.polite).to.equal(true);
+  });
+});
+
+describe('FirstPeerChannel', () => {
+  /** A room of plain objects: what this side sends, and a way to make a peer join. */
+  function fakeRoom() {
+    const sent: unknown[] = [];
+    let listener: RoomListener | undefined;
+    const room: Room = {
+      selfId: 'self',
+      join: (l) => (listener = l),
+      send: (_to, data) => sent.push(data),
+      setMeta: () => {},
+      leave: () => {},
+    };
+    return { room, sent, join: (id: string) => listener!.joined({ id, meta: {} }) };
+  }
+  const offer = (sdp: string): NegotiationMessage => ({ description: { type: 'offer', sdp } });
+  const candidate = (text: string): NegotiationMessage => ({
+    candidate: { candidate: text, sdpMid: '0' },
+  });
+
+  it('hands the first peer only the latest description and what came after it, not every resend', () => {
+    const { room, sent, join } = fakeRoom();
+    const channel = new FirstPeerChannel(room);
+    channel.start({ message: () => {} });
+    for (let i = 1; i <= 50; i++) {
+      channel.send(offer(`v=0 #${i}`));
+      channel.send(candidate(`c1 #${i}`));
+    }
+    channel.send({ offerWanted: { video: 1 } });
+    join('far');
+    expect(sent).to.deep.equal([offer('v=0 #50'), candidate('c1 #50'), { offerWanted: { video: 1 } }]);
+    channel.send(offer('v=0 #51'));
+    expect(sent).to.have.length(4);
   });
 });
