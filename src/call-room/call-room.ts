@@ -148,7 +148,10 @@ export class CallRoom extends LitElement {
     return this.arrivals.map((a) => a.stream);
   }
 
-  /** Says goodbye to the room and closes every connection. `join()` (or a new `signaling`) joins again. */
+  /**
+   * Says goodbye to the room and closes every connection. `join()` (or a new `signaling`, or an insertion after a
+   * removal) joins again; a move (out and back in within a task) does not.
+   */
   leave(): void {
     this.leftByPage = true;
     window.removeEventListener('pagehide', this.onPageHide);

@@ -201,7 +201,7 @@ export class PeerConnection extends LitElement {
   /**
    * Closes the connection and the signaling channel. The closed connection stays readable in `connection`; later
    * attempts to send report `InvalidStateError`. A new connection starts when `signaling` changes or the element is
-   * inserted again after a removal.
+   * inserted again after a removal; a move (out and back in within a task) leaves it closed.
    */
   close(): void {
     // The page's tracks end with the call it closed; a later one sends only what it is given then.
