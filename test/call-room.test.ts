@@ -263,18 +263,24 @@ describe('<call-room>', () => {
   });
 });
 
+/** Two `<peer-connection>`s in a fresh broadcast room, the first sending its camera. */
+async function broadcastPair() {
+  const name = uniqueName();
+  const root = await fixture<HTMLElement>(
+    html`<div>
+      <peer-connection signaling="broadcast:${name}"
+        ><local-track kind="video"></local-track
+      ></peer-connection>
+      <peer-connection signaling="broadcast:${name}"></peer-connection>
+    </div>`,
+  );
+  const [a, b] = root.querySelectorAll('peer-connection');
+  return { name, root, a, b };
+}
+
 describe('<peer-connection> over broadcast:', () => {
   it('calls the first other peer in the room', async () => {
-    const name = uniqueName();
-    const root = await fixture<HTMLElement>(
-      html`<div>
-        <peer-connection signaling="broadcast:${name}"
-          ><local-track kind="video"></local-track
-        ></peer-connection>
-        <peer-connection signaling="broadcast:${name}"></peer-connection>
-      </div>`,
-    );
-    const [, b] = root.querySelectorAll('peer-connection');
+    const { b } = await broadcastPair();
     await until(() => b.remoteStreams.length === 1, 'the video');
     await decodedFrame(b.remoteStreams[0]);
   });
@@ -311,16 +317,7 @@ describe('<peer-connection> over broadcast:', () => {
   });
 
   it('calls a peer that was already in the room once the first one leaves', async () => {
-    const name = uniqueName();
-    const root = await fixture<HTMLElement>(
-      html`<div>
-        <peer-connection signaling="broadcast:${name}"
-          ><local-track kind="video"></local-track
-        ></peer-connection>
-        <peer-connection signaling="broadcast:${name}"></peer-connection>
-      </div>`,
-    );
-    const [a, b] = root.querySelectorAll('peer-connection');
+    const { name, root, a, b } = await broadcastPair();
     await until(() => b.remoteStreams.length === 1 && a.state === 'connected', 'the first call');
     // A third joins while the two talk: both have a partner, so it waits.
     const c = document.createElement('peer-connection');
