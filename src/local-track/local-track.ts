@@ -199,14 +199,9 @@ export class LocalTrack extends LitElement {
       // the call goes on with it, and the error says why nothing changed.
       const current = this.#current;
       const kindOfTrack = kind === 'audio' ? 'audio' : 'video';
-      if (this.#ownsCurrent && current?.readyState === 'live' && current.kind === kindOfTrack) {
-        this.#wanted = undefined;
-        this.#setState('live');
-        this.#emit(new CallErrorEvent(error, 'acquire'));
-        return;
-      }
-      this.#use(null, false);
-      this.#fail(error, 'acquire');
+      const keep = this.#ownsCurrent && current?.readyState === 'live' && current.kind === kindOfTrack;
+      if (!keep) this.#use(null, false);
+      this.#fail(error, 'acquire', keep ? 'live' : 'error');
     }
   }
 
@@ -279,9 +274,10 @@ export class LocalTrack extends LitElement {
     this.#setState('ended');
   };
 
-  #fail(error: unknown, operation: ErrorOperation): void {
+  /** Tells a failure; `state` is `live` where the element kept the track it had (see refreshTrack). */
+  #fail(error: unknown, operation: ErrorOperation, state: LocalTrackState = 'error'): void {
     this.#wanted = undefined;
-    this.#setState('error');
+    this.#setState(state);
     this.#emit(new CallErrorEvent(error, operation));
   }
 

@@ -62,8 +62,8 @@ export class RelayRoom implements Room {
   private unreachableTold = false;
   /** What the relay refused before it welcomed this socket: told with the close that follows, which says if it is final. */
   private refusal?: RelayError;
-  /** The metadata in the address of the last socket: metadata set since, before its welcome, is sent after it. */
-  private metaJoined = '{}';
+  /** Set when metadata changed after the last socket's address was made: sent once that socket is welcomed. */
+  private metaUnsent = false;
 
   constructor(private readonly url: string) {}
 
@@ -109,6 +109,7 @@ export class RelayRoom implements Room {
     }
     this.meta = meta;
     if (this.open) this.write(JSON.stringify({ type: 'meta', meta }));
+    else this.metaUnsent = true;
   }
 
   leave(): void {
@@ -133,8 +134,8 @@ export class RelayRoom implements Room {
       url.searchParams.set('id', this.selfId);
       url.searchParams.set('key', this.key);
       // The metadata travels with the join, so the others meet this peer with its name.
-      this.metaJoined = JSON.stringify(this.meta);
-      if (Object.keys(this.meta).length > 0) url.searchParams.set('meta', this.metaJoined);
+      this.metaUnsent = false;
+      if (Object.keys(this.meta).length > 0) url.searchParams.set('meta', JSON.stringify(this.meta));
       else url.searchParams.delete('meta');
       this.socket = new WebSocket(url);
     } catch (error) {
@@ -227,8 +228,8 @@ export class RelayRoom implements Room {
         // Peers not back yet after the relay restarted are reported gone; the room decides what that means.
         for (const [id, peer] of this.peers) if (!present.has(id)) this.forget(peer, 'gone');
         for (const peer of present.values()) this.learn(peer);
-        if (JSON.stringify(this.meta) !== this.metaJoined)
-          this.socket?.send(JSON.stringify({ type: 'meta', meta: this.meta }));
+        if (this.metaUnsent) this.socket?.send(JSON.stringify({ type: 'meta', meta: this.meta }));
+        this.metaUnsent = false;
         for (const queued of this.queue.splice(0)) this.socket?.send(queued);
         return;
       }

@@ -85,10 +85,9 @@ export function createSignaling<T = SignalingChannel>(
     throw new SignalingAddressError(`signaling="${address}" is not an address; expected one of ${expected}`);
   }
   const [, scheme, rest] = match;
+  const key = scheme.toLowerCase();
   // Own properties only: `constructor:` or `toString:` must not find Object.prototype's.
-  const factory = Object.hasOwn(factories, scheme.toLowerCase())
-    ? factories[scheme.toLowerCase()]
-    : undefined;
+  const factory = Object.hasOwn(factories, key) ? factories[key] : undefined;
   if (!factory) {
     throw new SignalingAddressError(
       `signaling="${address}" uses "${scheme}:", which no adapter handles; expected one of ${expected}${NETWORK_SCHEMES.includes(scheme) ? ' (registerNetworkAdapters() adds it)' : ''}`,
