@@ -7,8 +7,9 @@ import type {
   PeerLeftEvent,
   RemoteStreams,
   Room,
+  RoomListener,
 } from '../src/index.js';
-import { BroadcastRoom, RelayRoom } from '../src/index.js';
+import { BroadcastRoom, FirstPeerChannel, RelayRoom } from '../src/index.js';
 import { candidatesLostAtFirst, decodedFrame, record, uniqueName, until } from './helpers.js';
 
 /** Three members of one room in this page, over BroadcastChannel, each sending camera and microphone. */
@@ -313,6 +314,55 @@ describe('<peer-connection> over broadcast:', () => {
       pc.remove();
     } finally {
       far.leave();
+    }
+  });
+
+  it('keeps the call while the room says the far side vanished but media flows (a relay restart), and negotiates once it is back', async function () {
+    this.timeout(30000);
+    const name = uniqueName();
+    // Each side's room, with its listener kept, so the test can say what a relay restart says.
+    const heard: RoomListener[] = [];
+    const [nearRoom, farRoom] = [0, 1].map(() =>
+      alteredRoom(name, (inner) => ({
+        join: (listener, meta) => {
+          heard.push(listener);
+          inner.join(listener, meta);
+        },
+      })),
+    );
+    const [nearChannel, farChannel] = [new FirstPeerChannel(nearRoom), new FirstPeerChannel(farRoom)];
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection .signaling=${nearChannel}><local-track kind="video"></local-track></peer-connection>
+        <peer-connection .signaling=${farChannel}></peer-connection>
+      </div>`,
+    );
+    const [a, b] = root.querySelectorAll('peer-connection');
+    const errors = [record<CallErrorEvent>(a, 'error'), record<CallErrorEvent>(b, 'error')];
+    try {
+      await until(() => b.remoteStreams.length === 1 && a.state === 'connected', 'the call');
+      const [nearListener, farListener] = heard;
+      const [pcA, pcB] = [a.connection, b.connection];
+      nearListener.left({ id: farRoom.selfId, meta: {} }, 'gone');
+      farListener.left({ id: nearRoom.selfId, meta: {} }, 'gone');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect([a.connection, b.connection], 'the same connections').to.deep.equal([pcA, pcB]);
+      expect([a.state, b.state]).to.deep.equal(['connected', 'connected']);
+      expect(b.remoteStreams).to.have.length(1);
+      await decodedFrame(b.remoteStreams[0]);
+
+      // Both back in the room: a camera added on the far side goes through the same connections.
+      nearListener.joined({ id: farRoom.selfId, meta: {} });
+      farListener.joined({ id: nearRoom.selfId, meta: {} });
+      b.append(Object.assign(document.createElement('local-track'), { kind: 'video' as const }));
+      await until(() => a.remoteStreams.length === 1, "the far side's camera");
+      await decodedFrame(a.remoteStreams[0]);
+      expect([a.connection, b.connection]).to.deep.equal([pcA, pcB]);
+      expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      root.remove();
+      nearChannel.close();
+      farChannel.close();
     }
   });
 

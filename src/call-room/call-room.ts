@@ -17,7 +17,7 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { TrackHost } from '../shared/track-host.js';
 import { roomAdapters } from '../signaling/adapters.js';
 import { registerNetworkAdapters } from '../signaling/network-adapters.js';
-import { PeerChannel, type LeaveReason, type Room, type RoomPeer } from '../signaling/room.js';
+import { AWAY_GRACE_MS, PeerChannel, type LeaveReason, type Room, type RoomPeer } from '../signaling/room.js';
 import { createSignaling } from '../signaling/signaling.js';
 import type { StreamlessPolicy } from '../streams/stream-assembler.js';
 import { styles } from './call-room.styles.js';
@@ -39,9 +39,6 @@ interface Member {
   /** Set while the room says the peer is gone but media still flows: the connection is kept for a while. */
   awayTimer?: ReturnType<typeof setTimeout>;
 }
-
-/** How long a peer reported gone keeps its connection while media still flows (a relay restart, a blip). */
-const AWAY_GRACE_MS = 15_000;
 
 /**
  * A call among everyone in a room: one connection per remote peer (a mesh). Every `<local-track>` inside the room

@@ -163,6 +163,7 @@ export class PerfectNegotiator {
       channel.start({
         message: (message) => this.#arrive(message),
         peerLeft: () => this.#callbacks.peerLeft(),
+        connected: () => this.#pc.connectionState === 'connected',
       });
     } catch (error) {
       this.#callbacks.error(error, 'signaling');

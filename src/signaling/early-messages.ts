@@ -41,6 +41,7 @@ export class EarlyMessages implements SignalingChannel {
         this.#early.length = 0;
         listener?.peerLeft?.();
       },
+      connected: () => this.#listener?.connected?.() ?? false,
       error: (error) => this.#failed(error),
     });
   }

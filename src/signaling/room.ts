@@ -43,6 +43,11 @@ export interface Room {
 /** Messages for a far side whose connection has not started listening yet; a bound, so a flood cannot grow memory. */
 const MAX_PENDING = 1000;
 
+/** How long a peer reported gone keeps its connection while media still flows (a relay restart, a blip). */
+export const AWAY_GRACE_MS = 15_000;
+/** How often a partner reported gone is checked for media still flowing (see FirstPeerChannel). */
+const AWAY_CHECK_MS = 1000;
+
 /**
  * The signaling channel between this peer and one other peer of a room. Roles come from the ids, so the two ends
  * agree without talking: the greater id is polite.
@@ -100,6 +105,8 @@ export class FirstPeerChannel implements SignalingChannel {
    * a new peer): the peer that stayed must still find the new one when the old one's place ends.
    */
   private readonly present = new Set<string>();
+  /** Set while the partner is reported gone but media with it still flows (see keepAway). */
+  private awayCheck?: ReturnType<typeof setInterval>;
 
   constructor(private readonly room: Room) {}
 
@@ -119,19 +126,18 @@ export class FirstPeerChannel implements SignalingChannel {
         joined: (peer) => this.meet(peer.id),
         // One whose joining this side missed.
         updated: (peer) => this.meet(peer.id),
-        left: (peer) => {
+        left: (peer, reason) => {
           this.present.delete(peer.id);
           if (peer.id !== this.partner?.peerId) return;
-          const gone = this.partner;
-          this.partner = undefined;
-          gone.peerLeft();
-          const [next] = this.present;
-          if (next !== undefined) this.meet(next);
+          if (reason === 'gone' && (this.awayCheck || this.listener?.connected?.())) this.keepAway();
+          else this.partnerLeft();
         },
         message: (from, data) => {
           // Not noted while there is a partner: a late message from a peer that left would make it present again.
           if (!this.partner) this.meet(from);
-          if (from === this.partner?.peerId) this.partner.deliver(data);
+          if (from !== this.partner?.peerId) return;
+          this.partnerBack();
+          this.partner.deliver(data);
         },
         error: (error) => this.listener?.error?.(error),
       },
@@ -156,6 +162,7 @@ export class FirstPeerChannel implements SignalingChannel {
 
   close(): void {
     window.removeEventListener('pagehide', this.onPageHide);
+    clearInterval(this.awayCheck);
     this.partner?.close();
     this.room.leave();
   }
@@ -167,9 +174,40 @@ export class FirstPeerChannel implements SignalingChannel {
    */
   private readonly onPageHide = (): void => this.close();
 
-  /** Notes a peer as present, and makes it the partner if there is none. */
+  /**
+   * The partner is reported gone while media with it still flows: a relay restart, or its socket down past the relay's
+   * grace, says nothing of the call itself. It stays the partner, so that the call goes on and, once it is back in the
+   * room, negotiates with it again; it is let go when media stops or it is not back within the grace, as `<call-room>`
+   * does. Checked by polling: the channel does not see the connection, only the listener's answer.
+   */
+  private keepAway(): void {
+    if (this.awayCheck) return;
+    const since = Date.now();
+    this.awayCheck = setInterval(() => {
+      if (Date.now() - since >= AWAY_GRACE_MS || !this.listener?.connected?.()) this.partnerLeft();
+    }, AWAY_CHECK_MS);
+  }
+
+  /** The partner, if it was reported gone, is back. */
+  private partnerBack(): void {
+    clearInterval(this.awayCheck);
+    this.awayCheck = undefined;
+  }
+
+  /** The partner left for good: the listener starts over, and the next peer present, if any, is met. */
+  private partnerLeft(): void {
+    this.partnerBack();
+    const gone = this.partner;
+    this.partner = undefined;
+    gone?.peerLeft();
+    const [next] = this.present;
+    if (next !== undefined) this.meet(next);
+  }
+
+  /** Notes a peer as present, and makes it the partner if there is none; the partner announced again is back. */
   private meet(peerId: string): void {
     this.present.add(peerId);
+    if (peerId === this.partner?.peerId) this.partnerBack();
     if (this.partner) return;
     this.partner = new PeerChannel(this.room, peerId);
     if (this.listener) this.partner.start(this.listener);

@@ -26,6 +26,11 @@ export interface SignalingListener {
   /** The far side went away for good; the connection starts over, ready for the next peer. */
   peerLeft?(): void;
   /**
+   * Whether media with the far side flows now. A room that reports the far side vanished (a relay restart, or its
+   * socket down past the relay's grace) keeps it while media flows, for it to come back, rather than end the call.
+   */
+  connected?(): boolean;
+  /**
    * The channel's service failed in a way no message tells: it refused this side (a full room, a wrong token), or
    * cannot be reached. The channel goes on where it can (a relay that comes back is joined again).
    */

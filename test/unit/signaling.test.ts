@@ -7,7 +7,12 @@ import {
   type SignalingChannel,
   type SignalingListener,
 } from '../../src/signaling/signaling.js';
-import { FirstPeerChannel, type Room, type RoomListener } from '../../src/signaling/room.js';
+import {
+  FirstPeerChannel,
+  type LeaveReason,
+  type Room,
+  type RoomListener,
+} from '../../src/signaling/room.js';
 import { signalingAdapters } from '../../src/signaling/adapters.js';
 import { EarlyMessages } from '../../src/signaling/early-messages.js';
 import { uniqueName, until } from '../helpers.js';
@@ -243,8 +248,27 @@ describe('FirstPeerChannel', () => {
       setMeta: () => {},
       leave: () => {},
     };
-    return { room, sent, join: (id: string) => listener!.joined({ id, meta: {} }) };
+    return {
+      room,
+      sent,
+      join: (id: string) => listener!.joined({ id, meta: {} }),
+      leave: (id: string, reason: LeaveReason) => listener!.left({ id, meta: {} }, reason),
+      message: (from: string, data: unknown) => listener!.message(from, data),
+    };
   }
+  /** A channel started with a listener that records what it hears, and whose media flows while `flowing` is set. */
+  function listened(room: Room) {
+    const channel = new FirstPeerChannel(room);
+    const heard: unknown[] = [];
+    const media = { flowing: true };
+    channel.start({
+      message: (m) => heard.push(m),
+      peerLeft: () => heard.push('peer left'),
+      connected: () => media.flowing,
+    });
+    return { channel, heard, media };
+  }
+  const aWhile = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const offer = (sdp: string): NegotiationMessage => ({ description: { type: 'offer', sdp } });
   const candidate = (text: string): NegotiationMessage => ({
     candidate: { candidate: text, sdpMid: '0' },
@@ -263,5 +287,52 @@ describe('FirstPeerChannel', () => {
     expect(sent).to.deep.equal([offer('v=0 #50'), candidate('c1 #50'), { offerWanted: { video: 1 } }]);
     channel.send(offer('v=0 #51'));
     expect(sent).to.have.length(4);
+  });
+
+  it('keeps a partner reported gone while media flows, and talks to it again once it is back', async () => {
+    const fake = fakeRoom();
+    const { channel, heard } = listened(fake.room);
+    fake.join('far');
+    fake.join('next');
+    fake.leave('far', 'gone');
+    await aWhile(1200);
+    fake.join('far');
+    fake.message('far', offer('v=0 back'));
+    fake.message('next', offer('v=0 next'));
+    channel.send(offer('v=0 answer'));
+    expect(heard).to.deep.equal([offer('v=0 back')]);
+    expect(fake.sent).to.deep.equal([offer('v=0 answer')]);
+    channel.close();
+  });
+
+  it('lets a partner reported gone go once media stops, and meets the next peer present', async () => {
+    const fake = fakeRoom();
+    const { channel, heard, media } = listened(fake.room);
+    fake.join('far');
+    fake.join('next');
+    fake.leave('far', 'gone');
+    media.flowing = false;
+    await aWhile(1200);
+    expect(heard).to.deep.equal(['peer left']);
+    fake.message('next', offer('v=0 next'));
+    expect(heard).to.deep.equal(['peer left', offer('v=0 next')]);
+    channel.close();
+  });
+
+  it('lets a partner go at once when it said goodbye, or vanished with no media flowing', () => {
+    const fake = fakeRoom();
+    const { channel, heard, media } = listened(fake.room);
+    fake.join('a');
+    fake.join('b');
+    fake.join('c');
+    fake.leave('a', 'gone');
+    fake.leave('a', 'leave');
+    expect(heard, 'a goodbye while away').to.deep.equal(['peer left']);
+    media.flowing = false;
+    fake.leave('b', 'gone');
+    expect(heard, 'gone with no media').to.deep.equal(['peer left', 'peer left']);
+    fake.message('c', offer('v=0 c'));
+    expect(heard).to.deep.equal(['peer left', 'peer left', offer('v=0 c')]);
+    channel.close();
   });
 });
