@@ -185,6 +185,9 @@ export class Relay {
    * @param {import('node:http').IncomingMessage} request
    */
   admit(socket, request) {
+    // First: a socket's errors (a frame over the size limit, a reset) are thrown if nobody listens, and a client being
+    // refused is still open during the closing handshake: one large frame then would end the process.
+    socket.on('error', () => socket.terminate());
     const url = /** @type {URL} */ (parseTarget(request));
     const refuse = (
       /** @type {number} */ code,
@@ -298,7 +301,6 @@ export class Relay {
       }
     });
     socket.on('close', () => this.remove(client));
-    socket.on('error', () => socket.terminate());
   }
 
   /**

@@ -380,6 +380,15 @@ describe('bad input', () => {
     const badId = join(uniqueRoom(), { id: 'x' });
     assert.equal((await badId.closing()).code, CloseCode.badRequest);
   });
+
+  it('survives a refused client that sends more than 64 KiB as it is refused, and goes on serving', async () => {
+    const refused = new TestClient(`${server.url}?room=${encodeURIComponent('no spaces')}`);
+    clients.push(refused);
+    refused.socket.on('open', () => refused.socket.send('x'.repeat(MAX_MESSAGE_BYTES + 1024)));
+    await refused.closing();
+    const next = join(uniqueRoom());
+    assert.ok((await next.welcomed()).id, 'the next client welcomed');
+  });
 });
 
 describe('upgrades that are not for the relay', () => {
