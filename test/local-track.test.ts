@@ -43,6 +43,12 @@ const renegotiations = (pc: PeerConnection) => record(pc.connection!, 'signaling
 /** A short real pause, for "nothing happened" checks: events that would come are queued by then. */
 const pause = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The next `trackchange`'s track, and the element's state as its listeners see it. */
+const stateAtTrackChange = (local: LocalTrack) =>
+  new Promise<[MediaStreamTrack | null, string]>((resolve) =>
+    local.addEventListener('trackchange', (event) => resolve([event.track, local.state]), { once: true }),
+  );
+
 /**
  * A track the browser ends by itself, as it does when a camera is unplugged: one received on a pair of plain
  * connections, which `end()` makes the far side stop sending (both browsers then fire `ended` on it).
@@ -343,8 +349,9 @@ describe('<local-track>', () => {
     const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     const captured = local.track!;
     const errors = record(local, 'error');
+    const letGo = stateAtTrackChange(local);
     local.removeAttribute('kind');
-    await until(() => local.state === 'idle', 'state idle');
+    expect(await letGo, 'the state its trackchange tells').to.deep.equal([null, 'idle']);
     expect(local.track).to.equal(null);
     await until(() => captured.readyState === 'ended', 'the camera stopped');
     await until(() => !senderOf(a, captured), 'the track removed from the connection');
@@ -463,9 +470,9 @@ describe('<local-track>', () => {
     try {
       const [a, , local] = await sendingOne(html`<local-track .track=${track}></local-track>`);
       const sender = senderOf(a, track)!;
-      const changed = nextEvent<TrackChangeEvent>(local, 'trackchange');
+      const changed = stateAtTrackChange(local);
       await end();
-      expect((await changed).track).to.equal(null);
+      expect(await changed, 'the state its trackchange tells').to.deep.equal([null, 'ended']);
       expect(local.state).to.equal('ended');
       expect(local.matches(':state(ended)')).to.equal(true);
       expect(local.track).to.equal(null);
@@ -517,6 +524,13 @@ describe('<local-track>', () => {
     } finally {
       delete (media as Partial<MediaDevices>).getUserMedia;
     }
+  });
+
+  it('a bad kind set on a live element lets its track go with state error, told by the time trackchange fires', async () => {
+    const [, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const letGo = stateAtTrackChange(local);
+    local.setAttribute('kind', 'camera');
+    expect(await letGo).to.deep.equal([null, 'error']);
   });
 
   it('a bad kind gives a clear error and acquires nothing', async () => {

@@ -166,15 +166,14 @@ export class LocalTrack extends LitElement {
     }
     // Also undefined or null, as a framework may set them.
     if (!this.kind) {
-      this.#use(null, false);
-      this.#setState('idle');
+      this.#use(null, false, 'idle');
       return;
     }
     let kind: LocalTrackKind;
     try {
       kind = parseKind(this.kind);
     } catch (error) {
-      this.#use(null, false);
+      this.#use(null, false, 'error');
       this.#fail(error, 'attribute');
       return;
     }
@@ -200,18 +199,23 @@ export class LocalTrack extends LitElement {
       const current = this.#current;
       const kindOfTrack = kind === 'audio' ? 'audio' : 'video';
       const keep = this.#ownsCurrent && current?.readyState === 'live' && current.kind === kindOfTrack;
-      if (!keep) this.#use(null, false);
+      if (!keep) this.#use(null, false, 'error');
       this.#fail(error, 'acquire', keep ? 'live' : 'error');
     }
   }
 
-  /** Makes `track` the element's track: the connection swaps it in, the previous captured track is stopped. */
-  #use(track: MediaStreamTrack | null, owned: boolean): void {
+  /**
+   * Makes `track` the element's track: the connection swaps it in, the previous captured track is stopped. With no
+   * track, the element takes `stateWithout`: the state is set before `trackchange`, so that a listener reads why the
+   * track went (`ended`, `error`, `idle`).
+   */
+  #use(track: MediaStreamTrack | null, owned: boolean, stateWithout: LocalTrackState = 'idle'): void {
     const previous = this.#current;
     const ownedPrevious = this.#ownsCurrent;
+    const state = track ? (track.readyState === 'live' ? 'live' : 'ended') : stateWithout;
     if (track === previous) {
-      // The same track again (a capture given up in favour of it): only the state has to follow.
-      if (track) this.#setState(track.readyState === 'live' ? 'live' : 'ended');
+      // The same track again (a capture given up in favour of it), or none again: only the state has to follow.
+      this.#setState(state);
       return;
     }
     if (previous) {
@@ -224,8 +228,8 @@ export class LocalTrack extends LitElement {
     if (track) {
       this.#applyMuted();
       track.addEventListener('ended', this.#onEnded);
-      this.#setState(track.readyState === 'live' ? 'live' : 'ended');
     }
+    this.#setState(state);
     this.#link.current?.update(this.#attachment);
     if (ownedPrevious) previous?.stop();
     this.requestUpdate();
@@ -262,16 +266,14 @@ export class LocalTrack extends LitElement {
     // nothing of what the person muted.
     if (captured) unmuteTrack(captured, this, false);
     this.#ownsCurrent = false;
-    this.#use(null, false);
-    this.#setState('idle');
+    this.#use(null, false, 'idle');
     if (captured) void this.#detached.then(() => captured.stop());
   }
 
   /** The browser ended the track (device unplugged, sharing stopped from its own controls): stop sending it. */
   readonly #onEnded = (): void => {
     this.#wanted = undefined;
-    this.#use(null, false);
-    this.#setState('ended');
+    this.#use(null, false, 'ended');
   };
 
   /** Tells a failure; `state` is `live` where the element kept the track it had (see refreshTrack). */
