@@ -5,10 +5,10 @@ import { pressToggle, trackToggles } from './track-toggles.js';
 
 const params = new URL(location.href).searchParams;
 
-// The room comes from the URL; a page opened without one makes up a name and puts it there, ready to share.
-let roomName = params.get('room')?.trim();
-if (!roomName) {
-  roomName = `room-${crypto.randomUUID().slice(0, 6)}`;
+// The room comes from the URL. A page opened without one joins the lobby, so that two tabs of the bare address meet,
+// and puts the name in the URL, ready to share.
+const roomName = params.get('room')?.trim() || 'lobby';
+if (params.get('room') !== roomName) {
   params.set('room', roomName);
   history.replaceState(null, '', `?${params}`);
 }

@@ -58,14 +58,20 @@ export function trackToggles(
         // Camera and microphone travel as one stream; a screen share is a stream (a tile) of its own.
         track.stream = kind === 'screen' ? 'screen' : 'cam';
         track.preview = kind !== 'audio';
-        track.addEventListener('error', (e) => note(`${label.toLowerCase()}: ${e.message}`));
-        track.addEventListener('trackchange', () => {
-          // Ended from outside the page: the person stopped sharing in the browser's own bar, or a device went away.
-          if (track.state !== 'ended') return;
+        const letGo = (why: string) => {
           track.remove();
           if (tracks.get(kind) === track) tracks.delete(kind);
           setPressed();
-          note(`${label.toLowerCase()} ended`);
+          note(`${label.toLowerCase()} ${why}`);
+        };
+        track.addEventListener('error', (e) => {
+          note(`${label.toLowerCase()}: ${e.message}`);
+          // Nothing to send (the camera refused, no screen to share): the button comes back up, and a click tries again.
+          if (track.state === 'error') letGo('off');
+        });
+        track.addEventListener('trackchange', () => {
+          // Ended from outside the page: the person stopped sharing in the browser's own bar, or a device went away.
+          if (track.state === 'ended') letGo('ended');
         });
         into.append(track);
         tracks.set(kind, track);

@@ -221,10 +221,11 @@ export async function waitForLiveTiles(page, names, timeout = 30_000) {
 }
 
 /**
- * Opens the demo in a new browser context (a separate person: own storage, own devices) as `name`.
+ * Opens the demo in a new browser context (a separate person: own storage, own devices) as `name`. Without `room` and
+ * `relay`, the page is the bare address of the README's first steps: the lobby, over the dev server's own relay.
  * @param {import('puppeteer-core').Browser} browser
  * @param {string} demoUrl
- * @param {{ room: string, relay: string, name: string, microphone?: boolean }} options
+ * @param {{ room?: string, relay?: string, name: string, microphone?: boolean }} options
  */
 export async function join(browser, demoUrl, { room, relay, name, microphone = true }) {
   const context = await browser.createBrowserContext();
@@ -236,8 +237,8 @@ export async function join(browser, demoUrl, { room, relay, name, microphone = t
   );
   const url = new URL(demoUrl);
   url.search = new URLSearchParams({
-    room,
-    relay,
+    ...(room && { room }),
+    ...(relay && { relay }),
     name,
     ...(microphone ? {} : { microphone: 'off' }),
   }).toString();
