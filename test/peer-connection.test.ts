@@ -533,6 +533,33 @@ describe('<peer-connection>', () => {
     track.stop();
   });
 
+  it("sends two cameras added in one task to a side that only received video: the second does not take the first one's transceiver", async () => {
+    const [a, b] = await callPair(
+      (name) =>
+        html`<peer-connection signaling="loopback:${name}"
+          ><local-track kind="video"></local-track
+        ></peer-connection>`,
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
+    await until(() => b.remoteStreams.length === 1 && b.state === 'connected', "the far side's camera");
+    const cameras = await Promise.all(
+      ['one', 'two'].map(
+        async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0],
+      ),
+    );
+    // The first takes the transceiver that only received (replaceTrack, which lands later); the second needs its own.
+    const errors = record(b, 'error');
+    for (const [i, track] of cameras.entries())
+      b.append(Object.assign(document.createElement('local-track'), { track, stream: `camera-${i}` }));
+    await until(() => a.remoteStreams.length === 2, 'both cameras at the far side');
+    await settled(a, b);
+    const sent = b.connection!.getSenders().map((sender) => sender.track);
+    expect(sent.filter((track) => cameras.includes(track!))).to.have.members(cameras);
+    for (const stream of a.remoteStreams) await framesDecoded(a.connection!, stream.getVideoTracks()[0]);
+    expect(errors).to.deep.equal([]);
+    for (const track of cameras) track.stop();
+  });
+
   it('reports a malformed signaling message as an error and the call goes on', async () => {
     const name = uniqueName();
     const channel = tappedLoopback(name);

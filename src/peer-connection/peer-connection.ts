@@ -171,7 +171,7 @@ export class PeerConnection extends LitElement {
    * @throws InvalidStateError when there is no open connection; InvalidAccessError when the track is already sent.
    */
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
-    const sender = this.#openConnection().addTrack(track, ...streams);
+    const sender = this.#openSession().senders.addSender(track, streams);
     this.#pageTracks.set(sender, { streams, sender });
     return sender;
   }
@@ -182,7 +182,7 @@ export class PeerConnection extends LitElement {
    * @throws InvalidStateError when there is no open connection.
    */
   removeTrack(sender: RTCRtpSender): void {
-    const pc = this.#openConnection();
+    const { pc } = this.#openSession();
     // A sender given before the connection was replaced stands for the one that sends its track now.
     const current = this.#pageTracks.get(sender)?.sender ?? sender;
     for (const [given, sent] of this.#pageTracks) if (sent.sender === current) this.#pageTracks.delete(given);
@@ -194,8 +194,7 @@ export class PeerConnection extends LitElement {
    * whose ICE failed before it ever connected is replaced by a new one instead (see `connection`).
    */
   restartIce(): void {
-    this.#openConnection();
-    this.#session?.restartIce();
+    this.#openSession().restartIce();
   }
 
   /**
@@ -326,7 +325,7 @@ export class PeerConnection extends LitElement {
     for (const [given, sent] of this.#pageTracks) {
       if (!sent.waiting) continue;
       try {
-        sent.sender = session.pc.addTrack(sent.waiting, ...sent.streams);
+        sent.sender = session.senders.addSender(sent.waiting, sent.streams);
         sent.waiting = undefined;
       } catch (error) {
         // A track that a <local-track> sends too, say: it is sent once.
@@ -446,12 +445,12 @@ export class PeerConnection extends LitElement {
     }
   }
 
-  #openConnection(): RTCPeerConnection {
+  #openSession(): PeerSession {
     const session = this.#ensureSession();
     if (!session || session.closed) {
       throw new DOMException('The RTCPeerConnection is closed.', 'InvalidStateError');
     }
-    return session.pc;
+    return session;
   }
 
   #setState(state: PeerConnectionState): void {

@@ -90,15 +90,20 @@ export class SenderReconciler {
     }
     this.#assertNotSent(track);
     const streams = this.localStreams.place(track, names);
+    // Only a transceiver this side sent on before is taken here: addTrack would make a new m-line instead. One that
+    // never sent (one that only received) is left to addTrack, which takes it at once. Claimed here, with replaceTrack,
+    // its sender's track stayed null until that landed, and an addTrack in the meantime (a second camera in the same
+    // task) took it too in Firefox: the first track then replaced the second, which was never sent.
     const idle = this.#idleTransceiver(track.kind, key(names));
+    const reused = idle && this.#lastStreams.has(idle) ? idle : undefined;
     let transceiver: RTCRtpTransceiver;
-    if (idle) {
+    if (reused) {
       // Sending again on a transceiver that sent before: the same m-line, no new one.
-      this.#changed(idle, idle.direction);
-      idle.direction = idle.direction === 'inactive' ? 'sendonly' : 'sendrecv';
-      idle.sender.setStreams(...streams);
-      this.#watch(source, 'add-track', idle.sender, track);
-      transceiver = idle;
+      this.#changed(reused, reused.direction);
+      reused.direction = reused.direction === 'inactive' ? 'sendonly' : 'sendrecv';
+      reused.sender.setStreams(...streams);
+      this.#watch(source, 'add-track', reused.sender, track);
+      transceiver = reused;
     } else {
       const sender = this.#pc.addTrack(track, ...streams);
       // addTrack's sender always belongs to one of the connection's transceivers (it makes or reuses one).
@@ -110,8 +115,17 @@ export class SenderReconciler {
       track,
       streamNames: [...names],
       transceiver,
-      ...(idle && { setStreams: streams }),
+      ...(reused && { setStreams: streams }),
     });
+  }
+
+  /**
+   * Adds a sender for a track of the page's own, as `addTrack` does.
+   * @throws InvalidAccessError for a track sent already, or about to be (its `replaceTrack` not landed yet).
+   */
+  addSender(track: MediaStreamTrack, streams: readonly MediaStream[]): RTCRtpSender {
+    this.#assertNotSent(track);
+    return this.#pc.addTrack(track, ...streams);
   }
 
   #stop(source: TrackSource): void {
