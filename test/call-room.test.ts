@@ -366,6 +366,27 @@ describe('<peer-connection> over broadcast:', () => {
     }
   });
 
+  it('waits alone in the room with its camera and no error, and calls the first peer to come', async function () {
+    this.timeout(30000);
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection signaling="broadcast:${name}"
+          ><local-track kind="video"></local-track
+        ></peer-connection>
+      </div>`,
+    );
+    const alone = root.querySelector('peer-connection')!;
+    const errors = record<CallErrorEvent>(alone, 'error');
+    // Past the five unanswered sends of an offer (10 s) that would mean a far side that does not answer.
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    expect(errors.map((e) => e.message)).to.deep.equal([]);
+    const next = Object.assign(document.createElement('peer-connection'), { signaling: `broadcast:${name}` });
+    root.append(next);
+    await until(() => next.remoteStreams.length === 1, 'the camera at the peer that came');
+    await decodedFrame(next.remoteStreams[0]);
+  });
+
   it('calls a peer that was already in the room once the first one leaves', async () => {
     const { name, root, a, b } = await broadcastPair();
     await until(() => b.remoteStreams.length === 1 && a.state === 'connected', 'the first call');

@@ -277,7 +277,8 @@ export class PerfectNegotiator {
           'negotiation',
         );
       this.#sendAgain(localDescription);
-      this.#offerSends++;
+      // Sends to nobody (alone in a room, the offer waits for the first peer) are not counted as unanswered.
+      if (this.#channel.farSidePresent !== false) this.#offerSends++;
       this.#awaitAnswer();
     }, OFFER_RESEND_MS);
   }

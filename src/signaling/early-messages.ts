@@ -67,4 +67,8 @@ export class EarlyMessages implements SignalingChannel {
   get polite(): boolean | undefined {
     return this.#channel.polite;
   }
+
+  get farSidePresent(): boolean | undefined {
+    return this.#channel.farSidePresent;
+  }
 }

@@ -114,6 +114,11 @@ export class FirstPeerChannel implements SignalingChannel {
     return this.partner?.polite;
   }
 
+  /** Alone in the room, the offer this side sends waits for the first peer (see send). */
+  get farSidePresent(): boolean {
+    return this.partner !== undefined;
+  }
+
   start(listener: SignalingListener): void {
     this.listener = listener;
     if (this.partner) {

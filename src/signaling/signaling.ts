@@ -52,6 +52,11 @@ export interface SignalingChannel {
    * join order or peer ids); `undefined` when it has no opinion. Read lazily, when a glare happens.
    */
   readonly polite?: boolean;
+  /**
+   * `false` while the channel knows no far side is there yet (a room with nobody else in it): an offer waiting for its
+   * answer then is not one the far side fails to answer. `undefined` when the channel cannot tell.
+   */
+  readonly farSidePresent?: boolean;
 }
 
 /** What the element knows when it asks for a channel. */
