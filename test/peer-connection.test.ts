@@ -974,14 +974,20 @@ describe('<peer-connection>', () => {
     a.after(b);
     const errors = [a, b].map((pc) => record<CallErrorEvent>(pc, 'error'));
     const states = [a, b].map((pc) => record<ConnectionStateChangeEvent>(pc, 'connectionstatechange'));
+    // The error's listeners see the call as it stands, and a close() there is what stays.
+    const atError: string[] = [];
+    b.addEventListener('error', (event) => {
+      if ((event as CallErrorEvent).operation !== 'connection') return;
+      atError.push(`${b.state} ${b.signalingState}`);
+      b.close();
+    });
     // Chromium keeps ICE `new` for ever without the far side's candidates: the kit must not wait with it. (Firefox
     // fails ICE after about 5 s, and its state says `failed` before the kit gives up.)
     const gaveUp = (i: number) => errors[i].some((e) => e.operation === 'connection');
     await until(() => gaveUp(0) && gaveUp(1), 'a connection error on both sides', 60000);
-    for (const side of [a, b]) {
-      expect(side.state).to.equal('failed');
-      expect(side.signalingState, 'the connection closed').to.equal('closed');
-    }
+    expect(atError, 'what the error listener saw').to.deep.equal(['failed closed']);
+    expect([a.state, b.state]).to.deep.equal(['failed', 'closed']);
+    for (const side of [a, b]) expect(side.signalingState, 'the connection closed').to.equal('closed');
     // Each event tells a change: `failed` once, whether the browser or the kit said it first.
     for (const told of states) {
       const seen = told.map((e) => e.state);

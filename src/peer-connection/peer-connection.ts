@@ -49,7 +49,7 @@ export type PeerConnectionState = RTCPeerConnectionState;
  * @cssstate connected - Media can flow.
  * @cssstate disconnected - Connectivity was lost; it may come back.
  * @cssstate failed - Connectivity failed. The kit restarts ICE while the path is lost, and after 30 s without one
- *   it closes the connection, reports an `error` (operation `connection`) and stays `failed`.
+ *   it closes the connection, goes to `failed` and stays there, and reports an `error` (operation `connection`).
  * @cssstate closed - The connection is closed.
  *
  * @cssprop [--peer-connection-display=block] - The element's `display`.
@@ -376,7 +376,9 @@ export class PeerConnection extends LitElement {
         },
         // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
         // Told once: the browser may have said `failed` already, and its `error` says the kit gave up.
-        failed: () => this.#tellState('failed'),
+        failed: () => {
+          if (this.#session === session) this.#tellState('failed');
+        },
       },
     );
     return session;

@@ -156,15 +156,17 @@ export class PeerSession {
         restart: () => this.restartIce(),
         // The impolite side goes first; the polite side asks it to (see askRenewal).
         renew: (downSince) => this.#recoveryRenew(downSince),
+        // Closed and told `failed` before the error: its listeners see where the call stands, and what they do (close
+        // the element, call again) is not undone after them.
         gaveUp: (downForMs) => {
+          this.close();
+          events.failed();
           events.error(
             new Error(
               `connection lost; ICE restarts did not restore it within ${Math.round(downForMs / 1000)} s`,
             ),
             'connection',
           );
-          this.close();
-          events.failed();
         },
       },
       options.handoff?.downSince,
