@@ -533,6 +533,20 @@ describe('<local-track>', () => {
     expect(await letGo).to.deep.equal([null, 'error']);
   });
 
+  it('a track changed on a closed connection gives InvalidStateError, as one added there does', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    a.close();
+    const error = nextEvent<CallErrorEvent>(local, 'error');
+    const other = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    local.track = other;
+    const event = await error;
+    expect([event.operation, (event.error as Error).name]).to.deep.equal([
+      'replace-track',
+      'InvalidStateError',
+    ]);
+    other.stop();
+  });
+
   it('a bad kind gives a clear error and acquires nothing', async () => {
     const local = document.createElement('local-track');
     local.setAttribute('kind', 'camera');

@@ -85,9 +85,7 @@ export class SenderReconciler {
   }
 
   #start(source: TrackSource, track: MediaStreamTrack, names: readonly string[]): void {
-    if (this.#pc.signalingState === 'closed') {
-      throw new DOMException('The RTCPeerConnection is closed.', 'InvalidStateError');
-    }
+    this.#assertOpen();
     this.#assertNotSent(track);
     const streams = this.localStreams.place(track, names);
     // Only a transceiver this side sent on before is taken here: addTrack would make a new m-line instead. One that
@@ -151,6 +149,8 @@ export class SenderReconciler {
   }
 
   #replace(source: TrackSource, current: Sending, track: MediaStreamTrack, names: readonly string[]): void {
+    // Told here: replaceTrack's own refusal on a closed connection is not told, as it may be a call that close() cut off.
+    this.#assertOpen();
     this.#assertNotSent(track);
     this.localStreams.remove(current.track);
     const streams = this.localStreams.place(track, names);
@@ -219,6 +219,11 @@ export class SenderReconciler {
           (t.direction === 'recvonly' || t.direction === 'inactive'),
       );
     return idle.find((t) => this.#lastStreams.get(t) === streamsKey) ?? idle[0];
+  }
+
+  #assertOpen(): void {
+    if (this.#pc.signalingState === 'closed')
+      throw new DOMException('The RTCPeerConnection is closed.', 'InvalidStateError');
   }
 
   #assertNotSent(track: MediaStreamTrack): void {
