@@ -8,9 +8,10 @@ import { startRelayServer } from './server/http.js';
 /**
  * Chromium with a fake camera and microphone. `media` is `allow` for the main suite; `deny` answers every capture
  * request with the browser's own NotAllowedError, as when a person refuses the permission prompt; `absent` has no
- * devices at all (NotFoundError).
+ * devices at all (NotFoundError). `autoplay: false` refuses to play audible media before a gesture, as browsers do
+ * by default (the main suite allows it, so that calls play without clicks).
  */
-const chromium = (media = 'allow') =>
+const chromium = (media = 'allow', { autoplay = true } = {}) =>
   chromeLauncher({
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -20,7 +21,7 @@ const chromium = (media = 'allow') =>
         ...(media === 'absent' ? [] : ['--use-fake-device-for-media-stream']),
         media === 'deny' ? '--use-fake-ui-for-media-stream=deny' : '--use-fake-ui-for-media-stream',
         '--allow-loopback-in-peer-connection',
-        '--autoplay-policy=no-user-gesture-required',
+        `--autoplay-policy=${autoplay ? 'no-user-gesture-required' : 'document-user-activation-required'}`,
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
@@ -31,9 +32,9 @@ const chromium = (media = 'allow') =>
 
 /**
  * Firefox (through puppeteer-core) with fake media; with `deny`, camera and microphone are blocked by policy; with
- * `absent`, there are no fake devices and the machine has no real ones.
+ * `absent`, there are no fake devices and the machine has no real ones. `autoplay` as for Chromium.
  */
-const firefox = (media = 'allow') =>
+const firefox = (media = 'allow', { autoplay = true } = {}) =>
   chromeLauncher({
     puppeteer,
     launchOptions: {
@@ -42,7 +43,8 @@ const firefox = (media = 'allow') =>
       headless: true,
       extraPrefsFirefox: {
         'media.navigator.streams.fake': media !== 'absent',
-        'media.autoplay.default': 0,
+        // 0 allows autoplay; 1 blocks audible media until a gesture.
+        'media.autoplay.default': autoplay ? 0 : 1,
         ...(media === 'deny'
           ? {
               'media.navigator.permission.disabled': false,
@@ -125,7 +127,7 @@ const summaryReporter = {
 };
 
 export default {
-  files: ['test/**/*.test.ts', '!test/denied/**', '!test/absent/**'],
+  files: ['test/**/*.test.ts', '!test/denied/**', '!test/absent/**', '!test/autoplay/**'],
   nodeResolve: true,
   reporters: [defaultReporter(), summaryReporter],
   // Media tests are heavy on two cores: one test file at a time per browser.
@@ -139,6 +141,12 @@ export default {
     { name: 'denied', files: 'test/denied/**/*.test.ts', browsers: [chromium('deny'), firefox('deny')] },
     // And in browsers with no camera or microphone at all.
     { name: 'absent', files: 'test/absent/**/*.test.ts', browsers: [chromium('absent'), firefox('absent')] },
+    // And where the browser refuses to autoplay audible media before a gesture.
+    {
+      name: 'autoplay',
+      files: 'test/autoplay/**/*.test.ts',
+      browsers: [chromium('allow', { autoplay: false }), firefox('allow', { autoplay: false })],
+    },
   ],
   plugins: [
     allStories,

@@ -301,6 +301,23 @@ describe('<remote-stream>', () => {
     stream.getTracks().forEach((t) => t.stop());
   });
 
+  it("<remote-streams> tells a tile's playback error on itself: the tiles are in its shadow root", async () => {
+    const realPlay = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = () =>
+      Promise.reject(new DOMException('No decoder', 'NotSupportedError'));
+    try {
+      const [, b] = await watching(
+        html`<local-track kind="video"></local-track>`,
+        html`<remote-streams></remote-streams>`,
+      );
+      const grid = b.querySelector('remote-streams')!;
+      const event = await nextEvent<CallErrorEvent>(grid, 'error', 10000);
+      expect([event.operation, event.message]).to.deep.equal(['play', 'NotSupportedError: No decoder']);
+    } finally {
+      HTMLMediaElement.prototype.play = realPlay;
+    }
+  });
+
   it('fires no error event for its own source switches', async () => {
     const [, b] = await watching(html`<local-track kind="video"></local-track>`);
     const el = b.querySelector('remote-stream')!;

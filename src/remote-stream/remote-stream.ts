@@ -25,7 +25,8 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
  *
  * @cssstate waiting - No live video to show (the placeholder is visible).
  * @cssstate playing - Live video is showing (a new video track: from its first presented frame).
- * @cssstate blocked - The browser refused to autoplay; the play button is visible.
+ * @cssstate blocked - The browser refused to autoplay; the play button is visible. Any click or key press on the
+ *   page (another tile's play button too) tries again.
  *
  * @cssprop [--remote-stream-width=auto] - Width of the element.
  * @cssprop [--remote-stream-aspect-ratio=16 / 9] - Aspect ratio of the element.
@@ -141,11 +142,13 @@ export class RemoteStream extends LitElement {
   }
 
   protected override updated(): void {
+    // One state at a time: blocked media is paused, so it neither plays nor shows the placeholder.
+    const blocked = this.#blocked;
     const showing = this.#showing();
     for (const [name, on] of [
-      ['playing', showing],
-      ['waiting', !showing],
-      ['blocked', this.#blocked],
+      ['playing', showing && !blocked],
+      ['waiting', !showing && !blocked],
+      ['blocked', blocked],
     ] as const) {
       // Only real changes: Firefox restyles on any add, and a restyle as a first frame comes delays it (see awaitFrame).
       if (this.#internals.states?.has(name) === on) continue;
@@ -245,12 +248,21 @@ export class RemoteStream extends LitElement {
     this.requestUpdate();
   }
 
-  /** What `@state()` would do: a change re-renders. */
+  /**
+   * What `@state()` would do: a change re-renders. While blocked, any gesture on the page tries again, as the browser
+   * then lets media play: a click on another tile's play button, or on the page's own controls, starts this one too.
+   */
   #setBlocked(blocked: boolean): void {
     if (blocked === this.#blocked) return;
     this.#blocked = blocked;
+    for (const type of GESTURES) {
+      if (blocked) window.addEventListener(type, this.#onGesture, true);
+      else window.removeEventListener(type, this.#onGesture, true);
+    }
     this.requestUpdate();
   }
+
+  readonly #onGesture = (): void => void this.#play();
 
   /** The `<video>`, and the `<audio>` of a stream without video. */
   #mediaElements(): NodeListOf<HTMLMediaElement> {
@@ -331,6 +343,8 @@ export class RemoteStream extends LitElement {
 const FIRST_FRAME_WAIT_MS = 1000;
 
 const TRACK_EVENTS = ['addtrack', 'removetrack', 'mute', 'unmute', 'ended'] as const;
+/** Events of a person's gesture, after which the browser lets media play. */
+const GESTURES = ['click', 'keydown'] as const;
 
 function isIndex(value: number): boolean {
   return Number.isInteger(value) && value >= 0;

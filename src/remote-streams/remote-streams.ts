@@ -1,5 +1,6 @@
 import { html, LitElement, type PropertyDeclarations } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { CallErrorEvent } from '../events.js';
 import type { ConnectionHost } from '../shared/connection-context.js';
 import { ConnectionLink } from '../shared/connection-link.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
@@ -14,6 +15,9 @@ import { styles } from './remote-streams.styles.js';
  * @summary A grid of tiles, one per remote stream.
  *
  * @slot empty - Shown while there is no remote stream.
+ *
+ * @fires {CallErrorEvent} error - A tile's playback failed for another reason than autoplay (`operation` is `play`).
+ *   Does not bubble.
  *
  * @csspart tile - The `<figure>` around one stream.
  * @csspart stream - The `<remote-stream>` of a tile (style its own parts with `::part(stream)` custom properties).
@@ -62,6 +66,11 @@ export class RemoteStreams extends LitElement {
     this.requestUpdate();
   }
 
+  /** A tile's error, told on this element: the tiles are in its shadow root, and their errors do not bubble. */
+  private readonly tileError = ({ error, operation }: CallErrorEvent): void => {
+    this.dispatchEvent(new CallErrorEvent(error, operation));
+  };
+
   override render() {
     const host = this.link.current;
     const streams = this.streams;
@@ -71,7 +80,12 @@ export class RemoteStreams extends LitElement {
         (stream) => {
           const name = host?.peerOf(stream)?.meta.name;
           return html`<figure part="tile" data-stream-id=${stream.id}>
-            <remote-stream part="stream" .stream=${stream} ?muted=${this.muted}></remote-stream>
+            <remote-stream
+              part="stream"
+              .stream=${stream}
+              ?muted=${this.muted}
+              @error=${this.tileError}
+            ></remote-stream>
             <figcaption part="name">${typeof name === 'string' ? name : ''}</figcaption>
           </figure>`;
         },
