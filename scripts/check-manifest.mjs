@@ -14,6 +14,19 @@ try {
     console.error('custom-elements.json is stale: run `npm run analyze` and commit the result.');
     process.exit(1);
   }
+  // The analyzer also lists events it infers from dispatchEvent calls, and takes a constructor's argument for the
+  // name (`new PeerJoinedEvent(peer)` became an event `peer`): each event listed must be one an `@fires` documents.
+  const wrong = [];
+  for (const module of JSON.parse(committed).modules)
+    for (const declaration of module.declarations ?? []) {
+      if (!declaration.customElement) continue;
+      for (const event of declaration.events ?? [])
+        if (!event.description) wrong.push(`<${declaration.tagName}> ${event.name ?? '(no name)'}`);
+    }
+  if (wrong.length > 0) {
+    console.error(`custom-elements.json lists events that no @fires documents: ${wrong.join(', ')}.`);
+    process.exit(1);
+  }
   console.log('custom-elements.json is up to date.');
 } finally {
   rmSync(outdir, { recursive: true, force: true });
