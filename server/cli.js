@@ -35,29 +35,41 @@ if (values.help) {
   process.exit(0);
 }
 
-/** @param {string | undefined} value @param {string} name */
-const integer = (value, name) => {
+/** @param {string | undefined} value @param {string} name @param {number} min @param {number} max */
+const integer = (value, name, min, max = Number.MAX_SAFE_INTEGER) => {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) {
-    console.error(`--${name} must be a non-negative integer, got ${value}`);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    console.error(`--${name} must be a whole number ${range}, got ${value}\n\n${usage}`);
     process.exit(2);
   }
   return number;
 };
 
-const running = await startRelayServer({
-  port: integer(values.port, 'port'),
+const options = {
+  port: integer(values.port, 'port', 0, 65535),
   host: values.host,
   allowedOrigins: values['allowed-origins']
     ?.split(',')
     .map((o) => o.trim())
     .filter(Boolean),
-  maxPeersPerRoom: integer(values['max-peers'], 'max-peers'),
+  maxPeersPerRoom: integer(values['max-peers'], 'max-peers', 2),
   token: values.token,
   path: values.path,
-  log: (line) => console.log(line),
-});
+  log: (/** @type {string} */ line) => console.log(line),
+};
+let running;
+try {
+  running = await startRelayServer(options);
+} catch (error) {
+  // A bad option (a path with no leading slash), or a port taken or not ours to use: said in one line, not a stack.
+  const bad = error instanceof TypeError;
+  console.error(
+    `cannot start the relay: ${/** @type {Error} */ (error).message}${bad ? `\n\n${usage}` : ''}`,
+  );
+  process.exit(bad ? 2 : 1);
+}
 console.log(`relay listening on ${running.url}`);
 
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {

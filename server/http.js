@@ -28,7 +28,10 @@ export async function startRelayServer(options = {}) {
     );
   });
   await new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      void relay.close();
+      reject(error);
+    });
     server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve(undefined));
   });
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());

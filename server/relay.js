@@ -109,6 +109,13 @@ export class Relay {
       graceMs: options.graceMs ?? 5000,
       log: options.log ?? (() => {}),
     };
+    // Refused here, not served wrong: a path with no leading slash matches no request (every upgrade got a 404), and a
+    // room limit under 2 refuses every call.
+    const { path, maxPeersPerRoom } = this.options;
+    if (!path.startsWith('/'))
+      throw new TypeError(`the path must start with "/", got ${JSON.stringify(path)}`);
+    if (!Number.isInteger(maxPeersPerRoom) || maxPeersPerRoom < 2)
+      throw new TypeError(`the most peers in a room must be a whole number from 2, got ${maxPeersPerRoom}`);
     /** @type {Map<string, Map<string, Client>>} */
     this.rooms = new Map();
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });

@@ -1,0 +1,47 @@
+// @ts-check
+/** The relay's command line: bad options and a port it cannot have are told in a line, with no stack. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startRelayServer } from '../../server/http.js';
+import { Relay } from '../../server/relay.js';
+
+const cli = fileURLToPath(new URL('../../server/cli.js', import.meta.url));
+
+/** Runs the command line with `args` until it exits (it exits at once for every case here). */
+const run = (/** @type {string[]} */ ...args) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000 });
+
+describe('the relay command line', () => {
+  it('refuses a path with no leading slash, a room limit under 2 and a port out of range, with the usage', () => {
+    for (const [args, said] of /** @type {const} */ ([
+      [['--path', 'signal'], 'the path must start with "/", got "signal"'],
+      [['--max-peers', '0'], '--max-peers must be a whole number of at least 2, got 0'],
+      [['--port', '70000'], '--port must be a whole number from 0 to 65535, got 70000'],
+    ])) {
+      const { status, stderr } = run(...args);
+      assert.equal(status, 2, args.join(' '));
+      assert.ok(stderr.includes(said), stderr);
+      assert.ok(stderr.includes('Usage:'), stderr);
+      assert.ok(!stderr.includes('    at '), `no stack: ${stderr}`);
+    }
+  });
+
+  it('says so in one line when its port is taken', async () => {
+    const taken = await startRelayServer({ port: 0 });
+    try {
+      const { status, stderr } = run('--port', String(taken.port));
+      assert.equal(status, 1);
+      assert.match(stderr, /^cannot start the relay: listen EADDRINUSE/);
+      assert.ok(!stderr.includes('    at '), `no stack: ${stderr}`);
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it('the Relay class refuses the same options', () => {
+    assert.throws(() => new Relay({ path: 'signal' }), /the path must start with "\/"/);
+    assert.throws(() => new Relay({ maxPeersPerRoom: 1 }), /from 2, got 1/);
+  });
+});
