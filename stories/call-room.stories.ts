@@ -205,6 +205,7 @@ export const PageRendersItsOwnTiles: Story = {
  * `error` state, and the page stays usable.
  */
 export const BadRoomAddress: Story = {
+  parameters: { controls: { disable: true } },
   render: () =>
     html`<call-room
       signaling="carrier-pigeon:coop"

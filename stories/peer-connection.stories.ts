@@ -1,8 +1,8 @@
-import type { Meta, StoryObj } from '@storybook/web-components';
+import type { Meta, StoryContext, StoryObj } from '@storybook/web-components';
 import { html } from 'lit';
 import '../src/define.js';
 import type { PeerConnection } from '../src/index.js';
-import { callName, sideBySide } from './support.js';
+import { canvasCallName, sideBySide } from './support.js';
 
 interface CallArgs {
   streamless: PeerConnection['streamless'];
@@ -21,14 +21,16 @@ type Story = StoryObj<CallArgs>;
 
 /** Two connections in one page call each other: camera and microphone in one stream, played on the far side. */
 export const Call: Story = {
-  render: ({ streamless, polite }) => {
-    const name = callName('call');
+  // Every track here is in a stream, so `streamless` has nothing to act on.
+  parameters: { controls: { include: ['polite'] } },
+  render: ({ polite }, { canvasElement }: StoryContext<CallArgs>) => {
+    const name = canvasCallName('call', canvasElement);
     return html`<div style=${sideBySide}>
       <peer-connection signaling="loopback:${name}" ?polite=${polite}>
         <local-track kind="video" stream="cam" preview></local-track>
         <local-track kind="audio" stream="cam"></local-track>
       </peer-connection>
-      <peer-connection signaling="loopback:${name}" streamless=${streamless}>
+      <peer-connection signaling="loopback:${name}">
         <remote-stream><p slot="placeholder">Waiting for video…</p></remote-stream>
       </peer-connection>
     </div>`;
@@ -37,14 +39,15 @@ export const Call: Story = {
 
 /** Both sides send and receive. */
 export const TwoWay: Story = {
-  render: ({ streamless }) => {
-    const name = callName('two-way');
+  parameters: { controls: { disable: true } },
+  render: (_args, { canvasElement }: StoryContext<CallArgs>) => {
+    const name = canvasCallName('two-way', canvasElement);
     const side = html`<local-track kind="video" stream="cam"></local-track>
       <local-track kind="audio" stream="cam" muted></local-track>
       <remote-stream muted><p slot="placeholder">Waiting…</p></remote-stream>`;
     return html`<div style=${sideBySide}>
-      <peer-connection signaling="loopback:${name}" streamless=${streamless}>${side}</peer-connection>
-      <peer-connection signaling="loopback:${name}" streamless=${streamless}>${side}</peer-connection>
+      <peer-connection signaling="loopback:${name}">${side}</peer-connection>
+      <peer-connection signaling="loopback:${name}">${side}</peer-connection>
     </div>`;
   },
 };
@@ -52,8 +55,9 @@ export const TwoWay: Story = {
 /** Streamless tracks with `streamless="separate"`: one remote stream (and tile) per track. */
 export const SeparateStreamless: Story = {
   args: { streamless: 'separate' },
-  render: ({ streamless }) => {
-    const name = callName('separate');
+  parameters: { controls: { include: ['streamless'] } },
+  render: ({ streamless }, { canvasElement }: StoryContext<CallArgs>) => {
+    const name = canvasCallName('separate', canvasElement);
     return html`<div style=${sideBySide}>
       <peer-connection signaling="loopback:${name}">
         <local-track kind="video"></local-track>
@@ -69,6 +73,7 @@ export const SeparateStreamless: Story = {
 
 /** A bad `signaling` address: the element reports an `error` event and stays usable. */
 export const BadSignaling: Story = {
+  parameters: { controls: { disable: true } },
   render: () =>
     html`<peer-connection
       signaling="carrier-pigeon:coop"

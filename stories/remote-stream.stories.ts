@@ -1,7 +1,7 @@
-import type { Meta, StoryObj } from '@storybook/web-components';
+import type { Meta, StoryContext, StoryObj } from '@storybook/web-components';
 import { html } from 'lit';
 import '../src/define.js';
-import { callName, sideBySide } from './support.js';
+import { canvasCallName, sideBySide } from './support.js';
 
 interface Args {
   muted: boolean;
@@ -19,6 +19,7 @@ type Story = StoryObj<Args>;
 
 /** Nothing to play yet: the `placeholder` slot shows. */
 export const Waiting: Story = {
+  parameters: { controls: { disable: true } },
   render: () =>
     html`<remote-stream style="--remote-stream-width: 20rem">
       <p slot="placeholder" style="color: white">Waiting for the other side…</p>
@@ -27,8 +28,8 @@ export const Waiting: Story = {
 
 /** Playing a live remote stream from a call. */
 export const Playing: Story = {
-  render: ({ muted, index }) => {
-    const name = callName('playing');
+  render: ({ muted, index }, { canvasElement }: StoryContext<Args>) => {
+    const name = canvasCallName('playing', canvasElement);
     return html`<div style=${sideBySide}>
       <peer-connection signaling="loopback:${name}">
         <local-track kind="video" stream="cam"></local-track>
@@ -43,8 +44,9 @@ export const Playing: Story = {
 
 /** A stream with audio only: `<audio>` playback, the placeholder stays. */
 export const AudioOnly: Story = {
-  render: ({ muted }) => {
-    const name = callName('audio');
+  parameters: { controls: { include: ['muted'] } },
+  render: ({ muted }, { canvasElement }: StoryContext<Args>) => {
+    const name = canvasCallName('audio', canvasElement);
     return html`<div style=${sideBySide}>
       <peer-connection signaling="loopback:${name}"><local-track kind="audio"></local-track></peer-connection>
       <peer-connection signaling="loopback:${name}">
@@ -58,8 +60,9 @@ export const AudioOnly: Story = {
 
 /** Restyled from outside: custom properties and the `video` part. */
 export const Styled: Story = {
-  render: () => {
-    const name = callName('styled');
+  parameters: { controls: { disable: true } },
+  render: (_args, { canvasElement }: StoryContext<Args>) => {
+    const name = canvasCallName('styled', canvasElement);
     return html`<style>
         .styled::part(video) {
           filter: saturate(1.4);
