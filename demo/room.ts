@@ -6,8 +6,13 @@ import { pressToggle, trackToggles } from './track-toggles.js';
 const params = new URL(location.href).searchParams;
 
 // The room comes from the URL. A page opened without one joins the lobby, so that two tabs of the bare address meet,
-// and puts the name in the URL, ready to share.
-const roomName = params.get('room')?.trim() || 'lobby';
+// and puts the name in the URL, ready to share. The relay takes letters, digits and . _ ~ - (at most 64): a name with
+// others (?room=Team standup) becomes one it takes (Team-standup), rather than being refused.
+const roomName =
+  (params.get('room') ?? '')
+    .trim()
+    .replace(/[^\w.~-]+/g, '-')
+    .slice(0, 64) || 'lobby';
 if (params.get('room') !== roomName) {
   params.set('room', roomName);
   history.replaceState(null, '', `?${params}`);
@@ -75,14 +80,19 @@ controls.append(speaker, leave);
 
 const nameOf = (peer: RoomPeer): string => (typeof peer.meta.name === 'string' ? peer.meta.name : 'someone');
 
+/** Why the room refused this page (a full room, say), shown in place of the presence line. */
+let refusal = '';
+
 function showPresence(): void {
   const others = room.peers.map((p) => nameOf(p.peer));
   presence.value =
-    room.state !== 'joined'
-      ? `Not in the room (${room.state}).`
-      : others.length === 0
-        ? 'You are alone in the room.'
-        : `In the call with ${others.join(', ')}.`;
+    room.state === 'error' && refusal
+      ? `Not in the room: ${refusal}`
+      : room.state !== 'joined'
+        ? `Not in the room (${room.state}).`
+        : others.length === 0
+          ? 'You are alone in the room.'
+          : `In the call with ${others.join(', ')}.`;
 }
 
 room.addEventListener('peerjoined', (e) => {
@@ -94,7 +104,12 @@ room.addEventListener('peerleft', (e) => {
   showPresence();
 });
 room.addEventListener('streamadded', () => showPresence());
-room.addEventListener('error', (e) => note(`error during ${(e as CallErrorEvent).operation}: ${e.message}`));
+room.addEventListener('error', (e) => {
+  note(`error during ${(e as CallErrorEvent).operation}: ${e.message}`);
+  if (room.state !== 'error') return;
+  refusal = e.message;
+  showPresence();
+});
 
 room.signaling = relayUrl.href;
 showPresence();
