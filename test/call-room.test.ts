@@ -247,6 +247,37 @@ describe('<call-room>', () => {
     await decodedFrame(ben.remoteStreams[0]);
   });
 
+  it('keeps a member the room reported gone once an update says it is back, past the 15 s it keeps a gone one', async function () {
+    this.timeout(40000);
+    const name = uniqueName();
+    let heard: RoomListener | undefined;
+    const told = alteredRoom(name, (inner) => ({
+      join: (listener, meta) => inner.join((heard = listener), meta),
+    }));
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <call-room .signaling=${told} name="Ana"><local-track kind="video"></local-track></call-room>
+        <call-room signaling="broadcast:${name}" name="Ben"
+          ><local-track kind="video"></local-track
+        ></call-room>
+      </div>`,
+    );
+    const [ana, ben] = root.querySelectorAll('call-room');
+    await until(() => ana.remoteStreams.length === 1 && ana.peers[0]?.state === 'connected', 'a call');
+    const left = record<PeerLeftEvent>(ana, 'peerleft');
+    const connection = ana.peers[0].connection;
+    // A relay restart: Ben is reported gone, and back with an update of his metadata.
+    heard!.left(ana.peers[0].peer, 'gone');
+    heard!.updated({ id: ben.selfId!, meta: { name: 'Ben' } });
+    await new Promise((resolve) => setTimeout(resolve, 16_000));
+    expect(
+      left.map((event) => event.reason),
+      'Ben let go',
+    ).to.deep.equal([]);
+    expect(ana.peers.map((member) => member.connection)).to.deep.equal([connection]);
+    await decodedFrame(ana.remoteStreams[0]);
+  });
+
   it('reports a bad room address, also to a page that listens once it registered the element, and stays usable', async () => {
     // Markup already in the page is upgraded inside customElements.define(), before the page's next line can listen.
     const root = await fixture<HTMLElement>(html`<div></div>`);
