@@ -28,11 +28,16 @@ export async function startRelayServer(options = {}) {
     );
   });
   await new Promise((resolve, reject) => {
-    server.once('error', (error) => {
+    // Only a failure to listen closes the relay; the listener goes once listening.
+    const failed = (/** @type {Error} */ error) => {
       void relay.close();
       reject(error);
+    };
+    server.once('error', failed);
+    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => {
+      server.off('error', failed);
+      resolve(undefined);
     });
-    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve(undefined));
   });
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {

@@ -211,9 +211,17 @@ export class CallRoom extends LitElement {
     room.join(
       {
         joined: (peer) => this.meet(room, peer),
-        // A member's new metadata, or one announced again: it is back if the room had said it was gone. One this side
-        // has no connection to (it gave up on it, or joined again) is met, as the far side meets it.
-        updated: (peer) => this.meet(room, peer),
+        updated: (peer) => {
+          const member = this.members.get(peer.id);
+          // One this side has no connection to (it gave up on it, or joined again): met, as the far side meets it.
+          if (!member) return this.meet(room, peer);
+          // Its new metadata, or itself announced again: back, if the room had said it was gone. Its connection is
+          // left as it is (one recovering from a lost path goes on recovering).
+          clearTimeout(member.awayTimer);
+          member.awayTimer = undefined;
+          member.peer = peer;
+          this.connectionHost.changed();
+        },
         left: (peer, reason) => this.handleLeft(peer.id, reason),
         message: (from, data) => this.members.get(from)?.channel.deliver(data),
         error: (error, final) => {

@@ -41,6 +41,8 @@ export interface NegotiatorCallbacks {
   error(error: unknown, operation: ErrorOperation): void;
   /** The channel says the far side left for good. */
   peerLeft(): void;
+  /** Whether media with the far side flows now (see SignalingListener.connected). */
+  connected(): boolean;
   /**
    * This connection is to be replaced by a new one (see IceRecovery): the far side replaced its own and offers from
    * the new one (`message` is that offer, for the new one to take), or asked this side to replace it first (`message`
@@ -163,7 +165,7 @@ export class PerfectNegotiator {
       channel.start({
         message: (message) => this.#arrive(message),
         peerLeft: () => this.#callbacks.peerLeft(),
-        connected: () => this.#pc.connectionState === 'connected',
+        connected: () => this.#callbacks.connected(),
       });
     } catch (error) {
       this.#callbacks.error(error, 'signaling');
@@ -271,14 +273,15 @@ export class PerfectNegotiator {
       const { localDescription, signalingState } = this.#pc;
       if (signalingState !== 'have-local-offer' || localDescription?.type !== 'offer') return;
       const sends = this.#offerSends;
-      if (sends === OFFER_SENDS_BEFORE_ERROR)
+      // Sends to nobody (alone in a room, the offer waits for the first peer) are not counted as unanswered.
+      const present = this.#channel.farSidePresent !== false;
+      if (present && sends === OFFER_SENDS_BEFORE_ERROR)
         this.#callbacks.error(
           new Error(`no answer to an offer sent ${sends} times in ${(sends * OFFER_RESEND_MS) / 1000} s`),
           'negotiation',
         );
       this.#sendAgain(localDescription);
-      // Sends to nobody (alone in a room, the offer waits for the first peer) are not counted as unanswered.
-      if (this.#channel.farSidePresent !== false) this.#offerSends++;
+      if (present) this.#offerSends++;
       this.#awaitAnswer();
     }, OFFER_RESEND_MS);
   }
@@ -324,6 +327,9 @@ export class PerfectNegotiator {
       return;
     }
     if (this.#leftBehindSent(message)) return;
+    // The end of candidates naming no m-line (`{ candidate: null }`, as the specification's example sends it): both
+    // browsers do without it, and the kit sends none. One for an m-line goes to the connection as any candidate.
+    if ('candidate' in message && isEndOfAllCandidates(message.candidate)) return;
     // Making the answer: the far side's offer is set.
     const answering = this.#applyingDescription && this.#pc.signalingState === 'have-remote-offer';
     if ('candidate' in message && (this.#queued === 0 || (this.#queued === 1 && answering))) {
@@ -584,6 +590,10 @@ export function mediaSections(pc: RTCPeerConnection, described: boolean): OfferW
     counts[kind] = Math.min(MAX_WANTED_PER_KIND, (counts[kind] ?? 0) + 1);
   }
   return counts;
+}
+
+function isEndOfAllCandidates({ candidate, sdpMid, sdpMLineIndex }: RTCIceCandidateInit): boolean {
+  return !candidate && sdpMid == null && sdpMLineIndex == null;
 }
 
 interface Origin {

@@ -32,6 +32,11 @@ export class SenderReconciler {
   readonly #sending = new Map<TrackSource, Sending>();
   /** The stream names each transceiver last sent with, so a returning track prefers its old transceiver. */
   readonly #lastStreams = new WeakMap<RTCRtpTransceiver, string>();
+  /**
+   * The transceivers that were used to send (a description made their current direction send): addTrack never takes
+   * these again, so a track coming back is put on one here (see start); any other is left to addTrack.
+   */
+  readonly #usedToSend = new WeakSet<RTCRtpTransceiver>();
   /** replaceTrack calls not settled yet: until then `sender.track` still shows the track before. */
   readonly #replacing = new Map<RTCRtpSender, Promise<void>>();
   readonly localStreams: LocalStreams;
@@ -88,12 +93,12 @@ export class SenderReconciler {
     this.#assertOpen();
     this.#assertNotSent(track);
     const streams = this.localStreams.place(track, names);
-    // Only a transceiver this side sent on before is taken here: addTrack would make a new m-line instead. One that
-    // never sent (one that only received) is left to addTrack, which takes it at once. Claimed here, with replaceTrack,
-    // its sender's track stayed null until that landed, and an addTrack in the meantime (a second camera in the same
-    // task) took it too in Firefox: the first track then replaced the second, which was never sent.
-    const idle = this.#idleTransceiver(track.kind, key(names));
-    const reused = idle && this.#lastStreams.has(idle) ? idle : undefined;
+    // Only a transceiver that was used to send is taken here: addTrack would make a new m-line instead. One that never
+    // sent (one that only received, or whose track went before any exchange) is left to addTrack, which takes it at
+    // once. Claimed here, with replaceTrack, its sender's track stayed null until that landed, and an addTrack in the
+    // meantime (a second camera in the same task) took it too in Firefox: the first track then replaced the second,
+    // which was never sent.
+    const reused = this.#idleTransceiver(track.kind, key(names));
     let transceiver: RTCRtpTransceiver;
     if (reused) {
       // Sending again on a transceiver that sent before: the same m-line, no new one.
@@ -115,6 +120,14 @@ export class SenderReconciler {
       transceiver,
       ...(reused && { setStreams: streams }),
     });
+  }
+
+  /** Notes the transceivers a description just applied made send (see usedToSend). */
+  descriptionApplied(): void {
+    for (const transceiver of this.#pc.getTransceivers()) {
+      const direction = transceiver.currentDirection;
+      if (direction === 'sendrecv' || direction === 'sendonly') this.#usedToSend.add(transceiver);
+    }
   }
 
   /**
@@ -202,7 +215,8 @@ export class SenderReconciler {
   }
 
   /**
-   * An idle transceiver of this kind: not stopped, sending nothing, and not claimed by another source.
+   * An idle transceiver of this kind that was used to send: not stopped, sending nothing, and not claimed by another
+   * source.
    * One that last sent with the same streams is preferred, so the far side's stream sees the track return.
    */
   #idleTransceiver(kind: string, streamsKey: string): RTCRtpTransceiver | undefined {
@@ -212,6 +226,7 @@ export class SenderReconciler {
       .filter(
         (t) =>
           !claimed.has(t) &&
+          this.#usedToSend.has(t) &&
           t.currentDirection !== 'stopped' &&
           t.direction !== 'stopped' &&
           !t.sender.track &&

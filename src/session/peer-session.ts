@@ -127,7 +127,10 @@ export class PeerSession {
       options.channel,
       {
         polite: options.polite,
-        descriptionApplied: () => this.remote.sync(pc.signalingState === 'stable'),
+        descriptionApplied: () => {
+          this.senders.descriptionApplied();
+          this.remote.sync(pc.signalingState === 'stable');
+        },
         describing: () => this.senders.reassertStreams(),
         negotiated: (offered) => {
           this.#negotiatedOnce = true;
@@ -137,6 +140,8 @@ export class PeerSession {
         },
         error: events.error,
         peerLeft: events.peerLeft,
+        // As told: Firefox's ICE re-checks on each renegotiation are not a loss of media.
+        connected: () => this.#reported === 'connected',
         // Also one that connected but whose ICE is down now: the far side may never have connected (DTLS done on
         // one side only), and replaces its own.
         renewable: () => !this.#recovery.connectedOnce || /failed|disconnected/.test(pc.iceConnectionState),

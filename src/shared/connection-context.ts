@@ -83,9 +83,16 @@ export function provideConnectionHost(element: Element, host: ConnectionHost): v
  */
 export const HOST_READY_EVENT = 'peer-connection-ready';
 
-/** Fires `HOST_READY_EVENT` for a connection element, on its root. */
+/**
+ * Fires `HOST_READY_EVENT` for a connection element, on its root and on each root around that one: a wrapper (a
+ * design system's `<my-call>`) may render the connection element in its shadow root around a slot, and the page's
+ * elements slotted in from outside, connected before that render, listen on their own root.
+ */
 export function announceConnectionHost(element: Element): void {
-  element.getRootNode().dispatchEvent(new Event(HOST_READY_EVENT));
+  for (let root = element.getRootNode(); ; root = (root as ShadowRoot).host.getRootNode()) {
+    root.dispatchEvent(new Event(HOST_READY_EVENT));
+    if (!(root instanceof ShadowRoot)) return;
+  }
 }
 
 /** The host of the element with this id in the same root, if that element is an upgraded connection element. */

@@ -46,6 +46,8 @@ export function parseNegotiationMessage(message: unknown): NegotiationMessage {
     }
     return { renew: value as string, from: from as string };
   }
+  // The end-of-candidates marker as the specification's example sends it (`{ candidate }` of a null candidate).
+  if (field === 'candidate' && value === null) return { candidate: { ...END_OF_CANDIDATES } };
   if (!isRecord(value)) {
     throw new SignalingMessageError(`"${field}" must be an object, got ${describe(value)}`);
   }
@@ -98,6 +100,14 @@ function parseDescription(value: Record<string, unknown>): RTCSessionDescription
   return { type: type as RTCSdpType, sdp: typeof sdp === 'string' ? sdp : undefined };
 }
 
+/** The end of candidates for every m-line: an empty candidate that names none. */
+const END_OF_CANDIDATES: RTCIceCandidateInit = {
+  candidate: '',
+  sdpMid: null,
+  sdpMLineIndex: null,
+  usernameFragment: null,
+};
+
 function parseCandidate(value: Record<string, unknown>): RTCIceCandidateInit {
   const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = value;
   if (typeof candidate !== 'string' || candidate.length > MAX_CANDIDATE_LENGTH) {
@@ -113,7 +123,8 @@ function parseCandidate(value: Record<string, unknown>): RTCIceCandidateInit {
       `"candidate.sdpMLineIndex" must be a non-negative integer or null, got ${describe(sdpMLineIndex)}`,
     );
   }
-  if (sdpMid == null && sdpMLineIndex == null) {
+  // An empty one is the end of candidates, which may name no m-line (then it ends them all).
+  if (candidate !== '' && sdpMid == null && sdpMLineIndex == null) {
     throw new SignalingMessageError('a candidate needs "sdpMid" or "sdpMLineIndex"');
   }
   if (usernameFragment != null && typeof usernameFragment !== 'string') {

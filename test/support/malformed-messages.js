@@ -409,7 +409,8 @@ const MAKERS = {
         sdp: sdpOf(plausibleSdpLines(rng)),
       },
     }),
-    (rng) => ({ candidate: pick(rng, ['x', null, 42, true, [], plausibleCandidate(rng)]) }),
+    // Not null: `{ candidate: null }` is the end of candidates, as the specification's example sends it.
+    (rng) => ({ candidate: pick(rng, ['x', 42, true, [], plausibleCandidate(rng)]) }),
     (rng) => ({ candidate: { candidate: pick(rng, [42, null, true, [], {}]), sdpMid: '0' } }),
     (rng) => ({ candidate: { candidate: plausibleCandidate(rng), sdpMid: pick(rng, [0, 1, true, [], {}]) } }),
     (rng) => ({

@@ -40,6 +40,25 @@ describe('parseNegotiationMessage', () => {
     });
   });
 
+  it("takes the end of candidates, as the specification's example and toJSON() send it", () => {
+    const end = { candidate: '', sdpMid: null, sdpMLineIndex: null, usernameFragment: null };
+    expect(parseNegotiationMessage({ candidate: null })).to.deep.equal({ candidate: end });
+    expect(
+      parseNegotiationMessage({ candidate: { candidate: '', sdpMid: null, sdpMLineIndex: null } }),
+    ).to.deep.equal({
+      candidate: end,
+    });
+    expect(parseNegotiationMessage({ candidate: { candidate: '', sdpMid: '0' } })).to.deep.equal({
+      candidate: { ...end, sdpMid: '0' },
+    });
+  });
+  it(
+    'refuses a candidate for no m-line',
+    bad(
+      { candidate: { candidate: 'candidate:1 1 udp 1 198.18.0.1 9 typ host' } },
+      /needs "sdpMid" or "sdpMLineIndex"/,
+    ),
+  );
   it('refuses a non-object', bad('hello', /expected an object, got "hello"/));
   it('refuses null', bad(null, /got null/));
   it('refuses an array', bad([1], /got an array/));
