@@ -247,6 +247,36 @@ describe('<call-room>', () => {
     await decodedFrame(ben.remoteStreams[0]);
   });
 
+  it('keeps a member the room reported gone for 15 s while its media flows, then lets it go', async function () {
+    this.timeout(40000);
+    const name = uniqueName();
+    let heard: RoomListener | undefined;
+    const told = alteredRoom(name, (inner) => ({
+      join: (listener, meta) => inner.join((heard = listener), meta),
+    }));
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <call-room .signaling=${told} name="Ana"><local-track kind="video"></local-track></call-room>
+        <call-room signaling="broadcast:${name}" name="Ben"
+          ><local-track kind="video"></local-track
+        ></call-room>
+      </div>`,
+    );
+    const [ana] = root.querySelectorAll('call-room');
+    await until(() => ana.remoteStreams.length === 1 && ana.peers[0]?.state === 'connected', 'a call');
+    const left = record<PeerLeftEvent>(ana, 'peerleft');
+    const reported = performance.now();
+    heard!.left(ana.peers[0].peer, 'gone');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(left, 'Ben kept while media flows').to.have.length(0);
+    await decodedFrame(ana.remoteStreams[0]);
+    await until(() => left.length === 1, 'Ben let go', 20_000);
+    expect(left[0].reason).to.equal('gone');
+    // Let go by the grace, not by his media stopping: it flowed all along.
+    expect(performance.now() - reported).to.be.at.least(15_000);
+    expect(ana.peers).to.deep.equal([]);
+  });
+
   it('keeps a member the room reported gone once an update says it is back, past the 15 s it keeps a gone one', async function () {
     this.timeout(40000);
     const name = uniqueName();

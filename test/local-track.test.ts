@@ -273,9 +273,12 @@ describe('<local-track>', () => {
     const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
     const [a, , local] = await sendingOne(html`<local-track .track=${own}></local-track>`);
     expect(senderOf(a, own)).to.exist;
+    // A captured track is stopped at the end of the exchange that takes it off the connection: wait past that.
+    const negotiated = nextEvent(a, 'negotiated');
     local.remove();
     await until(() => !senderOf(a, own), 'the track removed from the connection');
-    await pause(50);
+    await negotiated;
+    await pause(200);
     expect(own.readyState).to.equal('live');
     own.stop();
   });

@@ -319,6 +319,27 @@ describe('FirstPeerChannel', () => {
     channel.close();
   });
 
+  it('lets a partner reported gone go after 15 s though media flows, if it never comes back', async () => {
+    const fake = fakeRoom();
+    const { channel, heard } = listened(fake.room);
+    fake.join('far');
+    fake.leave('far', 'gone');
+    // The grace is read from the clock at each check (once a second): the clock is moved past it, not waited out.
+    const realNow = Date.now;
+    const start = realNow();
+    try {
+      Date.now = () => start + 14_000;
+      await aWhile(1200);
+      expect(heard, 'within the grace').to.deep.equal([]);
+      Date.now = () => start + 15_000;
+      await aWhile(1200);
+      expect(heard, 'past the grace').to.deep.equal(['peer left']);
+    } finally {
+      Date.now = realNow;
+      channel.close();
+    }
+  });
+
   it('lets a partner go at once when it said goodbye, or vanished with no media flowing', () => {
     const fake = fakeRoom();
     const { channel, heard, media } = listened(fake.room);
