@@ -36,6 +36,9 @@ export async function startRelayServer(options = {}) {
     server.once('error', failed);
     server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => {
       server.off('error', failed);
+      // Once listening, a server error (too many open files as a connection is accepted) is logged, and the relay
+      // serves on: unheard, it would end the process.
+      server.on('error', (error) => relay.options.log(`server error: ${error.message}`));
       resolve(undefined);
     });
   });

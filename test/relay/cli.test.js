@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRelayServer } from '../../server/http.js';
 import { Relay } from '../../server/relay.js';
+import { TestClient } from './client.js';
 
 const cli = fileURLToPath(new URL('../../server/cli.js', import.meta.url));
 
@@ -37,6 +38,21 @@ describe('the relay command line', () => {
       assert.ok(!stderr.includes('    at '), `no stack: ${stderr}`);
     } finally {
       await taken.close();
+    }
+  });
+
+  it('a server error once listening is logged, and the relay goes on serving', async () => {
+    /** @type {string[]} */
+    const logged = [];
+    const running = await startRelayServer({ port: 0, log: (line) => logged.push(line) });
+    try {
+      running.server.emit('error', new Error('accept EMFILE'));
+      assert.deepEqual(logged, ['server error: accept EMFILE']);
+      const client = new TestClient(`${running.url}?room=after-error`);
+      assert.ok((await client.welcomed()).id);
+      client.socket.terminate();
+    } finally {
+      await running.close();
     }
   });
 
