@@ -11,12 +11,25 @@ import { registerNetworkAdapters } from './signaling/network-adapters.js';
 
 registerNetworkAdapters();
 
-// Parents first, so children upgraded after them find their connection at once. A name already taken (the kit
-// loaded twice) is left alone rather than throwing.
-if (!customElements.get('peer-connection')) customElements.define('peer-connection', PeerConnection);
-if (!customElements.get('call-room')) customElements.define('call-room', CallRoom);
-if (!customElements.get('local-track')) customElements.define('local-track', LocalTrack);
-if (!customElements.get('remote-stream')) customElements.define('remote-stream', RemoteStream);
-if (!customElements.get('remote-streams')) customElements.define('remote-streams', RemoteStreams);
+/**
+ * Registers `element` under `name`. A name already taken is left alone rather than throwing; taken by another class
+ * (another copy of the kit, or another library), the page is told, as the kit's elements of that name would otherwise
+ * do nothing with no word why.
+ */
+function define(name: string, element: CustomElementConstructor): void {
+  const taken = customElements.get(name);
+  if (!taken) customElements.define(name, element);
+  else if (taken !== element)
+    console.warn(
+      `webrtc-elements: <${name}> is defined already by another class (another copy of the kit?); left as it is`,
+    );
+}
+
+// Parents first, so children upgraded after them find their connection at once.
+define('peer-connection', PeerConnection);
+define('call-room', CallRoom);
+define('local-track', LocalTrack);
+define('remote-stream', RemoteStream);
+define('remote-streams', RemoteStreams);
 
 export * from './index.js';

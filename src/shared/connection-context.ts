@@ -33,7 +33,8 @@ export interface ConnectionHost {
  * The key of the connection in requests of the Web Components Community Group's context protocol (`context-request`
  * events): requests for other keys pass through the kit's elements, and the kit's pass through other providers.
  */
-export const connectionContext = Symbol('peer-connection');
+// From the global registry: a second copy of the kit on the page (a bundle of its own) asks and answers with the same key.
+export const connectionContext = Symbol.for('webrtc-elements:connection');
 
 /** What the protocol's `context-request` event carries (the kit only asks for, and answers, `connectionContext`). */
 interface ContextRequest extends Event {

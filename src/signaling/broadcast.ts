@@ -1,4 +1,4 @@
-import { FirstPeerChannel, type Room, type RoomListener, type RoomPeer } from './room.js';
+import { FirstPeerChannel, randomId, type Room, type RoomListener, type RoomPeer } from './room.js';
 import type { SignalingChannel } from './signaling.js';
 
 type Wire =
@@ -19,7 +19,7 @@ export class BroadcastMessageError extends Error {
  * says hello, the others answer "here"; messages carry their addressee.
  */
 export class BroadcastRoom implements Room {
-  readonly selfId = crypto.randomUUID();
+  readonly selfId = randomId();
   private channel?: BroadcastChannel;
   private listener?: RoomListener;
   private meta: Record<string, unknown> = {};
@@ -28,6 +28,8 @@ export class BroadcastRoom implements Room {
   constructor(private readonly name: string) {}
 
   join(listener: RoomListener, meta: Record<string, unknown>): void {
+    // Joined twice, the first channel would go on delivering every message a second time.
+    if (this.channel) this.leave();
     this.listener = listener;
     this.meta = meta;
     this.channel = new BroadcastChannel(`webrtc-elements:${this.name}`);

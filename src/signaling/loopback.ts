@@ -1,8 +1,9 @@
-import type {
-  NegotiationMessage,
-  SignalingChannel,
-  SignalingListener,
-  SignalingOptions,
+import {
+  queueForFarSide,
+  type NegotiationMessage,
+  type SignalingChannel,
+  type SignalingListener,
+  type SignalingOptions,
 } from './signaling.js';
 
 /** Thrown when a third connection joins a loopback pair. */
@@ -73,11 +74,16 @@ export class LoopbackChannel implements SignalingChannel {
     if (far) far.#flush();
   }
 
+  /** Alone, what this end sends waits for the far side (see send). */
+  get farSidePresent(): boolean {
+    return this.#pair.farSideOf(this) !== undefined;
+  }
+
   send(message: NegotiationMessage): void {
     if (this.#closed) return;
     // A structured clone, not JSON: a copy all the same, and JSON's escaping of each line end of an SDP made the
     // round trip take 70 to 100 us per description, on the path of every renegotiation.
-    if (this.#pending.length < MAX_PENDING) this.#pending.push(structuredClone(message));
+    queueForFarSide(this.#pending, structuredClone(message), MAX_PENDING);
     this.#flush();
   }
 

@@ -1,4 +1,11 @@
-import { FirstPeerChannel, type LeaveReason, type Room, type RoomListener, type RoomPeer } from './room.js';
+import {
+  FirstPeerChannel,
+  randomId,
+  type LeaveReason,
+  type Room,
+  type RoomListener,
+  type RoomPeer,
+} from './room.js';
 import type { SignalingChannel } from './signaling.js';
 
 /** Something the relay refused, with its code (`room-full`, `unauthorized`, `unknown-peer`, …). */
@@ -45,9 +52,9 @@ const UNREACHABLE_TOLD_AFTER_MS = 5000;
  * peer that vanished for a moment, and only says it is gone when it does not come back.
  */
 export class RelayRoom implements Room {
-  readonly selfId = crypto.randomUUID();
+  readonly selfId = randomId();
   /** Proves to the relay that a reconnection is this peer, not another naming its id (which every peer learns). */
-  private readonly key = crypto.randomUUID();
+  private readonly key = randomId();
   private socket?: WebSocket;
   private listener?: RoomListener;
   private meta: Record<string, unknown> = {};

@@ -1,4 +1,9 @@
-import type { NegotiationMessage, SignalingChannel, SignalingListener } from './signaling.js';
+import {
+  queueForFarSide,
+  type NegotiationMessage,
+  type SignalingChannel,
+  type SignalingListener,
+} from './signaling.js';
 
 /** A member of a room as the others see it. */
 export interface RoomPeer {
@@ -42,6 +47,17 @@ export interface Room {
 
 /** Messages for a far side whose connection has not started listening yet; a bound, so a flood cannot grow memory. */
 const MAX_PENDING = 1000;
+
+/**
+ * A random id. `crypto.randomUUID` exists in secure contexts only; a page served over plain HTTP to another machine
+ * (a viewer that captures nothing needs no secure context) still gets one.
+ */
+export function randomId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+    byte.toString(16).padStart(2, '0'),
+  ).join('');
+}
 
 /** How long a peer reported gone keeps its connection while media still flows (a relay restart, a blip). */
 export const AWAY_GRACE_MS = 15_000;
@@ -107,6 +123,8 @@ export class FirstPeerChannel implements SignalingChannel {
   private readonly present = new Set<string>();
   /** Set while the partner is reported gone but media with it still flows (see keepAway). */
   private awayCheck?: ReturnType<typeof setInterval>;
+  /** Whether this side is in the room: from the first start to close. */
+  private joined = false;
 
   constructor(private readonly room: Room) {}
 
@@ -125,6 +143,9 @@ export class FirstPeerChannel implements SignalingChannel {
       this.partner.start(listener);
       return;
     }
+    // Started again (a channel of the page's, given to an element inserted anew): in the room already.
+    if (this.joined) return;
+    this.joined = true;
     window.addEventListener('pagehide', this.onPageHide);
     this.room.join(
       {
@@ -155,20 +176,18 @@ export class FirstPeerChannel implements SignalingChannel {
       this.partner.send(message);
       return;
     }
-    // A description makes those before it, and their candidates, of no more use: alone, this side sends its offer
-    // again every 2 s with its candidates, and the first peer to come would get all of them at once (over the relay,
-    // past its rate limit after a minute or two).
-    if ('description' in message) {
-      const kept = this.early.filter((m) => !('description' in m) && !('candidate' in m));
-      this.early.splice(0, this.early.length, ...kept);
-    }
-    if (this.early.length < MAX_PENDING) this.early.push(message);
+    queueForFarSide(this.early, message, MAX_PENDING);
   }
 
   close(): void {
+    this.joined = false;
     window.removeEventListener('pagehide', this.onPageHide);
-    clearInterval(this.awayCheck);
+    this.partnerBack();
     this.partner?.close();
+    // Started again after this (a channel of the page's), it joins anew and meets whoever is there then.
+    this.partner = undefined;
+    this.present.clear();
+    this.early.length = 0;
     this.room.leave();
   }
 

@@ -59,6 +59,19 @@ export interface SignalingChannel {
   readonly farSidePresent?: boolean;
 }
 
+/**
+ * Queues a message for a far side that is not there yet, at most `max`. A description makes those before it, and
+ * their candidates, of no more use: a lone side sends its offer again every 2 s with its candidates, and the far side
+ * that comes would get all of them at once (over the relay, past its rate limit after a minute or two).
+ */
+export function queueForFarSide(queue: NegotiationMessage[], message: NegotiationMessage, max: number): void {
+  if ('description' in message) {
+    const kept = queue.filter((m) => !('description' in m) && !('candidate' in m));
+    queue.splice(0, queue.length, ...kept);
+  }
+  if (queue.length < max) queue.push(message);
+}
+
 /** What the element knows when it asks for a channel. */
 export interface SignalingOptions {
   /** `true` when the element has the `polite` attribute: the channel gives the far side the other role. */

@@ -9,10 +9,12 @@ import {
 } from '../../src/signaling/signaling.js';
 import {
   FirstPeerChannel,
+  randomId,
   type LeaveReason,
   type Room,
   type RoomListener,
 } from '../../src/signaling/room.js';
+import { BroadcastRoom } from '../../src/signaling/broadcast.js';
 import { signalingAdapters } from '../../src/signaling/adapters.js';
 import { EarlyMessages } from '../../src/signaling/early-messages.js';
 import { uniqueName, until } from '../helpers.js';
@@ -85,6 +87,28 @@ describe('loopback signaling', () => {
     b.close();
   });
 
+  it('says whether a far side is there; alone, it keeps only the latest offer and what came after it', async () => {
+    const name = uniqueName();
+    const a = loopbackSignaling(name, {});
+    inbox(a);
+    expect(a.farSidePresent).to.equal(false);
+    for (let i = 1; i <= 5; i++) {
+      a.send({ description: { type: 'offer', sdp: `v=0 #${i}` } });
+      a.send({ candidate: { candidate: `c #${i}`, sdpMid: '0' } });
+    }
+    const b = loopbackSignaling(name, {});
+    expect(a.farSidePresent).to.equal(true);
+    const atB = inbox(b);
+    await until(() => atB.received.length === 2, 'the kept messages');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(atB.received).to.deep.equal([
+      { description: { type: 'offer', sdp: 'v=0 #5' } },
+      { candidate: { candidate: 'c #5', sdpMid: '0' } },
+    ]);
+    a.close();
+    b.close();
+  });
+
   it('makes the second to join polite, unless a side declares itself polite', () => {
     const first = loopbackSignaling(uniqueName(), {});
     expect(first.polite).to.equal(false);
@@ -128,6 +152,57 @@ describe('loopback signaling', () => {
     await until(() => atC.received.length === 1, 'delivery to the new far side');
     a.close();
     c.close();
+  });
+});
+
+describe('BroadcastRoom', () => {
+  it('joined twice, hears each message once', async () => {
+    const name = uniqueName();
+    const [twice, other] = [new BroadcastRoom(name), new BroadcastRoom(name)];
+    const heard: unknown[] = [];
+    const listener = (onMessage: (data: unknown) => void): RoomListener => ({
+      joined: () => {},
+      left: () => {},
+      updated: () => {},
+      message: (_from, data) => onMessage(data),
+      error: () => {},
+    });
+    twice.join(
+      listener(() => {}),
+      {},
+    );
+    twice.join(
+      listener((data) => heard.push(data)),
+      {},
+    );
+    other.join(
+      listener(() => {}),
+      {},
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      other.send(twice.selfId, 'hello');
+      await until(() => heard.length > 0, 'the message');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(heard).to.deep.equal(['hello']);
+    } finally {
+      twice.leave();
+      other.leave();
+    }
+  });
+});
+
+describe('randomId', () => {
+  it('makes an id without crypto.randomUUID, as in a page that is not a secure context', () => {
+    Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
+    try {
+      const [one, two] = [randomId(), randomId()];
+      expect(one).to.match(/^[0-9a-f]{32}$/);
+      expect(one).not.to.equal(two);
+    } finally {
+      delete (crypto as { randomUUID?: unknown }).randomUUID;
+    }
+    expect(randomId()).to.match(/^[0-9a-f-]{36}$/);
   });
 });
 
@@ -338,6 +413,23 @@ describe('FirstPeerChannel', () => {
       Date.now = realNow;
       channel.close();
     }
+  });
+
+  it('joins its room once, though started again (a channel of the page given to an element inserted anew)', () => {
+    const fake = fakeRoom();
+    let joins = 0;
+    const room: Room = { ...fake.room, join: (listener, meta) => (joins++, fake.room.join(listener, meta)) };
+    const channel = new FirstPeerChannel(room);
+    channel.start({ message: () => {} });
+    const heard: unknown[] = [];
+    channel.start({ message: (m) => heard.push(m) });
+    expect(joins).to.equal(1);
+    fake.message('far', offer('v=0'));
+    expect(heard, 'the new listener hears').to.deep.equal([offer('v=0')]);
+    channel.close();
+    channel.start({ message: () => {} });
+    expect(joins, 'joined again after close').to.equal(2);
+    channel.close();
   });
 
   it('lets a partner go at once when it said goodbye, or vanished with no media flowing', () => {
