@@ -66,6 +66,27 @@ function tappedRoom(name: string, sent: (message: NegotiationMessage) => unknown
   }));
 }
 
+/**
+ * Ana and Ben in a call, each sending a camera; what Ana's room hears (`heard`) is at hand, for a test to say what a
+ * relay would (a peer gone, back).
+ */
+async function anaAndBenConnected() {
+  const name = uniqueName();
+  let listener: RoomListener | undefined;
+  const told = alteredRoom(name, (inner) => ({
+    join: (heard, meta) => inner.join((listener = heard), meta),
+  }));
+  const root = await fixture<HTMLElement>(
+    html`<div>
+      <call-room .signaling=${told} name="Ana"><local-track kind="video"></local-track></call-room>
+      <call-room signaling="broadcast:${name}" name="Ben"><local-track kind="video"></local-track></call-room>
+    </div>`,
+  );
+  const [ana, ben] = root.querySelectorAll('call-room');
+  await until(() => ana.remoteStreams.length === 1 && ana.peers[0]?.state === 'connected', 'a call');
+  return { ana, ben, heard: listener! };
+}
+
 const tiles = (room: CallRoom) => [
   ...room.querySelector<RemoteStreams>('remote-streams')!.shadowRoot!.querySelectorAll('[part="tile"]'),
 ];
@@ -249,24 +270,10 @@ describe('<call-room>', () => {
 
   it('keeps a member the room reported gone for 15 s while its media flows, then lets it go', async function () {
     this.timeout(40000);
-    const name = uniqueName();
-    let heard: RoomListener | undefined;
-    const told = alteredRoom(name, (inner) => ({
-      join: (listener, meta) => inner.join((heard = listener), meta),
-    }));
-    const root = await fixture<HTMLElement>(
-      html`<div>
-        <call-room .signaling=${told} name="Ana"><local-track kind="video"></local-track></call-room>
-        <call-room signaling="broadcast:${name}" name="Ben"
-          ><local-track kind="video"></local-track
-        ></call-room>
-      </div>`,
-    );
-    const [ana] = root.querySelectorAll('call-room');
-    await until(() => ana.remoteStreams.length === 1 && ana.peers[0]?.state === 'connected', 'a call');
+    const { ana, heard } = await anaAndBenConnected();
     const left = record<PeerLeftEvent>(ana, 'peerleft');
     const reported = performance.now();
-    heard!.left(ana.peers[0].peer, 'gone');
+    heard.left(ana.peers[0].peer, 'gone');
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(left, 'Ben kept while media flows').to.have.length(0);
     await decodedFrame(ana.remoteStreams[0]);
@@ -279,26 +286,12 @@ describe('<call-room>', () => {
 
   it('keeps a member the room reported gone once an update says it is back, past the 15 s it keeps a gone one', async function () {
     this.timeout(40000);
-    const name = uniqueName();
-    let heard: RoomListener | undefined;
-    const told = alteredRoom(name, (inner) => ({
-      join: (listener, meta) => inner.join((heard = listener), meta),
-    }));
-    const root = await fixture<HTMLElement>(
-      html`<div>
-        <call-room .signaling=${told} name="Ana"><local-track kind="video"></local-track></call-room>
-        <call-room signaling="broadcast:${name}" name="Ben"
-          ><local-track kind="video"></local-track
-        ></call-room>
-      </div>`,
-    );
-    const [ana, ben] = root.querySelectorAll('call-room');
-    await until(() => ana.remoteStreams.length === 1 && ana.peers[0]?.state === 'connected', 'a call');
+    const { ana, ben, heard } = await anaAndBenConnected();
     const left = record<PeerLeftEvent>(ana, 'peerleft');
     const connection = ana.peers[0].connection;
     // A relay restart: Ben is reported gone, and back with an update of his metadata.
-    heard!.left(ana.peers[0].peer, 'gone');
-    heard!.updated({ id: ben.selfId!, meta: { name: 'Ben' } });
+    heard.left(ana.peers[0].peer, 'gone');
+    heard.updated({ id: ben.selfId!, meta: { name: 'Ben' } });
     await new Promise((resolve) => setTimeout(resolve, 16_000));
     expect(
       left.map((event) => event.reason),
