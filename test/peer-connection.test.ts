@@ -481,6 +481,25 @@ describe('<peer-connection>', () => {
     await until(() => other.remoteStreams[0]?.getTracks().length === 2, 'the call on the new address');
   });
 
+  it('replaced by a new element of the same loopback pair within one task, the new one calls the far side', async () => {
+    // A framework re-keying a list: the old element's end is let go a task later, after the new one looked for it.
+    const [a, b] = await callPair(
+      (name) =>
+        html`<peer-connection signaling="loopback:${name}"
+          ><local-track kind="video"></local-track
+        ></peer-connection>`,
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
+    await until(() => b.remoteStreams.length === 1 && b.state === 'connected', 'the first call');
+    const replacement = Object.assign(document.createElement('peer-connection'), { signaling: a.signaling });
+    replacement.append(Object.assign(document.createElement('local-track'), { kind: 'audio' as const }));
+    const errors = record<CallErrorEvent>(replacement, 'error');
+    a.replaceWith(replacement);
+    await until(() => b.remoteStreams[0]?.getAudioTracks().length === 1, "the replacement's microphone");
+    expect(errors.map((e) => e.message)).to.deep.equal([]);
+    await until(() => replacement.state === 'connected', 'the replacement connected');
+  });
+
   it('uses a signaling address set right after insertion', async () => {
     const name = uniqueName();
     const root = await fixture<HTMLElement>(html`<div></div>`);

@@ -18,6 +18,7 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { signalingAdapters } from '../signaling/adapters.js';
 import { EarlyMessages } from '../signaling/early-messages.js';
 import { inertSignaling } from '../signaling/inert.js';
+import { LoopbackFullError } from '../signaling/loopback.js';
 import { createSignaling, type SignalingChannel } from '../signaling/signaling.js';
 import type { StreamlessPolicy } from '../streams/stream-assembler.js';
 import { styles } from './peer-connection.styles.js';
@@ -117,6 +118,8 @@ export class PeerConnection extends LitElement {
   #connecting = false;
   /** Set by `close()` until `signaling` changes or a removal's teardown: a move does not start the call again. */
   #hungUp = false;
+  /** Set while a loopback pair found full is tried once more (see openChannel). */
+  #retryingFull = false;
   /**
    * The tracks the page sends through `addTrack()`, by the sender it was given, with the sender that sends each now.
    * A track whose connection ended (the far side left, `signaling` changed, or ICE recovery replaced it) waits in
@@ -392,6 +395,20 @@ export class PeerConnection extends LitElement {
     try {
       return createSignaling(signaling, signalingAdapters, this.polite ? { polite: true } : {});
     } catch (error) {
+      // An element that replaces one of a loopback pair within one task (a framework re-keying a list) finds the pair
+      // full: the one it replaces lets its end go a task later (see DisconnectGrace). Tried once more then.
+      if (error instanceof LoopbackFullError && !this.#retryingFull) {
+        setTimeout(() => {
+          if (!this.isConnected || this.#hungUp || this.signaling !== signaling) return;
+          this.#retryingFull = true;
+          try {
+            this.#startSession();
+          } finally {
+            this.#retryingFull = false;
+          }
+        });
+        return inertSignaling();
+      }
       this.#reportError(error, 'attribute');
       return inertSignaling();
     }
