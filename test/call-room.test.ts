@@ -318,14 +318,18 @@ describe('<call-room>', () => {
   });
 });
 
+/** A `<peer-connection>` in the broadcast room `name`, sending its camera. */
+const cameraInRoom = (name: string) =>
+  html`<peer-connection signaling="broadcast:${name}"
+    ><local-track kind="video"></local-track
+  ></peer-connection>`;
+
 /** Two `<peer-connection>`s in a fresh broadcast room, the first sending its camera. */
 async function broadcastPair() {
   const name = uniqueName();
   const root = await fixture<HTMLElement>(
     html`<div>
-      <peer-connection signaling="broadcast:${name}"
-        ><local-track kind="video"></local-track
-      ></peer-connection>
+      ${cameraInRoom(name)}
       <peer-connection signaling="broadcast:${name}"></peer-connection>
     </div>`,
   );
@@ -423,13 +427,7 @@ describe('<peer-connection> over broadcast:', () => {
   it('waits alone in the room with its camera and no error, and calls the first peer to come', async function () {
     this.timeout(30000);
     const name = uniqueName();
-    const root = await fixture<HTMLElement>(
-      html`<div>
-        <peer-connection signaling="broadcast:${name}"
-          ><local-track kind="video"></local-track
-        ></peer-connection>
-      </div>`,
-    );
+    const root = await fixture<HTMLElement>(html`<div>${cameraInRoom(name)}</div>`);
     const alone = root.querySelector('peer-connection')!;
     const errors = record<CallErrorEvent>(alone, 'error');
     // Past the five unanswered sends of an offer (10 s) that would mean a far side that does not answer.

@@ -98,6 +98,19 @@ function candidateSteps(pc: RTCPeerConnection): string[] {
   return steps;
 }
 
+/** A connected call whose first side sends a camera to a second side that sends nothing. */
+async function cameraCall(): Promise<[PeerConnection, PeerConnection]> {
+  const [a, b] = await callPair(
+    (name) =>
+      html`<peer-connection signaling="loopback:${name}"
+        ><local-track kind="video"></local-track
+      ></peer-connection>`,
+    (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+  );
+  await until(() => b.remoteStreams.length === 1 && b.state === 'connected', 'the camera at the far side');
+  return [a, b];
+}
+
 describe('<peer-connection>', () => {
   it('keeps receiving video when both sides add a new m-line in the same task', async () => {
     // Both sides' new m-lines get negotiated and the video that flowed before still shows on both sides. (This does
@@ -483,14 +496,7 @@ describe('<peer-connection>', () => {
 
   it('replaced by a new element of the same loopback pair within one task, the new one calls the far side', async () => {
     // A framework re-keying a list: the old element's end is let go a task later, after the new one looked for it.
-    const [a, b] = await callPair(
-      (name) =>
-        html`<peer-connection signaling="loopback:${name}"
-          ><local-track kind="video"></local-track
-        ></peer-connection>`,
-      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
-    );
-    await until(() => b.remoteStreams.length === 1 && b.state === 'connected', 'the first call');
+    const [a, b] = await cameraCall();
     const replacement = Object.assign(document.createElement('peer-connection'), { signaling: a.signaling });
     replacement.append(Object.assign(document.createElement('local-track'), { kind: 'audio' as const }));
     const errors = record<CallErrorEvent>(replacement, 'error');
@@ -564,14 +570,7 @@ describe('<peer-connection>', () => {
   });
 
   it("sends two cameras added in one task to a side that only received video: the second does not take the first one's transceiver", async () => {
-    const [a, b] = await callPair(
-      (name) =>
-        html`<peer-connection signaling="loopback:${name}"
-          ><local-track kind="video"></local-track
-        ></peer-connection>`,
-      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
-    );
-    await until(() => b.remoteStreams.length === 1 && b.state === 'connected', "the far side's camera");
+    const [a, b] = await cameraCall();
     const cameras = await Promise.all(
       ['one', 'two'].map(
         async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0],
