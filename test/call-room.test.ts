@@ -398,7 +398,11 @@ describe('<peer-connection> over broadcast:', () => {
     const [a, b] = root.querySelectorAll('peer-connection');
     const errors = [record<CallErrorEvent>(a, 'error'), record<CallErrorEvent>(b, 'error')];
     try {
-      await until(() => b.remoteStreams.length === 1 && a.state === 'connected', 'the call');
+      // Both sides connected: a side whose media is not flowing yet lets the partner go at once, as it should.
+      await until(
+        () => b.remoteStreams.length === 1 && a.state === 'connected' && b.state === 'connected',
+        'the call',
+      );
       const [nearListener, farListener] = heard;
       const [pcA, pcB] = [a.connection, b.connection];
       nearListener.left({ id: farRoom.selfId, meta: {} }, 'gone');

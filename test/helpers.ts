@@ -7,6 +7,24 @@ let counter = 0;
 /** A loopback name no other test uses. */
 export const uniqueName = (): string => `test-${Date.now()}-${counter++}`;
 
+/** The tracks tests captured with `capture`, stopped after each test (see below). */
+const captured: MediaStreamTrack[] = [];
+
+/**
+ * `getUserMedia` for a test: every track it gives is stopped after the test, whether it passed or failed, so a failing
+ * test leaves no camera running into the tests after it. Stopping a track twice is harmless, so tests that stop their
+ * tracks themselves (to end them on purpose) may still do so.
+ */
+export async function capture(constraints: MediaStreamConstraints): Promise<MediaStream> {
+  const stream = await navigator.mediaDevices.getUserMedia(constraints);
+  captured.push(...stream.getTracks());
+  return stream;
+}
+
+afterEach(() => {
+  for (const track of captured.splice(0)) track.stop();
+});
+
 /** How many times each value occurs, as a plain object for comparing. */
 export function tally(values: Iterable<string>): Record<string, number> {
   const counts: Record<string, number> = {};

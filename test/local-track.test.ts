@@ -4,6 +4,7 @@ import type { LocalTrack, PeerConnection, SignalingChannel, TrackChangeEvent } f
 import { CallErrorEvent, loopbackSignaling } from '../src/index.js';
 import {
   callPair,
+  capture,
   decodedFrame,
   liveCall,
   mLines,
@@ -63,7 +64,7 @@ async function trackThatCanEnd(): Promise<{ track: MediaStreamTrack; end: () => 
     await receiving.setLocalDescription();
     await sending.setRemoteDescription(receiving.localDescription!);
   };
-  const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+  const microphone = (await capture({ audio: true })).getAudioTracks()[0];
   sending.addTrack(microphone);
   await negotiate();
   return {
@@ -117,7 +118,7 @@ describe('<local-track>', () => {
   });
 
   it('a page track set just after insertion is sent with no capture at all', async () => {
-    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const own = (await capture({ video: true })).getVideoTracks()[0];
     await withCapturesCounted(async (asked) => {
       const local = document.createElement('local-track');
       local.kind = 'video';
@@ -250,7 +251,7 @@ describe('<local-track>', () => {
   });
 
   it('a capture given up for the page track it had before leaves it live, holding nothing back', async () => {
-    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const own = (await capture({ video: true })).getVideoTracks()[0];
     const [a, , local] = await sendingOne(html`<local-track kind="video" .track=${own}></local-track>`);
     local.track = null;
     await local.updateComplete;
@@ -270,7 +271,7 @@ describe('<local-track>', () => {
   });
 
   it('never stops a track the page gave it', async () => {
-    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const own = (await capture({ video: true })).getVideoTracks()[0];
     const [a, , local] = await sendingOne(html`<local-track .track=${own}></local-track>`);
     expect(senderOf(a, own)).to.exist;
     // A captured track is stopped at the end of the exchange that takes it off the connection: wait past that.
@@ -284,7 +285,7 @@ describe('<local-track>', () => {
   });
 
   it('muted disables a track the page gave it only while set, and gives it back as it came', async () => {
-    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const own = (await capture({ video: true })).getVideoTracks()[0];
     const [a, , local] = await sendingOne(html`<local-track muted .track=${own}></local-track>`);
     expect(own.enabled).to.equal(false);
     local.remove();
@@ -308,7 +309,7 @@ describe('<local-track>', () => {
 
   it('one page track muted by two elements stays off until both unmute, then comes back as it came', async () => {
     // One microphone sent on two connections, as in a mesh call: `enabled` is the track's, not an element's.
-    const own = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    const own = (await capture({ audio: true })).getAudioTracks()[0];
     const root = await fixture<HTMLElement>(html`
       <div><local-track .track=${own}></local-track><local-track .track=${own}></local-track></div>
     `);
@@ -418,11 +419,11 @@ describe('<local-track>', () => {
   it('setting another track swaps it in place; switching kind between audio and video renegotiates', async () => {
     const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     const sender = senderOf(a, local.track)!;
-    const other = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const other = (await capture({ video: true })).getVideoTracks()[0];
     local.track = other;
     await until(() => sender.track === other, 'the page track in the same sender');
     const offered = nextOffer(a);
-    const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    const microphone = (await capture({ audio: true })).getAudioTracks()[0];
     local.track = microphone;
     await offered;
     expect(sender.track).to.equal(null);
@@ -540,7 +541,7 @@ describe('<local-track>', () => {
     const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     a.close();
     const error = nextEvent<CallErrorEvent>(local, 'error');
-    const other = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const other = (await capture({ video: true })).getVideoTracks()[0];
     local.track = other;
     const event = await error;
     expect([event.operation, (event.error as Error).name]).to.deep.equal([
@@ -643,7 +644,7 @@ describe('<local-track>', () => {
 
   it('a returning track reuses its idle transceiver: 50 remove/add cycles add no m-line', async () => {
     const [a, b, local] = await sendingOne(html`<local-track kind="video" stream="cam"></local-track>`);
-    const own = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const own = (await capture({ video: true })).getVideoTracks()[0];
     local.track = own;
     await settled(a, b);
     let afterFirst = 0;

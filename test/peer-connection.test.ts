@@ -17,6 +17,7 @@ import {
 import {
   callPair,
   candidatesLostAtFirst,
+  capture,
   decodedFrame,
   liveCall,
   framesDecoded,
@@ -131,9 +132,7 @@ describe('<peer-connection>', () => {
     await until(() => a.remoteStreams.length === 1 && b.remoteStreams.length === 1, 'video both ways');
     await settled(a, b);
     await decodedFrame(a.remoteStreams[0]);
-    const microphones = await Promise.all(
-      [0, 1].map(() => navigator.mediaDevices.getUserMedia({ audio: true })),
-    );
+    const microphones = await Promise.all([0, 1].map(() => capture({ audio: true })));
     const [forA, forB] = microphones.map((stream) => stream.getAudioTracks()[0]);
     a.append(Object.assign(document.createElement('local-track'), { track: forA, stream: 'a' }));
     b.append(Object.assign(document.createElement('local-track'), { track: forB, stream: 'b' }));
@@ -413,7 +412,7 @@ describe('<peer-connection>', () => {
         ><local-track kind="video"></local-track
       ></peer-connection>`,
     );
-    const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    const microphone = (await capture({ audio: true })).getAudioTracks()[0];
     const stream = new MediaStream([microphone]);
     const sender = a.addTrack(microphone, stream);
     const join = (): PeerConnection => {
@@ -544,7 +543,7 @@ describe('<peer-connection>', () => {
       (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
       (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
     );
-    const track = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+    const track = (await capture({ video: true })).getVideoTracks()[0];
     const local = Object.assign(document.createElement('local-track'), { track });
     a.append(local);
     await until(() => b.remoteStreams.length === 1, 'the track at the far side');
@@ -572,9 +571,7 @@ describe('<peer-connection>', () => {
   it("sends two cameras added in one task to a side that only received video: the second does not take the first one's transceiver", async () => {
     const [a, b] = await cameraCall();
     const cameras = await Promise.all(
-      ['one', 'two'].map(
-        async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0],
-      ),
+      ['one', 'two'].map(async () => (await capture({ video: true })).getVideoTracks()[0]),
     );
     // The first takes the transceiver that only received (replaceTrack, which lands later); the second needs its own.
     const errors = record(b, 'error');
@@ -596,9 +593,7 @@ describe('<peer-connection>', () => {
       html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
     );
     const [camera, screen] = await Promise.all(
-      [0, 1].map(
-        async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0],
-      ),
+      [0, 1].map(async () => (await capture({ video: true })).getVideoTracks()[0]),
     );
     const first = Object.assign(document.createElement('local-track'), { track: camera, stream: 'cam' });
     a.append(first);
@@ -999,9 +994,9 @@ describe('<peer-connection>', () => {
     // The far side learns of a stream with the first offer, before ICE fails: its id is the one a page would use.
     const firstSeen = record<StreamAddedEvent>(b, 'streamadded');
     // A track the page sends itself goes on the connection that replaces this one too; one it replaced by none does not.
-    const microphone = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const microphone = await capture({ audio: true });
     b.addTrack(microphone.getAudioTracks()[0], microphone);
-    const camera = await navigator.mediaDevices.getUserMedia({ video: true });
+    const camera = await capture({ video: true });
     await b.addTrack(camera.getVideoTracks()[0], camera).replaceTrack(null);
     try {
       await until(() => a.state === 'connected' && b.state === 'connected', 'connected on both sides', 30000);
@@ -1058,7 +1053,7 @@ describe('<peer-connection>', () => {
       </peer-connection>`,
     );
     // A track of the page's, in the first offer, and sent again when the failed call starts over on another channel.
-    const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    const microphone = (await capture({ audio: true })).getAudioTracks()[0];
     a.addTrack(microphone, new MediaStream([microphone]));
     const b = document.createElement('peer-connection');
     b.signaling = losingCandidates();
@@ -1128,8 +1123,8 @@ describe('<peer-connection>', () => {
       </div>`,
     );
     const [a, b] = root.querySelectorAll('peer-connection');
-    const camera = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
-    const microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    const camera = (await capture({ video: true })).getVideoTracks()[0];
+    const microphone = (await capture({ audio: true })).getAudioTracks()[0];
     const errors = [record<CallErrorEvent>(a, 'error'), record<CallErrorEvent>(b, 'error')];
     for (let round = 0; round < 20; round++) {
       const source = round % 2 ? microphone : camera;

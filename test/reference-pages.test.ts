@@ -4,12 +4,21 @@
 import { expect, html } from '@open-wc/testing';
 import type { LocalTrack, PeerConnection } from '../src/index.js';
 import { CallErrorEvent } from '../src/index.js';
-import { callPair, decodedFrame, mLines, nextEvent, nextOffer, record, settled, until } from './helpers.js';
+import {
+  callPair,
+  capture,
+  decodedFrame,
+  mLines,
+  nextEvent,
+  nextOffer,
+  record,
+  settled,
+  until,
+} from './helpers.js';
 
-const camera = async (): Promise<MediaStreamTrack> =>
-  (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+const camera = async (): Promise<MediaStreamTrack> => (await capture({ video: true })).getVideoTracks()[0];
 const microphone = async (): Promise<MediaStreamTrack> =>
-  (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+  (await capture({ audio: true })).getAudioTracks()[0];
 
 /** Two connections, the left one sending what `tracks` renders. */
 const sending = (tracks: ReturnType<typeof html>) =>

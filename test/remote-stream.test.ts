@@ -1,6 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import type { CallErrorEvent, PeerConnection, RemoteStream } from '../src/index.js';
-import { callPair, nextEvent, record, until } from './helpers.js';
+import { callPair, capture, nextEvent, record, until } from './helpers.js';
 
 const shadow = (el: RemoteStream, selector: string) => el.shadowRoot!.querySelector<HTMLElement>(selector);
 
@@ -218,7 +218,7 @@ describe('<remote-stream>', () => {
   });
 
   it('plays a stream set through the property, and mutes playback with muted', async () => {
-    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    const stream = await capture({ video: true, audio: true });
     const el = await fixture<RemoteStream>(html`<remote-stream .stream=${stream} muted></remote-stream>`);
     await until(() => playing(el), 'the video');
     const video = shadow(el, 'video') as HTMLVideoElement;
@@ -281,7 +281,7 @@ describe('<remote-stream>', () => {
   }
 
   it('offers a play button when the browser refuses to autoplay', async () => {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const stream = await capture({ audio: true });
     // This browser is set to allow autoplay; refuse it once, as a browser's policy would.
     const realPlay = HTMLMediaElement.prototype.play;
     HTMLMediaElement.prototype.play = () => Promise.reject(new DOMException('No gesture', 'NotAllowedError'));

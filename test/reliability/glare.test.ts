@@ -1,6 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { CallErrorEvent, type LocalTrack } from '../../src/index.js';
-import { decodedFrame, receivedKinds, record, uniqueName, until } from '../helpers.js';
+import { capture, decodedFrame, receivedKinds, record, uniqueName, until } from '../helpers.js';
 
 const ROUNDS = 100;
 
@@ -29,8 +29,8 @@ describe('reliability: glare', function () {
     const extras: (LocalTrack | undefined)[] = [undefined, undefined];
     // Kit-made tracks from one fake camera and microphone; cloned, so each round's track is new.
     const sources = {
-      video: (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0],
-      audio: (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0],
+      video: (await capture({ video: true })).getVideoTracks()[0],
+      audio: (await capture({ audio: true })).getAudioTracks()[0],
     };
     const both = (): string => `left receives ${receivedKinds(left)}, right receives ${receivedKinds(right)}`;
     let changes = 0;
