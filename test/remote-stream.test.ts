@@ -301,6 +301,33 @@ describe('<remote-stream>', () => {
     stream.getTracks().forEach((t) => t.stop());
   });
 
+  it("labels its play button with the page's play-label slot, to translate it or name the stream", async () => {
+    const stream = await capture({ audio: true });
+    const realPlay = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = () => Promise.reject(new DOMException('No gesture', 'NotAllowedError'));
+    try {
+      const root = await fixture<HTMLElement>(
+        html`<div>
+          <remote-stream .stream=${stream}><span slot="play-label">Lire</span></remote-stream>
+          <remote-stream .stream=${stream}></remote-stream>
+        </div>`,
+      );
+      const tiles = [...root.querySelectorAll('remote-stream')];
+      await until(() => tiles.every((el) => !!shadow(el, '[part="play-button"]')), 'the play buttons');
+      // The button's text, by which a screen reader names it: what is slotted, else the slot's own "Play".
+      const labels = tiles.map((el) =>
+        (shadow(el, '[part="play-button"] slot') as HTMLSlotElement)
+          .assignedNodes({ flatten: true })
+          .map((node) => node.textContent)
+          .join('')
+          .trim(),
+      );
+      expect(labels).to.deep.equal(['Lire', 'Play']);
+    } finally {
+      HTMLMediaElement.prototype.play = realPlay;
+    }
+  });
+
   it("<remote-streams> tells a tile's playback error on itself: the tiles are in its shadow root", async () => {
     const realPlay = HTMLMediaElement.prototype.play;
     HTMLMediaElement.prototype.play = () =>

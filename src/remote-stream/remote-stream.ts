@@ -15,6 +15,7 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
  * @summary Plays a remote stream of a `<peer-connection>`.
  *
  * @slot placeholder - Shown while there is no live video (no stream, audio only, or video muted or ended).
+ * @slot play-label - The play button's label, "Play" by default: to translate it, or to say whose stream it plays.
  *
  * @csspart video - The `<video>` that plays a stream with video (always there; hidden while it has nothing to show).
  * @csspart audio - The `<audio>` that plays a stream without video.
@@ -332,7 +333,9 @@ export class RemoteStream extends LitElement {
       <div class="overlay" ?hidden=${showing && !this.#blocked}>
         ${
           this.#blocked
-            ? html`<button part="play-button" type="button" @click=${this.#onPlayClick}>Play</button>`
+            ? html`<button part="play-button" type="button" @click=${this.#onPlayClick}>
+                <slot name="play-label">Play</slot>
+              </button>`
             : html`<slot name="placeholder"></slot>`
         }
       </div>`;
