@@ -1107,6 +1107,37 @@ describe('<peer-connection>', () => {
     await decodedFrame(b.remoteStreams[0]);
   });
 
+  it("takes the channel's role over its polite attribute, so two sides that both set it do not both yield", async () => {
+    // Requests for an offer each side sends: only a polite side sends them, and a polite side ignores them.
+    const requests: string[] = [];
+    const name = uniqueName();
+    const watch = (side: string) => (m: NegotiationMessage) => {
+      if ('offerWanted' in m) requests.push(side);
+    };
+    // The channel makes the first to join impolite, as a room does by peer id, whatever the elements say.
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection polite .signaling=${tappedLoopback(name, watch('a'))}
+          ><local-track kind="video"></local-track
+        ></peer-connection>
+        <peer-connection polite .signaling=${tappedLoopback(name, watch('b'))}></peer-connection>
+      </div>`,
+    );
+    const [a, b] = root.querySelectorAll('peer-connection');
+    const errors = [record<CallErrorEvent>(a, 'error'), record<CallErrorEvent>(b, 'error')];
+    await until(() => b.remoteStreams.length === 1, "the first side's camera");
+    await decodedFrame(b.remoteStreams[0]);
+    // The polite side's camera goes through a request, which the impolite side answers with an offer.
+    b.append(Object.assign(document.createElement('local-track'), { kind: 'video' as const }));
+    await until(() => a.remoteStreams.length === 1, "the second side's camera");
+    await decodedFrame(a.remoteStreams[0]);
+    expect(
+      requests.filter((side) => side === 'a'),
+      'requests from the impolite side',
+    ).to.deep.equal([]);
+    expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+  });
+
   it('never glares: both sides add (then remove) tracks in the same task, 20 rounds', async function () {
     this.timeout(120000);
     // Every description and request either side sends, in order: two offers with no answer between them are a glare.

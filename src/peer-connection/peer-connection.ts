@@ -78,7 +78,11 @@ export class PeerConnection extends LitElement {
    */
   signaling: string | SignalingChannel | null = null;
 
-  /** This side yields when both sides offer at once. When neither side says, the signaling channel decides. */
+  /**
+   * This side yields when both sides offer at once. A channel that assigns roles decides: `loopback:` gives the far
+   * side the other role, and a room (`broadcast:`, `ws:`) assigns them by peer id, which the far side sees too. It
+   * decides for a page's channel object that assigns none.
+   */
   polite = false;
 
   /**
@@ -343,7 +347,9 @@ export class PeerConnection extends LitElement {
       {
         configuration: this.#effectiveConfiguration,
         channel,
-        polite: () => this.polite || (channel.polite ?? false),
+        // The channel's role first: a room's far side takes the other role by peer id, whatever this element says,
+        // and two polite sides would each wait for the other's offer.
+        polite: () => channel.polite ?? this.polite,
         streamless: () => (this.streamless === 'separate' ? 'separate' : 'shared'),
         handoff,
       },

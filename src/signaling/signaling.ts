@@ -48,8 +48,8 @@ export interface SignalingChannel {
   /** Stops delivery and releases the channel. */
   close(): void;
   /**
-   * The perfect-negotiation role the channel assigns when the element sets none (for instance from
-   * join order or peer ids); `undefined` when it has no opinion. Read lazily, when a glare happens.
+   * The perfect-negotiation role the channel assigns (for instance from join order or peer ids); it decides over the
+   * element's `polite`. `undefined` when it has no opinion. Read lazily, when a glare happens.
    */
   readonly polite?: boolean;
   /**
