@@ -432,42 +432,55 @@ describe('<local-track>', () => {
     microphone.stop();
   });
 
-  it('switches from camera to screen with replaceTrack, or says clearly why it cannot', async () => {
-    const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
-    const camera = local.track!;
-    const sender = senderOf(a, camera)!;
-    const needed = renegotiations(a);
-    const errors = record<CallErrorEvent>(local, 'error');
-    // Screen capture needs a user gesture in Firefox: a real click first.
-    const button = document.createElement('button');
-    button.textContent = 'share';
-    button.style.cssText = 'position:fixed;left:0;top:0;width:80px;height:40px';
-    document.body.append(button);
-    await sendMouse({ type: 'click', position: [20, 20] });
-    button.remove();
-    local.kind = 'screen';
-    await local.updateComplete;
-    expect(local.state).to.equal('acquiring');
-    await until(() => local.track !== camera || errors.length > 0, 'the screen capture to settle');
-    if (errors.length === 0) {
-      await until(() => sender.track === local.track, 'the screen in the camera’s sender');
-      expect(local.track).not.to.equal(camera);
-      expect(local.track!.kind).to.equal('video');
-      expect(camera.readyState).to.equal('ended');
-      await pause();
-      expect(needed).to.have.length(0);
-    } else {
-      // Headless Firefox has no screen to capture: a readable error, and the camera goes on being sent.
-      expect(navigator.userAgent, errors[0]?.message).to.contain('Firefox');
-      expect(errors[0].operation).to.equal('acquire');
-      expect(errors[0].message).to.match(/^NotFoundError: /);
-      expect(local.state).to.equal('live');
-      expect(local.track).to.equal(camera);
-      expect(camera.readyState).to.equal('live');
-      expect(sender.track).to.equal(camera);
-      await until(() => a.state === 'connected' && b.state === 'connected', 'the call still connected');
-    }
-  });
+  // A camera chosen by `device` too: getDisplayMedia refuses an exact deviceId (TypeError), and a screen has none.
+  for (const device of [false, true])
+    it(`switches from camera${device ? ' (a chosen device)' : ''} to screen with replaceTrack, or says clearly why it cannot`, async () => {
+      const id = device
+        ? (await capture({ video: true })).getVideoTracks()[0].getSettings().deviceId
+        : undefined;
+      const [a, b, local] = await sendingOne(
+        html`<local-track kind="video" .device=${id ?? null}></local-track>`,
+      );
+      if (device) expect(local.track!.getSettings().deviceId).to.equal(id);
+      const camera = local.track!;
+      const sender = senderOf(a, camera)!;
+      const needed = renegotiations(a);
+      const errors = record<CallErrorEvent>(local, 'error');
+      // Screen capture needs a user gesture in Firefox: a real click first.
+      const button = document.createElement('button');
+      button.textContent = 'share';
+      button.style.cssText = 'position:fixed;left:0;top:0;width:80px;height:40px';
+      document.body.append(button);
+      await sendMouse({ type: 'click', position: [20, 20] });
+      button.remove();
+      local.kind = 'screen';
+      await local.updateComplete;
+      expect(local.state).to.equal('acquiring');
+      await until(() => local.track !== camera || errors.length > 0, 'the screen capture to settle');
+      if (errors.length === 0) {
+        await until(() => sender.track === local.track, 'the screen in the camera’s sender');
+        expect(local.track).not.to.equal(camera);
+        expect(local.track!.kind).to.equal('video');
+        expect(camera.readyState).to.equal('ended');
+        await pause();
+        expect(needed).to.have.length(0);
+        // A camera chosen while sharing asks for no new share.
+        const screen = local.track;
+        local.device = 'another camera';
+        await local.updateComplete;
+        expect([local.state, local.track]).to.deep.equal(['live', screen]);
+      } else {
+        // Headless Firefox has no screen to capture: a readable error, and the camera goes on being sent.
+        expect(navigator.userAgent, errors[0]?.message).to.contain('Firefox');
+        expect(errors[0].operation).to.equal('acquire');
+        expect(errors[0].message).to.match(/^NotFoundError: /);
+        expect(local.state).to.equal('live');
+        expect(local.track).to.equal(camera);
+        expect(camera.readyState).to.equal('live');
+        expect(sender.track).to.equal(camera);
+        await until(() => a.state === 'connected' && b.state === 'connected', 'the call still connected');
+      }
+    });
 
   it('a track that ends is removed from the connection, with state ended', async () => {
     const { track, end } = await trackThatCanEnd();

@@ -45,9 +45,11 @@ export async function acquireTrack(
   if (!media) {
     throw new DOMException('Media capture needs a secure context (https or localhost).', 'NotSupportedError');
   }
-  const wanted = trackConstraints(constraints, device);
+  // A screen has no device to choose, and getDisplayMedia refuses an exact deviceId (TypeError): `device` is ignored.
   const track =
-    kind === 'screen' ? await displayTrack(media, wanted) : await userMediaTrack(media, kind, wanted, signal);
+    kind === 'screen'
+      ? await displayTrack(media, constraints ?? true)
+      : await userMediaTrack(media, kind, trackConstraints(constraints, device), signal);
   if (signal.aborted) {
     track?.stop();
     throw signal.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError');

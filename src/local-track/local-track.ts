@@ -65,8 +65,8 @@ export class LocalTrack extends LitElement {
   stream = '';
 
   /**
-   * The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`). A switch that fails keeps the
-   * track in use, with an `error` event; so does a switch from camera to screen.
+   * The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`); ignored for `screen`, which has
+   * none. A switch that fails keeps the track in use, with an `error` event; so does a switch from camera to screen.
    */
   device: string | null = null;
 
@@ -155,7 +155,13 @@ export class LocalTrack extends LitElement {
   /** Captures (or adopts) the track that the properties now describe, and swaps it in, unless it did so already. */
   async #refreshTrack(): Promise<void> {
     if (!this.isConnected) return;
-    const wanted = [this.#pageTrack, this.kind, this.device, this.constraints];
+    // A screen has no device: choosing a camera while sharing asks for no new share.
+    const wanted = [
+      this.#pageTrack,
+      this.kind,
+      this.kind === 'screen' ? null : this.device,
+      this.constraints,
+    ];
     if (this.#wanted?.every((value, i) => value === wanted[i])) return;
     this.#wanted = wanted;
     this.#capture?.abort();
