@@ -707,6 +707,22 @@ describe('<local-track>', () => {
     await until(() => video.videoWidth > 0, 'a decoded preview frame');
   });
 
+  it('mirrors the preview of a camera, as people expect of their own, but not of a screen, whose text would read backwards', async () => {
+    const camera = (await capture({ video: true })).getVideoTracks()[0];
+    // A camera's track shown as a screen's: headless Firefox has no screen to capture, and the rule is the kind's.
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <local-track kind="video" preview></local-track>
+        <local-track kind="screen" preview .track=${camera}></local-track>
+      </div>`,
+    );
+    const tracks = [...root.querySelectorAll('local-track')];
+    await until(() => tracks.every((t) => t.state === 'live'), 'both live');
+    await Promise.all(tracks.map((t) => t.updateComplete));
+    const transforms = tracks.map((t) => getComputedStyle(t.shadowRoot!.querySelector('video')!).transform);
+    expect(transforms).to.deep.equal(['matrix(-1, 0, 0, 1, 0, 0)', 'none']);
+  });
+
   it('attaches to the <peer-connection> named by for, even one that comes later', async () => {
     const root = await fixture<HTMLElement>(
       html`<div><local-track for="later" kind="audio"></local-track></div>`,

@@ -1,7 +1,7 @@
 import { css } from 'lit';
 
-// The preview is mirrored by default, as people expect of their own camera. (Comments stay out of the template: what is
-// inside it ships.)
+// The preview is mirrored by default, as people expect of their own camera; a screen's is not, its text would read
+// backwards. (Comments stay out of the template: what is inside it ships.)
 export const styles = css`
   :host {
     display: block;
@@ -24,5 +24,9 @@ export const styles = css`
     block-size: 100%;
     object-fit: var(--local-track-object-fit, cover);
     transform: var(--local-track-preview-transform, scaleX(-1));
+  }
+
+  :host([kind='screen']) video {
+    transform: none;
   }
 `;

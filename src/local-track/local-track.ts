@@ -36,7 +36,7 @@ export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
  * @cssprop [--local-track-background=transparent] - Background behind the preview.
  * @cssprop [--local-track-radius=0] - Corner radius of the preview.
  * @cssprop [--local-track-object-fit=cover] - How the video fills the preview.
- * @cssprop [--local-track-preview-transform=scaleX(-1)] - Transform of the preview (mirrored by default).
+ * @cssprop [--local-track-preview-transform=scaleX(-1)] - Transform of a camera's preview (mirrored by default; a screen's is never mirrored).
  */
 export class LocalTrack extends LitElement {
   static override styles = styles;
