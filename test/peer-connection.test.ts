@@ -146,6 +146,24 @@ describe('<peer-connection>', () => {
     for (const track of [forA, forB]) track.stop();
   });
 
+  it('matches its first state as a custom state from the start, as the state attribute says', async () => {
+    const elements = ['peer-connection', 'local-track', 'call-room'].map((tag) =>
+      document.createElement(tag),
+    );
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    root.append(...elements);
+    await Promise.all(elements.map((el) => (el as PeerConnection).updateComplete));
+    const states = elements.map((el) => [
+      el.getAttribute('state'),
+      el.matches(`:state(${el.getAttribute('state')})`),
+    ]);
+    expect(states).to.deep.equal([
+      ['new', true],
+      ['idle', true],
+      ['idle', true],
+    ]);
+  });
+
   it('makes no RTCPeerConnection until it is in a document', async () => {
     const pc = document.createElement('peer-connection');
     expect(pc.connection).to.equal(null);

@@ -117,6 +117,8 @@ export class CallRoom extends LitElement {
 
   constructor() {
     super();
+    // The first state too: `:state(idle)` matches from the start, as the `state` attribute says.
+    this.internals.states?.add(this.state);
     provideConnectionHost(this, this.connectionHost);
     new DisconnectGrace(this, () => {
       this.leave();

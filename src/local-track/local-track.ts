@@ -117,6 +117,8 @@ export class LocalTrack extends LitElement {
 
   constructor() {
     super();
+    // The first state too: `:state(idle)` matches from the start, as the `state` attribute says.
+    this.#internals.states?.add(this.state);
     new DisconnectGrace(this, () => this.#teardown());
   }
 

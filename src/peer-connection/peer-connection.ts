@@ -148,6 +148,8 @@ export class PeerConnection extends LitElement {
 
   constructor() {
     super();
+    // The first state too: `:state(new)` matches from the start, as the `state` attribute says.
+    this.#internals.states?.add(this.#state);
     provideConnectionHost(this, this.connectionHost);
     new DisconnectGrace(this, () => this.#teardown());
   }
