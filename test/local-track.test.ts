@@ -564,6 +564,19 @@ describe('<local-track>', () => {
     other.stop();
   });
 
+  it('a capture on a closed connection gives InvalidStateError once', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    a.close();
+    const errors = record<CallErrorEvent>(local, 'error');
+    // A switch the element captures itself: it leaves the acquiring state, then sends the new track.
+    local.constraints = { width: 320 };
+    await until(() => local.state === 'live' && errors.length > 0, 'the switch and its error');
+    await pause();
+    expect(errors.map((e) => [e.operation, (e.error as Error).name])).to.deep.equal([
+      ['replace-track', 'InvalidStateError'],
+    ]);
+  });
+
   it('a bad kind gives a clear error and acquires nothing', async () => {
     const local = document.createElement('local-track');
     local.setAttribute('kind', 'camera');

@@ -237,7 +237,8 @@ export class LocalTrack extends LitElement {
       this.#applyMuted();
       track.addEventListener('ended', this.#onEnded);
     }
-    this.#setState(state);
+    // The connection is told once, here, not also as the state leaves `acquiring`: a failure to send would be told twice.
+    this.#setState(state, false);
     this.#link.current?.update(this.#attachment);
     if (ownedPrevious) previous?.stop();
     this.requestUpdate();
@@ -291,13 +292,13 @@ export class LocalTrack extends LitElement {
     this.#emit(new CallErrorEvent(error, operation));
   }
 
-  #setState(state: LocalTrackState): void {
+  #setState(state: LocalTrackState, tellConnection = true): void {
     const wasCapturing = this.state === 'acquiring';
     this.#internals.states?.delete(this.state);
     this.state = state;
     this.#internals.states?.add(state);
     // The connection may be holding other tracks back while this one was being captured.
-    if (wasCapturing && state !== 'acquiring') this.#link.current?.update(this.#attachment);
+    if (tellConnection && wasCapturing && state !== 'acquiring') this.#link.current?.update(this.#attachment);
   }
 
   /** Dispatches one of the element's events (all listed under `@fires` above). */
