@@ -564,6 +564,22 @@ describe('<local-track>', () => {
     other.stop();
   });
 
+  it('takes equal constraints in a new object, as a framework passes on each render, as no change', async () => {
+    const local = await fixture<LocalTrack>(
+      html`<local-track kind="video" .constraints=${{ width: 320 }}></local-track>`,
+    );
+    await until(() => local.state === 'live', 'live');
+    const track = local.track;
+    const changes = record<TrackChangeEvent>(local, 'trackchange');
+    local.constraints = { width: 320 };
+    await local.updateComplete;
+    expect([local.state, local.track, changes.length]).to.deep.equal(['live', track, 0]);
+    // Other values are a change.
+    local.constraints = { width: 640 };
+    await until(() => changes.length === 1 && local.state === 'live', 'the new capture');
+    expect(local.track).not.to.equal(track);
+  });
+
   it('a capture on a closed connection gives InvalidStateError once', async () => {
     const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     a.close();

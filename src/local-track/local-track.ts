@@ -49,7 +49,11 @@ export class LocalTrack extends LitElement {
       kind: { reflect: true, converter: (value: string | null) => value ?? '' },
       stream: {},
       device: {},
-      constraints: { attribute: false },
+      // Compared by value: a framework passes a new object on each render, and each would open the camera again.
+      constraints: {
+        attribute: false,
+        hasChanged: (next, previous) => constraintsKey(next) !== constraintsKey(previous),
+      },
       muted: { type: Boolean, reflect: true },
       preview: { type: Boolean, reflect: true },
       htmlFor: { attribute: 'for', reflect: true },
@@ -70,7 +74,10 @@ export class LocalTrack extends LitElement {
    */
   device: string | null = null;
 
-  /** Constraints for the capture, such as `{ width: 1280 }`. */
+  /**
+   * Constraints for the capture, such as `{ width: 1280 }`. Compared by value: equal ones in a new object (a framework's
+   * render) capture nothing new.
+   */
   constraints?: MediaTrackConstraints;
 
   /**
@@ -162,7 +169,7 @@ export class LocalTrack extends LitElement {
       this.#pageTrack,
       this.kind,
       this.kind === 'screen' ? null : this.device,
-      this.constraints,
+      constraintsKey(this.constraints),
     ];
     if (this.#wanted?.every((value, i) => value === wanted[i])) return;
     this.#wanted = wanted;
@@ -317,6 +324,11 @@ export class LocalTrack extends LitElement {
       .srcObject=${live(previewStream(track))}
     ></video>`;
   }
+}
+
+/** Constraints as a value to compare: they are plain data (numbers, strings, booleans, and objects and arrays of them). */
+function constraintsKey(constraints: unknown): string | undefined {
+  return constraints == null ? undefined : JSON.stringify(constraints);
 }
 
 /** A `<local-track>` as its connection sees it: the live track to send, the streams it joins. */
