@@ -593,6 +593,23 @@ describe('<local-track>', () => {
     ]);
   });
 
+  it('a move (out and back in one task, a reordered list) tries no failed capture again', async () => {
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection signaling="loopback:${uniqueName()}"
+        ><local-track kind="camera"></local-track
+      ></peer-connection>`,
+    );
+    const local = a.querySelector('local-track')!;
+    await until(() => local.state === 'error', 'the bad kind told');
+    const errors = record<CallErrorEvent>(local, 'error');
+    a.append(document.createElement('local-track'), local);
+    await pause();
+    expect([local.state, errors.length]).to.deep.equal(['error', 0]);
+    // A change tries again.
+    local.kind = 'video';
+    await until(() => local.state === 'live', 'the camera once kind is right');
+  });
+
   it('a bad kind gives a clear error and acquires nothing', async () => {
     const local = document.createElement('local-track');
     local.setAttribute('kind', 'camera');

@@ -111,9 +111,15 @@ export class LocalTrack extends LitElement {
   #capture?: AbortController;
   /**
    * What the properties described at the last capture or adoption (see refreshTrack). Cleared when the track ends, the
-   * capture fails or the element is torn down, so that any assignment (or a return to the document) tries again.
+   * capture fails or the element is torn down, so that the next change of one of them (or of `track`) tries again.
    */
   #wanted?: readonly unknown[];
+  /**
+   * Set when the teardown let the track go, or properties changed while the element was out of the document: back in,
+   * it captures again. A move alone does not, so a capture that failed or ended is not tried again by a reordered list
+   * (a new error, or the screen picker, at each move).
+   */
+  #refreshOnReturn = false;
   /** Settles at the end of the next exchange of the connection the element last left (see teardown). */
   #detached: Promise<void> = Promise.resolve();
   readonly #internals = this.attachInternals();
@@ -136,7 +142,8 @@ export class LocalTrack extends LitElement {
    */
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.hasUpdated) void this.#refreshTrack();
+    // Properties set while it was out, whose update is still to come, apply now too, as they would have at once.
+    if (this.hasUpdated && (this.#refreshOnReturn || this.isUpdatePending)) void this.#refreshTrack();
   }
 
   /**
@@ -163,6 +170,7 @@ export class LocalTrack extends LitElement {
 
   /** Captures (or adopts) the track that the properties now describe, and swaps it in, unless it did so already. */
   async #refreshTrack(): Promise<void> {
+    this.#refreshOnReturn = !this.isConnected;
     if (!this.isConnected) return;
     // A screen has no device: choosing a camera while sharing asks for no new share.
     const wanted = [
@@ -275,6 +283,7 @@ export class LocalTrack extends LitElement {
    */
   #teardown(): void {
     this.#wanted = undefined;
+    this.#refreshOnReturn = true;
     this.#capture?.abort();
     this.#capture = undefined;
     const captured = this.#ownsCurrent ? this.#current : null;
