@@ -955,6 +955,20 @@ describe('<peer-connection>', () => {
     expect(pc.connection!.getConfiguration().iceServers).to.deep.equal([]);
   });
 
+  it('keeps the ICE servers in use when ice-servers turns bad mid-call, with an error', async () => {
+    const pc = await fixture<PeerConnection>(
+      html`<peer-connection ice-servers='[{"urls":"stun:127.0.0.1:3478"}]'></peer-connection>`,
+    );
+    const errors = record<CallErrorEvent>(pc, 'error');
+    // Credentials rotated with a typo: the next ICE restart must not go without the servers it had.
+    pc.setAttribute('ice-servers', '[{"urls":"stun:127.0.0.1:3479"');
+    await pc.updateComplete;
+    const servers = pc.connection!.getConfiguration().iceServers!.map((server) => [server.urls].flat());
+    expect(servers).to.deep.equal([['stun:127.0.0.1:3478']]);
+    expect(errors.map((e) => e.operation)).to.deep.equal(['attribute']);
+    expect(errors[0].message).to.contain('keeps the ICE servers in use');
+  });
+
   it('connects, with no ICE restart, when the channel loses every candidate the first time it is sent', async () => {
     const name = uniqueName();
     const seen = new Set<string>();

@@ -457,6 +457,7 @@ export class PeerConnection extends LitElement {
   /** Notes the properties the connection is made with, and tells a bad `ice-servers` now, not when it is made. */
   #takeProperties(): void {
     const { signaling, configuration, iceServers } = this;
+    const inUse = this.#builtWith && this.#effectiveConfiguration.iceServers;
     this.#builtWith = { signaling, configuration, iceServers };
     this.#effectiveConfiguration = configuration;
     if (iceServers === null) return;
@@ -465,8 +466,12 @@ export class PeerConnection extends LitElement {
       if (!Array.isArray(servers)) throw new TypeError('not an array');
       this.#effectiveConfiguration = { ...configuration, iceServers: servers as RTCIceServer[] };
     } catch (error) {
+      // A bad value later (credentials rotated with a typo) keeps the servers in use: without its TURN servers, the
+      // next ICE restart of a call behind a strict network would find no path.
+      if (inUse) this.#effectiveConfiguration = { ...configuration, iceServers: inUse };
+      const kept = inUse ? '; the element keeps the ICE servers in use' : '';
       this.#reportError(
-        new TypeError(`ice-servers is not a JSON array of ICE servers: ${(error as Error).message}`),
+        new TypeError(`ice-servers is not a JSON array of ICE servers: ${(error as Error).message}${kept}`),
         'attribute',
       );
     }
