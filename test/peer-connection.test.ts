@@ -1125,6 +1125,26 @@ describe('<peer-connection>', () => {
     microphone.stop();
   });
 
+  it('ends the call as close() does when the page closes its connection itself, at the next message', async () => {
+    const [a, b] = await liveCall();
+    await until(() => a.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2, 'the call');
+    await settled(a, b);
+    const errors = [record<CallErrorEvent>(a, 'error'), record<CallErrorEvent>(b, 'error')];
+    const closed = a.connection!;
+    // The browser fires no event for this: the element learns it from the far side's next message.
+    closed.close();
+    b.append(Object.assign(document.createElement('local-track'), { kind: 'video' as const }));
+    await until(() => a.state === 'closed', 'the element closed');
+    // The far side was told, as by close(): it waits for a new call on a new connection.
+    await until(
+      () => b.state === 'new' && b.remoteStreams.length === 0,
+      'the far side ready for the next call',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect([a.state, a.connection, a.remoteStreams.length]).to.deep.equal(['closed', closed, 0]);
+    expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+  });
+
   it('restartIce() renegotiates with new ICE credentials and the call goes on', async () => {
     const [a, b] = await liveCall();
     await until(() => a.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2, 'the call');

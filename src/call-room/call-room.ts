@@ -290,6 +290,10 @@ export class CallRoom extends LitElement {
         peerLeft: () => {},
         // The peer is let go; should the room announce it again, a new connection is made.
         failed: () => this.drop(peer.id, 'gone'),
+        // The page closed this peer's connection itself: let go as one that failed, rather than started again.
+        closedOutside: () => {
+          if (this.members.get(peer.id)?.session === session) this.drop(peer.id, 'gone');
+        },
         renew: (next) => {
           const member = this.members.get(peer.id);
           if (member?.session === session) member.session = this.connect(member.peer, channel, next);

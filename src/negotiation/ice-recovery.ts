@@ -21,6 +21,8 @@ export interface IceRecoveryCallbacks {
   renew(downSince: number): void;
   /** The connection stayed down for `GIVE_UP_MS` despite restarts. */
   gaveUp(downForMs: number): void;
+  /** The page closed the connection itself (`RTCPeerConnection.close()` fires no event): nothing to recover. */
+  closedOutside(): void;
 }
 
 /**
@@ -120,6 +122,13 @@ export class IceRecovery {
 
   #restartIn(delay: number): void {
     this.#timer = setTimeout(() => {
+      // The owner's close() stops this timer; a connection closed anyway was closed by the page. Restarted or replaced,
+      // the call it hung up would start again.
+      if (this.#pc.signalingState === 'closed') {
+        this.dispose();
+        this.#callbacks.closedOutside();
+        return;
+      }
       const downSince = this.#downSince ?? Date.now();
       const down = Date.now() - downSince;
       if (down >= GIVE_UP_MS) {

@@ -41,6 +41,8 @@ export interface NegotiatorCallbacks {
   error(error: unknown, operation: ErrorOperation): void;
   /** The channel says the far side left for good. */
   peerLeft(): void;
+  /** A message came for a connection that the page closed itself (`RTCPeerConnection.close()` fires no event). */
+  closedOutside(): void;
   /** Whether media with the far side flows now (see SignalingListener.connected). */
   connected(): boolean;
   /**
@@ -91,6 +93,8 @@ export interface Renewal {
 export class PerfectNegotiator {
   #makingOffer = false;
   #ignoreOffer = false;
+  /** Set by dispose(): the owner closed the connection, or is about to. */
+  #disposed = false;
   /**
    * Candidates that came before any remote description; added once one is set. They come from a reordering channel,
    * or from the far side's first offer that this side ignored on glare: a browser may keep that offer's ICE
@@ -174,6 +178,7 @@ export class PerfectNegotiator {
 
   /** Detaches from the connection; the caller closes the connection and the channel. */
   dispose(): void {
+    this.#disposed = true;
     clearTimeout(this.#offerRequest);
     clearTimeout(this.#answerWait);
     clearTimeout(this.#candidateResend);
@@ -318,7 +323,10 @@ export class PerfectNegotiator {
    * started that much later than in plain code.
    */
   #arrive(raw: unknown): void {
-    if (this.#pc.signalingState === 'closed') return;
+    if (this.#pc.signalingState === 'closed') {
+      if (!this.#disposed) this.#callbacks.closedOutside();
+      return;
+    }
     let message: NegotiationMessage;
     try {
       message = parseNegotiationMessage(raw);

@@ -390,6 +390,11 @@ export class PeerConnection extends LitElement {
         failed: () => {
           if (this.#session === session) this.#tellState('failed');
         },
+        // The page hung up through the connection itself: the element ends the call as close() does, rather than
+        // stay `connected` with the far side's streams, or have the recovery start the call again.
+        closedOutside: () => {
+          if (this.#session === session) this.close();
+        },
       },
     );
     return session;

@@ -50,6 +50,11 @@ export interface PeerSessionEvents {
   /** The media path stayed lost through ICE restarts; the session has reported the error and closed itself. */
   failed(): void;
   /**
+   * The page closed the connection itself (`RTCPeerConnection.close()`, which fires no event), found as a message came
+   * or a recovery was due: the owner ends the call as its own close() would.
+   */
+  closedOutside(): void;
+  /**
    * The connection is replaced by a new one (ICE failed before it ever connected, on this side or the far side): the
    * session closed itself, and the owner makes a new one on the same channel, with this handoff, and attaches its
    * tracks to it.
@@ -140,6 +145,7 @@ export class PeerSession {
         },
         error: events.error,
         peerLeft: events.peerLeft,
+        closedOutside: events.closedOutside,
         // As told: Firefox's ICE re-checks on each renegotiation are not a loss of media.
         connected: () => this.#reported === 'connected',
         // Also one that connected but whose ICE is down now: the far side may never have connected (DTLS done on
@@ -173,6 +179,7 @@ export class PeerSession {
             'connection',
           );
         },
+        closedOutside: events.closedOutside,
       },
       options.handoff?.downSince,
     );
