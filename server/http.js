@@ -24,7 +24,7 @@ export async function startRelayServer(options = {}) {
     socket.on('error', () => socket.destroy());
     const body = `no WebSocket here; the relay is at ${relay.options.path}\n`;
     socket.end(
-      `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   });
   await new Promise((resolve, reject) => {

@@ -83,8 +83,9 @@ export const MAX_META_CHARS = 2048;
  * @property {ReturnType<typeof setTimeout>} [graceTimer] Set while the socket is gone and the place is kept.
  * @property {string[]} [held] Messages for the peer while it is away (from when its socket was found gone or cut off).
  * @property {number} [heldBytes] Their size, in bytes of UTF-8.
- * @property {boolean} [heldFull] A message was not held for want of room: none after it is either, so that the peer
- *   never gets a later message (a candidate) without an earlier one (its offer).
+ * @property {boolean} [heldFull] A message was not held for want of room, or was lost with the socket: none after it
+ *   is held, so that the peer never gets a later message (a candidate) without an earlier one (its offer).
+ * @property {boolean} [rateLimited] Cut off for flooding: a reconnection takes its bucket over (see admit).
  */
 
 /** Messages held for a peer that is away; a bound, so nobody can grow the relay's memory through it. */
@@ -114,6 +115,12 @@ export class Relay {
     const { path, maxPeersPerRoom } = this.options;
     if (!path.startsWith('/'))
       throw new TypeError(`the path must start with "/", got ${JSON.stringify(path)}`);
+    // Compared with the path of each request as a browser sends it: percent-encoded, with no dot segments.
+    const sent = new URL(path, 'http://relay').pathname;
+    if (sent !== path)
+      throw new TypeError(
+        `the path must be written as browsers send it, ${JSON.stringify(sent)}, got ${JSON.stringify(path)}`,
+      );
     if (!Number.isInteger(maxPeersPerRoom) || maxPeersPerRoom < 2)
       throw new TypeError(`the most peers in a room must be a whole number from 2, got ${maxPeersPerRoom}`);
     /** @type {Map<string, Map<string, Client>>} */
@@ -234,7 +241,10 @@ export class Relay {
       } catch {
         meta = undefined;
       }
-      if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+      // Measured as stored and sent in every welcome, as a `meta` message is: `1e20` in the address is 21 characters
+      // once parsed.
+      const fits = typeof meta === 'object' && meta !== null && JSON.stringify(meta).length <= MAX_META_CHARS;
+      if (!fits || Array.isArray(meta))
         return refuse(
           CloseCode.badRequest,
           'bad-meta',
@@ -246,7 +256,14 @@ export class Relay {
       return refuse(CloseCode.badRequest, 'bad-key', 'key must be 16 to 128 letters, digits, _ or -');
     const keyHash = key === null ? undefined : createHash('sha256').update(key).digest();
     const members = this.rooms.get(room) ?? new Map();
-    const previous = members.get(id);
+    let previous = members.get(id);
+    if (previous?.leaving === 'leave') {
+      // It said goodbye, and its socket is still closing: this is a new join, not a return. The room hears that it left,
+      // then that it joined; taken for a return, the far sides kept their calls with a connection that was gone.
+      members.delete(id);
+      this.broadcast(previous, { type: 'left', id, reason: 'leave' });
+      previous = undefined;
+    }
     // Ids are public (every peer of the room learns them): a peer's key keeps another from taking its place, and its
     // messages, by naming its id.
     if (previous?.keyHash && !(keyHash && timingSafeEqual(previous.keyHash, keyHash))) {
@@ -268,9 +285,12 @@ export class Relay {
       keyHash: previous?.keyHash ?? keyHash,
       meta: meta ?? previous?.meta ?? {},
       alive: true,
-      tokens: this.options.burst,
-      refilledAt: Date.now(),
-      dropped: 0,
+      // One cut off for flooding comes back to the bucket it left, not a full one: reconnecting must not be a way
+      // around the limit.
+      tokens: previous?.rateLimited ? previous.tokens : this.options.burst,
+      refilledAt: previous?.rateLimited ? previous.refilledAt : Date.now(),
+      dropped: previous?.rateLimited ? previous.dropped : 0,
+      rateLimited: previous?.rateLimited,
     };
     if (previous?.graceTimer) {
       // The same peer back after its socket dropped: it gets what was held for it.
@@ -372,7 +392,8 @@ export class Relay {
 
   /**
    * A token bucket per connection: a flood is answered with one error, then dropped; a client that keeps flooding
-   * is disconnected.
+   * is disconnected. A flood ends when the bucket is full again: a client sending a little over the rate for long,
+   * which gets a token every 20 ms, is flooding all along.
    * @param {Client} client
    */
   takeToken(client) {
@@ -380,9 +401,9 @@ export class Relay {
     const now = Date.now();
     client.tokens = Math.min(burst, client.tokens + ((now - client.refilledAt) / 1000) * ratePerSecond);
     client.refilledAt = now;
+    if (client.tokens === burst) client.dropped = 0;
     if (client.tokens >= 1) {
       client.tokens -= 1;
-      client.dropped = 0;
       return true;
     }
     client.dropped++;
@@ -394,6 +415,7 @@ export class Relay {
       });
     }
     if (client.dropped > burst) {
+      client.rateLimited = true;
       client.socket.close(CloseCode.rateLimited, 'rate limit exceeded');
       this.options.log(`disconnected ${client.id} in ${client.room}: rate limit`);
     }
@@ -457,14 +479,22 @@ export class Relay {
    */
   send(client, message) {
     const { socket } = client;
-    if (socket.readyState !== socket.OPEN) return;
+    if (socket.readyState !== socket.OPEN) {
+      // Closing, and not yet found closed: lost, so nothing is held after it (see heldFull). Once it is away (`held`),
+      // only news of the room comes here, which its welcome on return makes up for.
+      if (!client.held) client.heldFull = true;
+      return;
+    }
     const data = Buffer.isBuffer(message)
       ? message
       : Buffer.from(typeof message === 'string' ? message : JSON.stringify(message));
     socket.send(data, { binary: false });
     if (socket.bufferedAmount <= MAX_BUFFERED_BYTES) return;
     socket.terminate();
+    // What waited for it is lost with the socket: nothing later is held either, so no message comes after a gap (the
+    // kit sends what matters again).
     client.held ??= [];
+    client.heldFull = true;
     this.options.log(`disconnected ${client.id} in ${client.room}: too slow`);
   }
 

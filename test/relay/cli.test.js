@@ -18,6 +18,11 @@ describe('the relay command line', () => {
   it('refuses a path with no leading slash, a room limit under 2 and a port out of range, with the usage', () => {
     for (const [args, said] of /** @type {const} */ ([
       [['--path', 'signal'], 'the path must start with "/", got "signal"'],
+      // Requests come percent-encoded: this path would have matched none of them.
+      [
+        ['--path', '/my signal'],
+        'the path must be written as browsers send it, "/my%20signal", got "/my signal"',
+      ],
       [['--max-peers', '0'], '--max-peers must be a whole number of at least 2, got 0'],
       [['--port', '70000'], '--port must be a whole number from 0 to 65535, got 70000'],
     ])) {
@@ -58,6 +63,10 @@ describe('the relay command line', () => {
 
   it('the Relay class refuses the same options', () => {
     assert.throws(() => new Relay({ path: 'signal' }), /the path must start with "\/"/);
+    assert.throws(
+      () => new Relay({ path: '/a/../signal' }),
+      /as browsers send it, "\/signal", got "\/a\/..\/signal"/,
+    );
     assert.throws(() => new Relay({ maxPeersPerRoom: 1 }), /from 2, got 1/);
   });
 });
