@@ -38,8 +38,17 @@ type Frame =
 
 /** Close codes after which trying again cannot help (see server/relay.js). */
 const FINAL_CLOSE_CODES = new Set([4000, 4001, 4003, 4008, 4009]);
-/** Messages kept while the socket is down; sent once it is back. */
-const MAX_QUEUED = 1000;
+/**
+ * Messages kept while the socket is down, sent at once when it is back: fewer than the relay takes at once (200, its
+ * `burst`), past which it drops them and then closes the socket.
+ */
+const MAX_QUEUED = 150;
+/**
+ * Metadata longer than this, percent-encoded, goes in a `meta` message after the welcome rather than in the join's
+ * address: an address over the server's header limit (16 KiB in Node) is refused before the relay sees it, at every
+ * try, and that looked like a relay out of reach.
+ */
+const MAX_META_IN_ADDRESS = 4096;
 /**
  * How long the relay may stay out of reach before that is told (once; trying goes on): longer than a relay's restart,
  * which calls ride out, and short enough for a page that names a relay that is not there to learn it.
@@ -59,7 +68,8 @@ export class RelayRoom implements Room {
   private listener?: RoomListener;
   private meta: Record<string, unknown> = {};
   private readonly peers = new Map<string, RoomPeer>();
-  private readonly queue: string[] = [];
+  /** Signals waiting for the socket, with the peer each is for (see enqueue). */
+  private readonly queue: { to: string; data: unknown; text: string }[] = [];
   private open = false;
   private closed = false;
   private attempts = 0;
@@ -101,7 +111,23 @@ export class RelayRoom implements Room {
       );
       return;
     }
-    this.write(text);
+    if (this.open && this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);
+    else this.enqueue(to, data, text);
+  }
+
+  /**
+   * Keeps a signal for when the socket is back. A description makes the earlier descriptions and candidates for the
+   * same peer of no more use, as for one far side that is not there yet (see queueForFarSide): through an outage each
+   * call sends its offer again every 2 s with its candidates, and the queue would fill with copies.
+   */
+  private enqueue(to: string, data: unknown, text: string): void {
+    if (carries(data, 'description')) {
+      const kept = this.queue.filter(
+        (q) => q.to !== to || !(carries(q.data, 'description') || carries(q.data, 'candidate')),
+      );
+      this.queue.splice(0, this.queue.length, ...kept);
+    }
+    if (this.queue.length < MAX_QUEUED) this.queue.push({ to, data, text });
   }
 
   setMeta(meta: Record<string, unknown>): void {
@@ -115,7 +141,8 @@ export class RelayRoom implements Room {
       return;
     }
     this.meta = meta;
-    if (this.open) this.write(JSON.stringify({ type: 'meta', meta }));
+    if (this.open && this.socket?.readyState === WebSocket.OPEN)
+      this.socket.send(JSON.stringify({ type: 'meta', meta }));
     else this.metaUnsent = true;
   }
 
@@ -124,11 +151,17 @@ export class RelayRoom implements Room {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.stopAwaitingWelcome();
-    // A socket of an earlier join may still be open (left and joined in one task): only the open one says goodbye.
-    if (this.open && this.socket?.readyState === WebSocket.OPEN)
-      this.socket.send(JSON.stringify({ type: 'leave' }));
+    // Said also before the welcome: the relay admits a socket as it opens, before it reads anything, and a socket
+    // closed then without a goodbye stays in the room for its grace, then is reported gone. One still connecting says
+    // it once open.
+    const socket = this.socket;
+    const goodbye = (): void => {
+      socket?.send(JSON.stringify({ type: 'leave' }));
+      socket?.close(1000, 'left');
+    };
+    if (socket?.readyState === WebSocket.OPEN) goodbye();
+    else if (socket?.readyState === WebSocket.CONNECTING) socket.onopen = goodbye;
     this.open = false;
-    this.socket?.close(1000, 'left');
     this.listener = undefined;
     this.peers.clear();
     this.queue.length = 0;
@@ -141,9 +174,12 @@ export class RelayRoom implements Room {
       url.searchParams.set('id', this.selfId);
       url.searchParams.set('key', this.key);
       // The metadata travels with the join, so the others meet this peer with its name.
-      this.metaUnsent = false;
-      if (Object.keys(this.meta).length > 0) url.searchParams.set('meta', JSON.stringify(this.meta));
+      const meta = JSON.stringify(this.meta);
+      const inAddress =
+        Object.keys(this.meta).length > 0 && encodeURIComponent(meta).length <= MAX_META_IN_ADDRESS;
+      if (inAddress) url.searchParams.set('meta', meta);
       else url.searchParams.delete('meta');
+      this.metaUnsent = Object.keys(this.meta).length > 0 && !inAddress;
       this.socket = new WebSocket(url);
     } catch (error) {
       this.closed = true;
@@ -204,11 +240,6 @@ export class RelayRoom implements Room {
     this.unreachableTold = false;
   }
 
-  private write(text: string): void {
-    if (this.open && this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);
-    else if (this.queue.length < MAX_QUEUED) this.queue.push(text);
-  }
-
   private receive(text: unknown): void {
     const listener = this.listener;
     if (!listener) return;
@@ -237,7 +268,8 @@ export class RelayRoom implements Room {
         for (const peer of present.values()) this.learn(peer);
         if (this.metaUnsent) this.socket?.send(JSON.stringify({ type: 'meta', meta: this.meta }));
         this.metaUnsent = false;
-        for (const queued of this.queue.splice(0)) this.socket?.send(queued);
+        // Not to peers that did not come back (after a relay restart): the relay would answer each with an error.
+        for (const { to, text } of this.queue.splice(0)) if (present.has(to)) this.socket?.send(text);
         return;
       }
       case 'joined':
@@ -317,3 +349,8 @@ export const relaySignaling =
   (scheme: 'ws' | 'wss') =>
   (rest: string): SignalingChannel =>
     new FirstPeerChannel(new RelayRoom(`${scheme}:${rest}`));
+
+/** Whether a signal is a negotiation message of this kind (`description`, `candidate`). */
+function carries(data: unknown, kind: string): boolean {
+  return typeof data === 'object' && data !== null && kind in data;
+}

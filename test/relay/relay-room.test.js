@@ -224,3 +224,104 @@ it('sends metadata set before its welcome once welcomed', async () => {
   self.leave();
   other.close();
 });
+
+/** Cuts this side's socket on the relay, and resolves once the page's side has seen it drop (its reconnection is due in 125 ms or more). */
+async function cutSocket(/** @type {string} */ room, /** @type {{ selfId: string }} */ self) {
+  server.relay.rooms.get(room)?.get(self.selfId)?.socket.terminate();
+  await until(() => !!server.relay.rooms.get(room)?.get(self.selfId)?.graceTimer, 'the place kept');
+  await until(() => /** @type {any} */ (self).socket.readyState === WebSocket.CLOSED, 'the drop seen');
+}
+
+it('sends, once back, only the latest description for each peer and what came after it, within the relay rate', async () => {
+  const room = `queue-${process.pid}`;
+  const url = `${server.url}?room=${room}`;
+  const other = new TestClient(`${url}&id=other-peer-4`);
+  await other.welcomed();
+  const { heard, listener } = listening();
+  const self = new RelayRoom(url);
+  self.join(listener, {});
+  await until(() => heard.includes('joined other-peer-4'), 'the other peer met');
+  await cutSocket(room, self);
+  // An offer sent again every 2 s with its candidates, through a long outage: 300 times, 4 messages each.
+  for (let i = 0; i < 300; i++) {
+    self.send('other-peer-4', { description: { type: 'offer', sdp: `v=${i}` } });
+    for (let c = 0; c < 3; c++) self.send('other-peer-4', { candidate: { candidate: `${i}-${c}` } });
+  }
+  await other.next((/** @type {any} */ m) => m.data?.candidate?.candidate === '299-2', 'the last candidate');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(
+    other.messages
+      .filter((m) => m.type === 'signal')
+      .map((m) => m.data.description?.sdp ?? m.data.candidate.candidate),
+    ['v=299', '299-0', '299-1', '299-2'],
+  );
+  assert.deepEqual(
+    heard.filter((line) => line.startsWith('error')),
+    [],
+  );
+  self.leave();
+  other.close();
+});
+
+it('sends nothing queued to a peer that the relay, restarted, no longer has', async () => {
+  const own = await startRelayServer({ port: 0, graceMs: 5000 });
+  const url = `${own.url}?room=restart`;
+  const other = new TestClient(`${url}&id=other-peer-5`);
+  await other.welcomed();
+  const { heard, listener } = listening();
+  const self = new RelayRoom(url);
+  self.join(listener, {});
+  await until(() => heard.includes('joined other-peer-5'), 'the other peer met');
+  await own.close();
+  await until(() => /** @type {any} */ (self).socket.readyState === WebSocket.CLOSED, 'the relay gone');
+  for (let i = 0; i < 5; i++) self.send('other-peer-5', { candidate: { candidate: `${i}` } });
+  // The relay back on its port, without the other peer (a test client, which does not reconnect).
+  const again = await startRelayServer({ port: own.port, graceMs: 5000 });
+  try {
+    await until(() => heard.includes('left other-peer-5'), 'the welcome without the other peer');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(
+      heard.filter((line) => line.startsWith('error')),
+      [],
+    );
+  } finally {
+    self.leave();
+    await again.close();
+  }
+});
+
+it('says goodbye when left as its socket opens, before the welcome, so the room does not wait out its grace', async () => {
+  const room = `early-leave-${process.pid}`;
+  const url = `${server.url}?room=${room}`;
+  const other = new TestClient(`${url}&id=other-peer-6`);
+  await other.welcomed();
+  const self = new RelayRoom(url);
+  self.join(listening().listener, {});
+  /** @type {any} */ (self).socket.addEventListener('open', () => self.leave(), { once: true });
+  await other.next((/** @type {any} */ m) => m.type === 'left', 'the goodbye');
+  assert.equal(other.messages.find((m) => m.type === 'left')?.reason, 'leave');
+  assert.equal(server.relay.rooms.get(room)?.has(self.selfId), false);
+  other.close();
+});
+
+it('joins with metadata too long for the join address, and sends it once welcomed', async () => {
+  const room = `long-meta-${process.pid}`;
+  const url = `${server.url}?room=${room}`;
+  const other = new TestClient(`${url}&id=other-peer-7`);
+  await other.welcomed();
+  // 1,911 characters of JSON, within the limit; 17 KiB percent-encoded, over Node's 16 KiB of headers.
+  const name = '中'.repeat(1900);
+  const { heard, listener } = listening();
+  const self = new RelayRoom(url);
+  self.join(listener, { name });
+  await other.next(
+    (/** @type {any} */ m) => m.type === 'updated' && m.peer.meta.name === name,
+    'the name, after the join',
+  );
+  assert.deepEqual(
+    heard.filter((line) => line.startsWith('error')),
+    [],
+  );
+  self.leave();
+  other.close();
+});
