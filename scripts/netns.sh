@@ -23,6 +23,11 @@ exec unshare -n env IN_TEST_NETNS=1 bash -c '
   set -e
   ip link set lo up
   ip link add v0 type veth peer name v1
+  # No IPv6 link-local addresses: the kernel adds them about 1.6 s after the links come up, as the browsers load the
+  # first test file, and Chromium takes that for a network change and fails the requests under way ("Failed to fetch
+  # dynamically imported module").
+  ip link set v0 addrgenmode none
+  ip link set v1 addrgenmode none
   ip addr add 198.18.0.1/24 dev v0
   ip addr add 198.18.0.2/24 dev v1
   ip link set v0 up
