@@ -4,10 +4,11 @@
  * loads this page in a browser and calls `window.bench`.
  *
  * Where the clock starts, in both arms: when the page decides to act. For the kit that is the moment the elements
- * go into (or leave) the document, which is all a page using the kit does; the `<local-track>`s then ask for the
+ * are made and go into (or leave) the document, which is all a page using the kit does; the `<local-track>`s then ask for the
  * camera and microphone. For plain code it is the first line of the hand-written setup, its own `getUserMedia`.
- * Capture is inside the time of both arms. Elements and `<video>`s are made before the clock starts in both arms, and
- * the far side's `<remote-stream>`s are in the page and rendered, as the plain arm's `<video>`s are.
+ * Capture is inside the time of both arms. The kit's `<peer-connection>`s and `<local-track>`s are made on the clock,
+ * as the plain arm's connections are; the far side's `<remote-stream>`s are in the page and rendered before it, as
+ * the plain arm's `<video>`s are.
  *
  * In every scenario the side that adds or removes tracks is the one that offers: in plain code the caller offers,
  * and in the kit the first connection to join a loopback pair is the impolite one, which offers its new tracks itself
@@ -104,8 +105,10 @@ async function negotiatedAfter(pc: PeerConnection, far: PeerConnection, change: 
 async function connectKit(): Promise<number> {
   const name = uniqueName();
   const [far] = await remotesFor(name, 1);
-  const sides = [peer(name, camera('cam'), microphone('cam')), farPeer(name)];
+  // The elements are made on the clock, as the plain arm makes its connections on it; the far side's
+  // `<remote-stream>` is made before, as the plain arm's `<video>` is.
   const start = performance.now();
+  const sides = [peer(name, camera('cam'), microphone('cam')), farPeer(name)];
   stage().append(...sides);
   return (await within(remoteStreamFrame(far), "the far side's first video frame")) - start;
 }
@@ -131,10 +134,9 @@ async function liveAddKit(): Promise<number> {
   stage().append(near, far);
   await within(remoteStreamFrame(first), "the first camera's first frame on the far side");
   await quietKit(near, far);
-  const added = camera('second');
   const frame = remoteStreamFrame(second);
   const start = performance.now();
-  near.append(added);
+  near.append(camera('second'));
   return (await within(frame, "the second camera's first frame on the far side")) - start;
 }
 
@@ -218,8 +220,8 @@ const SIXTEEN = Array.from({ length: 16 }, (_, i) => i);
 async function sixteenKit(): Promise<number> {
   const name = uniqueName();
   const remotes = await remotesFor(name, SIXTEEN.length);
-  const sides = [peer(name, ...SIXTEEN.map((i) => camera(`s${i + 1}`))), farPeer(name)];
   const start = performance.now();
+  const sides = [peer(name, ...SIXTEEN.map((i) => camera(`s${i + 1}`))), farPeer(name)];
   stage().append(...sides);
   const frames = await within(Promise.all(remotes.map(remoteStreamFrame)), 'sixteen streams with a frame');
   return Math.max(...frames) - start;
