@@ -8,6 +8,7 @@ import type {
   RemoteStreams,
   Room,
   RoomListener,
+  StreamRemovedEvent,
 } from '../src/index.js';
 import { BroadcastRoom, FirstPeerChannel, RelayRoom } from '../src/index.js';
 import { candidatesLostAtFirst, decodedFrame, record, uniqueName, until } from './helpers.js';
@@ -156,6 +157,33 @@ describe('<call-room>', () => {
     expect(leaves[0].reason).to.equal('leave');
     expect(ana.remoteStreams).to.have.length(0);
     expect(ana.peers).to.have.length(0);
+  });
+
+  it('tells the room a name set just after insertion, before its first update, as a framework binding does', async () => {
+    const { name, root, ana } = await anaWithCamera();
+    const ben = Object.assign(document.createElement('call-room'), { signaling: `broadcast:${name}` });
+    root.append(ben);
+    ben.name = 'Ben';
+    await until(() => ana.peers[0]?.peer.meta.name === 'Ben', 'Ben’s name at Ana');
+  });
+
+  it('tells a member’s streams removed with its latest name', async () => {
+    const { name, root, ana } = await anaWithCamera();
+    const ben = Object.assign(document.createElement('call-room'), {
+      signaling: `broadcast:${name}`,
+      name: 'Ben',
+    });
+    ben.append(Object.assign(document.createElement('local-track'), { kind: 'video' as const }));
+    root.append(ben);
+    await until(() => ana.remoteStreams.length === 1, 'Ben’s camera at Ana');
+    ben.name = 'Benjamin';
+    await until(() => ana.peers[0]?.peer.meta.name === 'Benjamin', 'the new name at Ana');
+    const removed = record<StreamRemovedEvent>(ana, 'streamremoved');
+    const left = record<PeerLeftEvent>(ana, 'peerleft');
+    ben.remove();
+    await until(() => left.length === 1, 'Ben leaving');
+    expect(removed.map((e) => e.peer?.meta.name)).to.deep.equal(['Benjamin']);
+    expect(left[0].peer.meta.name).to.equal('Benjamin');
   });
 
   it('joins when its address comes after insertion, and again after leave()', async () => {
@@ -314,6 +342,10 @@ describe('<call-room>', () => {
       'SignalingAddressError: signaling="pigeon:coop" uses "pigeon:", which no adapter handles; expected one of "broadcast:", "ws:", "wss:"',
     ]);
     expect(room.state).to.equal('error');
+    // A move (a framework reordering a list) tells it no more.
+    root.append(document.createElement('div'), room);
+    await room.updateComplete;
+    expect(errors).to.have.length(1);
     room.remove();
   });
 });

@@ -38,6 +38,8 @@ interface Member {
   session: PeerSession;
   /** Set while the room says the peer is gone but media still flows: the connection is kept for a while. */
   awayTimer?: ReturnType<typeof setTimeout>;
+  /** Set while it is let go (see drop). */
+  dropping?: boolean;
 }
 
 /**
@@ -59,7 +61,8 @@ interface Member {
  *
  * @cssstate idle - Not in a room.
  * @cssstate joined - In the room.
- * @cssstate error - The room cannot be reached (bad address, refused).
+ * @cssstate error - A bad address, or the room refused this peer (full, a wrong token). A relay out of reach is an
+ *   `error` event, and the state stays `joined` while the room tries again.
  * @cssstate left - Left the room.
  *
  * @cssprop [--call-room-display=block] - The element's `display`.
@@ -104,6 +107,10 @@ export class CallRoom extends LitElement {
   private connecting = false;
   /** Set by the page's `leave()` until it joins again or a removal's teardown: a move does not join again. */
   private leftByPage = false;
+  /** The name the room was last told (see tellName). */
+  private toldName?: string | null;
+  /** Who the room says is there now, member or not (see the room's `message`). */
+  private readonly present = new Map<string, RoomPeer>();
 
   /**
    * What the elements inside (or naming this one) use to attach themselves.
@@ -122,8 +129,9 @@ export class CallRoom extends LitElement {
     provideConnectionHost(this, this.connectionHost);
     new DisconnectGrace(this, () => {
       this.leave();
-      // Inserted again after this, the element joins again, also after the page's leave().
+      // Inserted again after this, the element joins again, also after the page's leave() or a bad address.
       this.leftByPage = false;
+      this.joinedWith = undefined;
     });
   }
 
@@ -159,6 +167,7 @@ export class CallRoom extends LitElement {
     // of peers, each a new connection, after it was removed.
     this.room?.leave();
     this.room = undefined;
+    this.present.clear();
     if (this.state === 'joined') this.setState('left');
   }
 
@@ -166,9 +175,12 @@ export class CallRoom extends LitElement {
     super.connectedCallback();
     this.connecting = true;
     try {
-      // A move (out and back in within a task) keeps the room, or stays out of it after leave(); an address changed
-      // while it was out applies now (updates out of the document skip it).
-      if (this.signaling !== this.joinedWith || (!this.room && !this.leftByPage)) this.join();
+      // A move (out and back in within a task) keeps the room, or stays out of it after leave() or a bad address (a
+      // new error at each move, else); an address or name changed while it was out applies now (updates out of the
+      // document skip them).
+      const badAddress = !this.room && this.state === 'error';
+      if (this.signaling !== this.joinedWith || (!this.room && !this.leftByPage && !badAddress)) this.join();
+      else this.tellName();
     } finally {
       this.connecting = false;
     }
@@ -180,7 +192,7 @@ export class CallRoom extends LitElement {
     if (!this.isConnected) return;
     // A new address joins anew, also when the element had none before or had left.
     if (changed.has('signaling') && this.signaling !== this.joinedWith) this.join();
-    else if (changed.has('name') && changed.get('name') !== undefined) this.room?.setMeta(this.meta());
+    else this.tellName();
     if (changed.has('configuration') && changed.get('configuration') !== undefined) {
       for (const { session } of this.members.values())
         try {
@@ -210,10 +222,15 @@ export class CallRoom extends LitElement {
     this.room = room;
     // Joined before the room is asked, so that a refusal it tells at once is the state that stays.
     this.setState('joined');
+    this.toldName = this.name;
     room.join(
       {
-        joined: (peer) => this.meet(room, peer),
+        joined: (peer) => {
+          this.present.set(peer.id, peer);
+          this.meet(room, peer);
+        },
         updated: (peer) => {
+          this.present.set(peer.id, peer);
           const member = this.members.get(peer.id);
           // One this side has no connection to (it gave up on it, or joined again): met, as the far side meets it.
           if (!member) return this.meet(room, peer);
@@ -224,8 +241,18 @@ export class CallRoom extends LitElement {
           member.peer = peer;
           this.connectionHost.changed();
         },
-        left: (peer, reason) => this.handleLeft(peer.id, reason),
-        message: (from, data) => this.members.get(from)?.channel.deliver(data),
+        left: (peer, reason) => {
+          this.present.delete(peer.id);
+          this.handleLeft(peer.id, reason);
+        },
+        message: (from, data) => {
+          // One this side let go (its connection failed, or the room said it was gone) and that calls again: met, so
+          // that the call can start again. The room tells the other peers of a change, never the peer itself, so only
+          // this way do both sides meet again.
+          const peer = this.present.get(from);
+          if (!this.members.has(from) && peer) this.meet(room, peer);
+          this.members.get(from)?.channel.deliver(data);
+        },
         error: (error, final) => {
           this.reportError(error, 'signaling');
           // Refused for good (a full room, a wrong token): out of the room, as a bad address is.
@@ -240,6 +267,16 @@ export class CallRoom extends LitElement {
 
   private meta(): Record<string, unknown> {
     return this.name ? { name: this.name } : {};
+  }
+
+  /**
+   * Tells the room the name, if it changed since it was told: also one set after the join and before the first
+   * update (a framework's binding, set just after insertion), which Lit reports as a change from `undefined`.
+   */
+  private tellName(): void {
+    if (!this.room || this.name === this.toldName) return;
+    this.toldName = this.name;
+    this.room.setMeta(this.meta());
   }
 
   /** A peer is there: connect to it, or keep the connection it already has (it came back). */
@@ -308,7 +345,8 @@ export class CallRoom extends LitElement {
   private handleLeft(id: string, reason: LeaveReason): void {
     const member = this.members.get(id);
     if (!member) return;
-    if (reason === 'leave' || member.session.pc.connectionState !== 'connected') {
+    // As told: Firefox's re-checks on each renegotiation are not a loss of media.
+    if (reason === 'leave' || member.session.state !== 'connected') {
       this.drop(id, reason);
       return;
     }
@@ -318,10 +356,13 @@ export class CallRoom extends LitElement {
 
   private drop(id: string, reason: LeaveReason): void {
     const member = this.members.get(id);
-    if (!member) return;
+    if (!member || member.dropping) return;
+    // Its streams are told removed while it is still a member, with the peer as it is now (its latest name); a
+    // listener that leaves the room then does not drop it twice.
+    member.dropping = true;
     clearTimeout(member.awayTimer);
-    this.members.delete(id);
     member.session.close();
+    if (this.members.get(id) === member) this.members.delete(id);
     member.channel.close();
     this.emit(new PeerLeftEvent(member.peer, reason));
   }

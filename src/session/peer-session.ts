@@ -147,7 +147,7 @@ export class PeerSession {
         peerLeft: events.peerLeft,
         closedOutside: events.closedOutside,
         // As told: Firefox's ICE re-checks on each renegotiation are not a loss of media.
-        connected: () => this.#reported === 'connected',
+        connected: () => this.state === 'connected',
         // Also one that connected but whose ICE is down now: the far side may never have connected (DTLS done on
         // one side only), and replaces its own.
         renewable: () => !this.#recovery.connectedOnce || /failed|disconnected/.test(pc.iceConnectionState),
@@ -245,6 +245,11 @@ export class PeerSession {
 
   get closed(): boolean {
     return this.pc.signalingState === 'closed';
+  }
+
+  /** The connection state as told (see PeerSessionEvents.connectionStateChange): Firefox's re-checks are not in it. */
+  get state(): RTCPeerConnectionState {
+    return this.#reported;
   }
 
   /**
