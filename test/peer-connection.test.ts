@@ -1088,7 +1088,8 @@ describe('<peer-connection>', () => {
     const microphone = (await capture({ audio: true })).getAudioTracks()[0];
     a.addTrack(microphone, new MediaStream([microphone]));
     const b = document.createElement('peer-connection');
-    b.signaling = losingCandidates();
+    const bChannel = losingCandidates();
+    b.signaling = bChannel;
     a.after(b);
     const errors = [a, b].map((pc) => record<CallErrorEvent>(pc, 'error'));
     const states = [a, b].map((pc) => record<ConnectionStateChangeEvent>(pc, 'connectionstatechange'));
@@ -1115,6 +1116,10 @@ describe('<peer-connection>', () => {
       ).to.deep.equal([]);
     }
     expect(lost, 'candidates lost').to.be.greaterThan(1);
+    // The far side's page lets its channel go too: it left. This side, given up on its call, waits for the next one
+    // (in a room, it calls the next peer there).
+    bChannel.close();
+    await until(() => a.state === 'new', 'the side that gave up ready for the next call');
     const fresh = uniqueName();
     a.signaling = `loopback:${fresh}`;
     b.signaling = `loopback:${fresh}`;

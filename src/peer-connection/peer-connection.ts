@@ -365,10 +365,11 @@ export class PeerConnection extends LitElement {
         negotiated: (offered) => this.#emit(new NegotiatedEvent(offered)),
         error: (error, operation) => this.#reportError(error, operation),
         sourceError: (source, error, operation) => (source as AttachedTrack).reportError(error, operation),
-        // The next far side finds this side fresh: a new connection, made when needed. An element closed, on its way
-        // out (its teardown is one task away) or on another channel makes none.
+        // The next far side finds this side fresh: a new connection, made when needed; also after the kit gave this
+        // one up (`failed`), so that in a room the next peer is called. An element closed (its channel is let go), on
+        // its way out (its teardown is one task away) or on another channel makes none.
         peerLeft: () => {
-          if (this.#session !== session || this.#channel !== channel || session.closed) return;
+          if (this.#session !== session || this.#channel !== channel) return;
           this.#keepPageTracks(session.senderTracks);
           session.close();
           this.#session = undefined;
@@ -385,7 +386,8 @@ export class PeerConnection extends LitElement {
           // Not `failed`, which says the kit gave up: the new connection is on its way.
           this.#tellState('connecting');
         },
-        // The closed connection stays readable; `failed` stays shown until `signaling` changes or a re-insertion.
+        // The closed connection stays readable; `failed` stays shown until the far side leaves, `signaling` changes
+        // or a re-insertion.
         // Told once: the browser may have said `failed` already, and its `error` says the kit gave up.
         failed: () => {
           if (this.#session === session) this.#tellState('failed');
