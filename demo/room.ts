@@ -103,6 +103,7 @@ room.addEventListener('peerleft', (e) => {
   note(`${nameOf(e.peer)} left (${e.reason})`);
   showPresence();
 });
+room.addEventListener('peerupdated', () => showPresence());
 room.addEventListener('streamadded', () => showPresence());
 room.addEventListener('error', (e) => {
   note(`error during ${(e as CallErrorEvent).operation}: ${e.message}`);

@@ -124,6 +124,16 @@ export class PeerJoinedEvent extends Event {
   }
 }
 
+/** A peer of the room changed its metadata (a new display name); `peer` is as it is now. */
+export class PeerUpdatedEvent extends Event {
+  static get eventName(): 'peerupdated' {
+    return 'peerupdated';
+  }
+  constructor(readonly peer: RoomPeer) {
+    super(PeerUpdatedEvent.eventName, crossing);
+  }
+}
+
 /** A peer left the room (`leave`: said goodbye; `gone`: vanished); its connection is closed. */
 export class PeerLeftEvent extends Event {
   static get eventName(): 'peerleft' {
@@ -147,5 +157,6 @@ declare global {
     trackchange: TrackChangeEvent;
     peerjoined: PeerJoinedEvent;
     peerleft: PeerLeftEvent;
+    peerupdated: PeerUpdatedEvent;
   }
 }

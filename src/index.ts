@@ -13,6 +13,7 @@ export {
   NegotiatedEvent,
   PeerJoinedEvent,
   PeerLeftEvent,
+  PeerUpdatedEvent,
   StreamAddedEvent,
   StreamRemovedEvent,
   TrackChangeEvent,

@@ -5,6 +5,7 @@ import type {
   NegotiationMessage,
   PeerJoinedEvent,
   PeerLeftEvent,
+  PeerUpdatedEvent,
   RemoteStreams,
   Room,
   RoomListener,
@@ -167,7 +168,7 @@ describe('<call-room>', () => {
     await until(() => ana.peers[0]?.peer.meta.name === 'Ben', 'Ben’s name at Ana');
   });
 
-  it('tells a member’s streams removed with its latest name', async () => {
+  it('tells a member’s new name (peerupdated), and its streams removed with its latest name', async () => {
     const { name, root, ana } = await anaWithCamera();
     const ben = Object.assign(document.createElement('call-room'), {
       signaling: `broadcast:${name}`,
@@ -176,8 +177,10 @@ describe('<call-room>', () => {
     ben.append(Object.assign(document.createElement('local-track'), { kind: 'video' as const }));
     root.append(ben);
     await until(() => ana.remoteStreams.length === 1, 'Ben’s camera at Ana');
+    const updates = record<PeerUpdatedEvent>(ana, 'peerupdated');
     ben.name = 'Benjamin';
     await until(() => ana.peers[0]?.peer.meta.name === 'Benjamin', 'the new name at Ana');
+    expect(updates.map((e) => e.peer.meta.name)).to.deep.equal(['Benjamin']);
     const removed = record<StreamRemovedEvent>(ana, 'streamremoved');
     const left = record<PeerLeftEvent>(ana, 'peerleft');
     ben.remove();

@@ -3,6 +3,7 @@ import {
   CallErrorEvent,
   PeerJoinedEvent,
   PeerLeftEvent,
+  PeerUpdatedEvent,
   StreamAddedEvent,
   StreamRemovedEvent,
   type ErrorOperation,
@@ -54,6 +55,7 @@ interface Member {
  *
  * @fires {PeerJoinedEvent} peerjoined - A peer joined (`event.peer`: `id` and `meta`).
  * @fires {PeerLeftEvent} peerleft - A peer left and its connection closed (`event.peer`, `event.reason`).
+ * @fires {PeerUpdatedEvent} peerupdated - A peer changed its metadata, such as its name (`event.peer`, as it is now).
  * @fires {StreamAddedEvent} streamadded - A remote stream arrived (`event.stream`, `event.peer`).
  * @fires {StreamRemovedEvent} streamremoved - A remote stream went away (`event.stream`, `event.peer`).
  * @fires {CallErrorEvent} error - Something failed and the call goes on (`event.error`, `event.operation`).
@@ -234,12 +236,9 @@ export class CallRoom extends LitElement {
           const member = this.members.get(peer.id);
           // One this side has no connection to (it gave up on it, or joined again): met, as the far side meets it.
           if (!member) return this.meet(room, peer);
-          // Its new metadata, or itself announced again: back, if the room had said it was gone. Its connection is
-          // left as it is (one recovering from a lost path goes on recovering).
-          clearTimeout(member.awayTimer);
-          member.awayTimer = undefined;
-          member.peer = peer;
-          this.connectionHost.changed();
+          // Its new metadata, or itself announced again. Its connection is left as it is (one recovering from a lost
+          // path goes on recovering).
+          this.stillHere(member, peer);
         },
         left: (peer, reason) => {
           this.present.delete(peer.id);
@@ -279,14 +278,24 @@ export class CallRoom extends LitElement {
     this.room.setMeta(this.meta());
   }
 
+  /**
+   * A member announced again, or with new metadata: back, if the room had said it was gone; a new name is told
+   * (`peerupdated`), and the tiles show it.
+   */
+  private stillHere(member: Member, peer: RoomPeer): void {
+    clearTimeout(member.awayTimer);
+    member.awayTimer = undefined;
+    const renamed = JSON.stringify(peer.meta) !== JSON.stringify(member.peer.meta);
+    member.peer = peer;
+    this.connectionHost.changed();
+    if (renamed) this.emit(new PeerUpdatedEvent(peer));
+  }
+
   /** A peer is there: connect to it, or keep the connection it already has (it came back). */
   private meet(room: Room, peer: RoomPeer): void {
     const known = this.members.get(peer.id);
     if (known && !known.session.closed && known.session.pc.connectionState !== 'failed') {
-      clearTimeout(known.awayTimer);
-      known.awayTimer = undefined;
-      known.peer = peer;
-      this.connectionHost.changed();
+      this.stillHere(known, peer);
       return;
     }
     if (known) this.drop(peer.id, 'gone');
