@@ -38,10 +38,11 @@ if (values.help) {
 /** @param {string | undefined} value @param {string} name @param {number} min @param {number} max */
 const integer = (value, name, min, max = Number.MAX_SAFE_INTEGER) => {
   if (value === undefined) return undefined;
-  const number = Number(value);
+  // Digits only: Number() takes "" (and " ", "0x50", "1e3") as numbers, and an empty --port listened on a random one.
+  const number = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(number) || number < min || number > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
-    console.error(`--${name} must be a whole number ${range}, got ${value}\n\n${usage}`);
+    console.error(`--${name} must be a whole number ${range}, got ${JSON.stringify(value)}\n\n${usage}`);
     process.exit(2);
   }
   return number;

@@ -23,8 +23,9 @@ describe('the relay command line', () => {
         ['--path', '/my signal'],
         'the path must be written as browsers send it, "/my%20signal", got "/my signal"',
       ],
-      [['--max-peers', '0'], '--max-peers must be a whole number of at least 2, got 0'],
-      [['--port', '70000'], '--port must be a whole number from 0 to 65535, got 70000'],
+      [['--max-peers', '0'], '--max-peers must be a whole number of at least 2, got "0"'],
+      [['--port', '70000'], '--port must be a whole number from 0 to 65535, got "70000"'],
+      [['--port', ''], '--port must be a whole number from 0 to 65535, got ""'],
     ])) {
       const { status, stderr } = run(...args);
       assert.equal(status, 2, args.join(' '));
