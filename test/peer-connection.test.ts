@@ -1150,6 +1150,22 @@ describe('<peer-connection>', () => {
     expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
   });
 
+  for (const [what, after] of [
+    ['the far side leaves', (_a: PeerConnection, b: PeerConnection) => b.remove()],
+    ['the element is moved', (a: PeerConnection) => a.parentElement!.append(a)],
+  ] as const)
+    it(`stays hung up when the page closed its connection itself and ${what} before any message told it`, async () => {
+      const [a, b] = await liveCall();
+      await until(() => a.state === 'connected' && b.remoteStreams.length === 1, 'the call');
+      await settled(a, b);
+      const closed = a.connection!;
+      closed.close();
+      after(a, b);
+      await until(() => a.state === 'closed', 'the element closed');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect([a.state, a.connection]).to.deep.equal(['closed', closed]);
+    });
+
   it('restartIce() renegotiates with new ICE credentials and the call goes on', async () => {
     const [a, b] = await liveCall();
     await until(() => a.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2, 'the call');

@@ -50,7 +50,9 @@ export type PeerConnectionState = RTCPeerConnectionState;
  * @cssstate connected - Media can flow.
  * @cssstate disconnected - Connectivity was lost; it may come back.
  * @cssstate failed - Connectivity failed. The kit restarts ICE while the path is lost, and after 30 s without one
- *   it closes the connection, goes to `failed` and stays there, and reports an `error` (operation `connection`).
+ *   it closes the connection, goes to `failed`, and reports an `error` (operation `connection`). It stays `failed`
+ *   until the far side leaves (then `new`, ready for the next call), `signaling` changes or the element is inserted
+ *   again.
  * @cssstate closed - The connection is closed.
  *
  * @cssprop [--peer-connection-display=block] - The element's `display`.
@@ -227,6 +229,8 @@ export class PeerConnection extends LitElement {
     try {
       // A move (out and back in within a task) keeps the channel, and the connection if it was made, or stays closed
       // after close(). Properties changed while it was out apply now: updates out of the document skip them.
+      // A connection the page closed itself, and nothing told the element yet, was hung up: as after close().
+      if (this.#session?.closedOutside && this.#channel) this.close();
       const moved = this.#hungUp || (this.#channel && !this.#session?.closed);
       if (moved) this.#followProperties();
       else this.#startSession();
@@ -249,8 +253,9 @@ export class PeerConnection extends LitElement {
   }
 
   /**
-   * Starts anew on another channel, or reconfigures the connection, for properties changed since it was made. `polite`
-   * and `streamless` are read when needed.
+   * Starts anew on another channel, or reconfigures the connection, for properties changed since it was made.
+   * `streamless` is read when needed, and so is `polite` where the channel assigns no role (a `loopback:` channel takes
+   * it when made).
    */
   #followProperties(): void {
     if (!this.#builtWith) return;
@@ -370,6 +375,8 @@ export class PeerConnection extends LitElement {
         // its way out (its teardown is one task away) or on another channel makes none.
         peerLeft: () => {
           if (this.#session !== session || this.#channel !== channel) return;
+          // The page hung up through the connection itself, and nothing had told the element yet: what close() does.
+          if (session.closedOutside) return this.close();
           this.#keepPageTracks(session.senderTracks);
           session.close();
           this.#session = undefined;

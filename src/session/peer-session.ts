@@ -247,9 +247,18 @@ export class PeerSession {
     return this.pc.signalingState === 'closed';
   }
 
-  /** The connection state as told (see PeerSessionEvents.connectionStateChange): Firefox's re-checks are not in it. */
+  /** Whether the page closed the connection itself (`RTCPeerConnection.close()`), not this session's close(). */
+  get closedOutside(): boolean {
+    return this.closed && !this.#closedHere;
+  }
+  #closedHere = false;
+
+  /**
+   * The connection state as told (see PeerSessionEvents.connectionStateChange): Firefox's re-checks are not in it.
+   * `closed` once closed, which the browser does not tell.
+   */
   get state(): RTCPeerConnectionState {
-    return this.#reported;
+    return this.closed ? 'closed' : this.#reported;
   }
 
   /**
@@ -264,6 +273,7 @@ export class PeerSession {
   /** Closes the connection; remote streams are reported removed. The channel stays with its owner. */
   close(): void {
     if (!this.closed) this.#closedSenderTracks = this.senderTracks;
+    this.#closedHere = true;
     this.#negotiator.dispose();
     this.#recovery.dispose();
     this.pc.close();
