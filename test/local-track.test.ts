@@ -610,6 +610,25 @@ describe('<local-track>', () => {
     await until(() => local.state === 'live', 'the camera once kind is right');
   });
 
+  it('a listener that moves the element as its capture fails tries no capture again', async () => {
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection signaling="loopback:${uniqueName()}"
+        ><local-track kind="video"></local-track
+      ></peer-connection>`,
+    );
+    const local = a.querySelector('local-track')!;
+    await until(() => local.state === 'live', 'the camera');
+    const errors = record<CallErrorEvent>(local, 'error');
+    // A page that rearranges its tiles on an error does so within the update that failed.
+    local.addEventListener('error', () => a.append(document.createElement('local-track'), local), {
+      once: true,
+    });
+    local.setAttribute('kind', 'camera');
+    await until(() => errors.length > 0, 'the bad kind told');
+    await pause();
+    expect([local.state, errors.length]).to.deep.equal(['error', 1]);
+  });
+
   it('a bad kind gives a clear error and acquires nothing', async () => {
     const local = document.createElement('local-track');
     local.setAttribute('kind', 'camera');

@@ -115,11 +115,12 @@ export class LocalTrack extends LitElement {
    */
   #wanted?: readonly unknown[];
   /**
-   * Set when the teardown let the track go, or properties changed while the element was out of the document: back in,
-   * it captures again. A move alone does not, so a capture that failed or ended is not tried again by a reordered list
-   * (a new error, or the screen picker, at each move).
+   * What the properties described at the last look (see refreshTrack), kept when that failed or ended; cleared by the
+   * teardown. Back in the document, the element looks again only if they differ: a move alone does not, so a capture
+   * that failed or ended is not tried again by a reordered list, nor by a listener that moves the element as the
+   * capture fails (a new error, or the screen picker, at each move).
    */
-  #refreshOnReturn = false;
+  #lookedFor?: readonly unknown[];
   /** Settles at the end of the next exchange of the connection the element last left (see teardown). */
   #detached: Promise<void> = Promise.resolve();
   readonly #internals = this.attachInternals();
@@ -142,8 +143,8 @@ export class LocalTrack extends LitElement {
    */
   override connectedCallback(): void {
     super.connectedCallback();
-    // Properties set while it was out, whose update is still to come, apply now too, as they would have at once.
-    if (this.hasUpdated && (this.#refreshOnReturn || this.isUpdatePending)) void this.#refreshTrack();
+    // Properties set while it was out apply now, also those whose update is still to come.
+    if (this.hasUpdated && !sameValues(this.#described(), this.#lookedFor)) void this.#refreshTrack();
   }
 
   /**
@@ -168,18 +169,21 @@ export class LocalTrack extends LitElement {
     if (changed.has('stream')) this.#link.current?.update(this.#attachment);
   }
 
-  /** Captures (or adopts) the track that the properties now describe, and swaps it in, unless it did so already. */
-  async #refreshTrack(): Promise<void> {
-    this.#refreshOnReturn = !this.isConnected;
-    if (!this.isConnected) return;
-    // A screen has no device: choosing a camera while sharing asks for no new share.
-    const wanted = [
+  /** What the properties describe, to compare (see wanted). A screen has no device: a camera chosen asks no new share. */
+  #described(): readonly unknown[] {
+    return [
       this.#pageTrack,
       this.kind,
       this.kind === 'screen' ? null : this.device,
       constraintsKey(this.constraints),
     ];
-    if (this.#wanted?.every((value, i) => value === wanted[i])) return;
+  }
+
+  /** Captures (or adopts) the track that the properties now describe, and swaps it in, unless it did so already. */
+  async #refreshTrack(): Promise<void> {
+    if (!this.isConnected) return;
+    const wanted = (this.#lookedFor = this.#described());
+    if (sameValues(wanted, this.#wanted)) return;
     this.#wanted = wanted;
     this.#capture?.abort();
     this.#capture = undefined;
@@ -282,8 +286,7 @@ export class LocalTrack extends LitElement {
    * WebRTC thread busy for a while, which held that offer up (by 0.5 ms in Chromium, and more in Firefox).
    */
   #teardown(): void {
-    this.#wanted = undefined;
-    this.#refreshOnReturn = true;
+    this.#wanted = this.#lookedFor = undefined;
     this.#capture?.abort();
     this.#capture = undefined;
     const captured = this.#ownsCurrent ? this.#current : null;
@@ -333,6 +336,11 @@ export class LocalTrack extends LitElement {
       .srcObject=${live(previewStream(track))}
     ></video>`;
   }
+}
+
+/** Whether two descriptions of what to capture (see LocalTrack's `described`) are the same. */
+function sameValues(a: readonly unknown[], b: readonly unknown[] | undefined): boolean {
+  return !!b && a.every((value, i) => value === b[i]);
 }
 
 /** Constraints as a value to compare: they are plain data (numbers, strings, booleans, and objects and arrays of them). */
