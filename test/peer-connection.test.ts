@@ -969,6 +969,19 @@ describe('<peer-connection>', () => {
     expect(errors[0].message).to.contain('keeps the ICE servers in use');
   });
 
+  it('takes configuration’s ICE servers while ice-servers has never been good', async () => {
+    const pc = await fixture<PeerConnection>(
+      html`<peer-connection
+        ice-servers=""
+        .configuration=${{ iceServers: [{ urls: 'stun:127.0.0.1:3478' }] }}
+      ></peer-connection>`,
+    );
+    pc.configuration = { iceServers: [{ urls: 'stun:127.0.0.1:3480' }] };
+    await pc.updateComplete;
+    const servers = pc.connection!.getConfiguration().iceServers!.map((server) => [server.urls].flat());
+    expect(servers).to.deep.equal([['stun:127.0.0.1:3480']]);
+  });
+
   it('connects, with no ICE restart, when the channel loses every candidate the first time it is sent', async () => {
     const name = uniqueName();
     const seen = new Set<string>();

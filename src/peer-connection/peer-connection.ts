@@ -117,6 +117,8 @@ export class PeerConnection extends LitElement {
   #builtWith?: Pick<PeerConnection, 'signaling' | 'configuration' | 'iceServers'>;
   /** `configuration` with `iceServers` applied, worked out (and its errors told) when the properties are taken. */
   #effectiveConfiguration: RTCConfiguration = {};
+  /** The last `ice-servers` that parsed (see takeProperties). */
+  #goodIceServers?: RTCIceServer[];
   readonly #internals = this.attachInternals();
   /** `state` as the element set it (the property is the page's to read, and could be written). */
   #state: PeerConnectionState = 'new';
@@ -471,17 +473,21 @@ export class PeerConnection extends LitElement {
   /** Notes the properties the connection is made with, and tells a bad `ice-servers` now, not when it is made. */
   #takeProperties(): void {
     const { signaling, configuration, iceServers } = this;
-    const inUse = this.#builtWith && this.#effectiveConfiguration.iceServers;
     this.#builtWith = { signaling, configuration, iceServers };
     this.#effectiveConfiguration = configuration;
-    if (iceServers === null) return;
+    if (iceServers === null) {
+      this.#goodIceServers = undefined;
+      return;
+    }
     try {
       const servers: unknown = JSON.parse(iceServers);
       if (!Array.isArray(servers)) throw new TypeError('not an array');
       this.#effectiveConfiguration = { ...configuration, iceServers: servers as RTCIceServer[] };
+      this.#goodIceServers = servers as RTCIceServer[];
     } catch (error) {
-      // A bad value later (credentials rotated with a typo) keeps the servers in use: without its TURN servers, the
+      // A bad value later (credentials rotated with a typo) keeps the last good one: without its TURN servers, the
       // next ICE restart of a call behind a strict network would find no path.
+      const inUse = this.#goodIceServers;
       if (inUse) this.#effectiveConfiguration = { ...configuration, iceServers: inUse };
       const kept = inUse ? '; the element keeps the ICE servers in use' : '';
       this.#reportError(
