@@ -245,11 +245,12 @@ export class CallRoom extends LitElement {
           this.handleLeft(peer.id, reason);
         },
         message: (from, data) => {
-          // One this side let go (its connection failed, or the room said it was gone) and that calls again: met, so
-          // that the call can start again. The room tells the other peers of a change, never the peer itself, so only
-          // this way do both sides meet again.
+          // One this side let go (its connection failed or was closed, or the room said it was gone) and that calls
+          // again: met, so that the call can start again. The room tells the other peers of a change, never the peer
+          // itself, so only this way do both sides meet again. Only by what starts a call: an answer or candidate of
+          // the call let go would be an error on the new connection.
           const peer = this.present.get(from);
-          if (!this.members.has(from) && peer) this.meet(room, peer);
+          if (!this.members.has(from) && peer && startsCall(data)) this.meet(room, peer);
           this.members.get(from)?.channel.deliver(data);
         },
         error: (error, final) => {
@@ -336,7 +337,8 @@ export class CallRoom extends LitElement {
         peerLeft: () => {},
         // The peer is let go; should the room announce it again, a new connection is made.
         failed: () => this.drop(peer.id, 'gone'),
-        // The page closed this peer's connection itself: let go as one that failed, rather than started again.
+        // The page closed this peer's connection itself: let go as one that failed (and met again if it calls again:
+        // a room hangs up on a peer only by leaving).
         closedOutside: () => {
           if (this.members.get(peer.id)?.session === session) this.drop(peer.id, 'gone');
         },
@@ -413,4 +415,11 @@ declare global {
   interface HTMLElementTagNameMap {
     'call-room': CallRoom;
   }
+}
+
+/** Whether a signal starts a call: an offer, or a request for one (`offerWanted`, `renew`). */
+function startsCall(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null) return false;
+  const { description } = data as { description?: { type?: unknown } };
+  return 'offerWanted' in data || 'renew' in data || description?.type === 'offer';
 }
