@@ -289,8 +289,9 @@ export class Relay {
       // around the limit.
       tokens: previous?.rateLimited ? previous.tokens : this.options.burst,
       refilledAt: previous?.rateLimited ? previous.refilledAt : Date.now(),
-      dropped: previous?.rateLimited ? previous.dropped : 0,
-      rateLimited: previous?.rateLimited,
+      // Its drops start over, so that one that floods again is told again, and one that only sends what it queued is
+      // not cut off at once.
+      dropped: 0,
     };
     if (previous?.graceTimer) {
       // The same peer back after its socket dropped: it gets what was held for it.
@@ -363,7 +364,7 @@ export class Relay {
           return error('unknown-peer', `no peer ${String(message.to).slice(0, 64)} in this room`);
         const signal = JSON.stringify({ type: 'signal', from: client.id, data: message.data });
         if (target.held) return this.hold(target, signal);
-        return this.send(target, signal);
+        return this.send(target, signal, true);
       }
       case 'meta': {
         const { meta } = message;
@@ -392,8 +393,9 @@ export class Relay {
 
   /**
    * A token bucket per connection: a flood is answered with one error, then dropped; a client that keeps flooding
-   * is disconnected. A flood ends when the bucket is full again: a client sending a little over the rate for long,
-   * which gets a token every 20 ms, is flooding all along.
+   * is disconnected. Each message that passes takes one off the count of drops, rather than clearing it: a client
+   * sending far over the rate, which gets a token every 20 ms, is flooding all along, and one a little over it, whose
+   * passes outnumber its drops, is only slowed.
    * @param {Client} client
    */
   takeToken(client) {
@@ -401,9 +403,9 @@ export class Relay {
     const now = Date.now();
     client.tokens = Math.min(burst, client.tokens + ((now - client.refilledAt) / 1000) * ratePerSecond);
     client.refilledAt = now;
-    if (client.tokens === burst) client.dropped = 0;
     if (client.tokens >= 1) {
       client.tokens -= 1;
+      client.dropped = Math.max(0, client.dropped - 1);
       return true;
     }
     client.dropped++;
@@ -472,17 +474,18 @@ export class Relay {
   /**
    * Sends to a client, and cuts it off if too much now waits for it (see MAX_BUFFERED_BYTES). Sent as bytes, which
    * the socket counts as bytes (it counts a string in characters). Terminated, not closed: a close frame would wait
-   * behind the backlog, which stays in memory until the socket is gone. Messages for it are held from then on, as
-   * for a socket found gone.
+   * behind the backlog, which stays in memory until the socket is gone. It keeps its place, as a socket found gone
+   * does, but nothing is held for it (see heldFull): what waited for it is lost.
    * @param {Client} client
    * @param {object | string | Buffer} message
+   * @param {boolean} [signal] Whether it is a signal from a peer (see heldFull).
    */
-  send(client, message) {
+  send(client, message, signal = false) {
     const { socket } = client;
     if (socket.readyState !== socket.OPEN) {
-      // Closing, and not yet found closed: lost, so nothing is held after it (see heldFull). Once it is away (`held`),
-      // only news of the room comes here, which its welcome on return makes up for.
-      if (!client.held) client.heldFull = true;
+      // A signal for a socket closing, and not yet found closed: lost, so nothing is held after it (see heldFull).
+      // News of the room lost so is made up for by the welcome on return.
+      if (signal) client.heldFull = true;
       return;
     }
     const data = Buffer.isBuffer(message)

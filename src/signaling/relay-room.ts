@@ -81,6 +81,8 @@ export class RelayRoom implements Room {
   private refusal?: RelayError;
   /** Set when metadata changed after the last socket's address was made: sent once that socket is welcomed. */
   private metaUnsent = false;
+  /** Whether a socket of this join was welcomed (see connect). */
+  private welcomedOnce = false;
 
   constructor(private readonly url: string) {}
 
@@ -90,6 +92,7 @@ export class RelayRoom implements Room {
     this.meta = meta;
     this.closed = false;
     this.open = false;
+    this.welcomedOnce = false;
     this.attempts = 0;
     this.refusal = undefined;
     this.stopAwaitingWelcome();
@@ -152,15 +155,11 @@ export class RelayRoom implements Room {
     clearTimeout(this.retryTimer);
     this.stopAwaitingWelcome();
     // Said also before the welcome: the relay admits a socket as it opens, before it reads anything, and a socket
-    // closed then without a goodbye stays in the room for its grace, then is reported gone. One still connecting says
-    // it once open.
-    const socket = this.socket;
-    const goodbye = (): void => {
-      socket?.send(JSON.stringify({ type: 'leave' }));
-      socket?.close(1000, 'left');
-    };
-    if (socket?.readyState === WebSocket.OPEN) goodbye();
-    else if (socket?.readyState === WebSocket.CONNECTING) socket.onopen = goodbye;
+    // closed then without a goodbye stays in the room for its grace, then is reported gone. One still connecting is
+    // closed at once: waiting for it to open, to say goodbye, would keep a socket to a relay out of reach open until
+    // the browser gives it up.
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: 'leave' }));
+    this.socket?.close(1000, 'left');
     this.open = false;
     this.listener = undefined;
     this.peers.clear();
@@ -179,7 +178,9 @@ export class RelayRoom implements Room {
         Object.keys(this.meta).length > 0 && encodeURIComponent(meta).length <= MAX_META_IN_ADDRESS;
       if (inAddress) url.searchParams.set('meta', meta);
       else url.searchParams.delete('meta');
-      this.metaUnsent = Object.keys(this.meta).length > 0 && !inAddress;
+      // Also empty metadata, once welcomed before: the relay keeps what a peer back within its grace had (a name
+      // cleared while the socket was down would stay).
+      this.metaUnsent = !inAddress && (Object.keys(this.meta).length > 0 || this.welcomedOnce);
       this.socket = new WebSocket(url);
     } catch (error) {
       this.closed = true;
@@ -260,6 +261,7 @@ export class RelayRoom implements Room {
     switch (frame.type) {
       case 'welcome': {
         this.open = true;
+        this.welcomedOnce = true;
         this.attempts = 0;
         this.stopAwaitingWelcome();
         const present = new Map(frame.peers.map((peer) => [peer.id, peer]));

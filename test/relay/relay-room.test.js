@@ -325,3 +325,21 @@ it('joins with metadata too long for the join address, and sends it once welcome
   self.leave();
   other.close();
 });
+
+it('tells metadata cleared while its socket was down once back, though the relay kept the old', async () => {
+  const room = `cleared-meta-${process.pid}`;
+  const url = `${server.url}?room=${room}`;
+  const other = new TestClient(`${url}&id=other-peer-8`);
+  await other.welcomed();
+  const self = new RelayRoom(url);
+  self.join(listening().listener, { name: 'Ana' });
+  await other.next((/** @type {any} */ m) => m.type === 'joined' && m.peer.meta.name === 'Ana', 'Ana');
+  await cutSocket(room, self);
+  self.setMeta({});
+  await other.next(
+    (/** @type {any} */ m) => m.type === 'updated' && Object.keys(m.peer.meta).length === 0,
+    'the name cleared',
+  );
+  self.leave();
+  other.close();
+});

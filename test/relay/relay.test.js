@@ -343,6 +343,25 @@ describe('bad input', () => {
     assert.equal((await again.closing()).code, CloseCode.rateLimited);
   });
 
+  it('only slows a client a little over the rate, a mesh busy through an outage, and does not cut it off', async () => {
+    const room = uniqueRoom();
+    const [busy, bystander] = [join(room), join(room)];
+    await busy.welcomed();
+    const { id } = await bystander.welcomed();
+    // 12 every 100 ms for 5 s: 120 a second, a fifth over the test relay's rate of 100; 100 drops in all, past its
+    // burst of 50 had they been counted up.
+    for (let i = 0; i < 50; i++) {
+      for (let j = 0; j < 12; j++) busy.send({ type: 'signal', to: id, data: i });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(busy.closed, undefined);
+    assert.ok(
+      busy.messages.some((m) => m.code === 'rate-limited'),
+      'it was told it is over the rate',
+    );
+  });
+
   it('cuts off a peer that reads slower than it is sent to, and keeps serving the others', async () => {
     /** @type {string[]} */
     const log = [];
