@@ -41,7 +41,7 @@ export interface NegotiatorCallbacks {
   error(error: unknown, operation: ErrorOperation): void;
   /** The channel says the far side left for good. */
   peerLeft(): void;
-  /** A message came for a connection that the page closed itself (`RTCPeerConnection.close()` fires no event). */
+  /** A message came for a closed connection: the owner tells whether the page closed it itself (see PeerSession). */
   closedOutside(): void;
   /** Whether media with the far side flows now (see SignalingListener.connected). */
   connected(): boolean;
@@ -93,8 +93,6 @@ export interface Renewal {
 export class PerfectNegotiator {
   #makingOffer = false;
   #ignoreOffer = false;
-  /** Set by dispose(): the owner closed the connection, or is about to. */
-  #disposed = false;
   /**
    * Candidates that came before any remote description; added once one is set. They come from a reordering channel,
    * or from the far side's first offer that this side ignored on glare: a browser may keep that offer's ICE
@@ -178,7 +176,6 @@ export class PerfectNegotiator {
 
   /** Detaches from the connection; the caller closes the connection and the channel. */
   dispose(): void {
-    this.#disposed = true;
     clearTimeout(this.#offerRequest);
     clearTimeout(this.#answerWait);
     clearTimeout(this.#candidateResend);
@@ -324,7 +321,7 @@ export class PerfectNegotiator {
    */
   #arrive(raw: unknown): void {
     if (this.#pc.signalingState === 'closed') {
-      if (!this.#disposed) this.#callbacks.closedOutside();
+      this.#callbacks.closedOutside();
       return;
     }
     let message: NegotiationMessage;

@@ -145,7 +145,7 @@ export class PeerSession {
         },
         error: events.error,
         peerLeft: events.peerLeft,
-        closedOutside: events.closedOutside,
+        closedOutside: () => this.#tellClosedOutside(),
         // As told: Firefox's ICE re-checks on each renegotiation are not a loss of media.
         connected: () => this.state === 'connected',
         // Also one that connected but whose ICE is down now: the far side may never have connected (DTLS done on
@@ -179,7 +179,7 @@ export class PeerSession {
             'connection',
           );
         },
-        closedOutside: events.closedOutside,
+        closedOutside: () => this.#tellClosedOutside(),
       },
       options.handoff?.downSince,
     );
@@ -252,6 +252,11 @@ export class PeerSession {
     return this.closed && !this.#closedHere;
   }
   #closedHere = false;
+
+  /** Tells the owner of a connection found closed, unless this session closed it (its channel may still deliver). */
+  #tellClosedOutside(): void {
+    if (this.closedOutside) this.#events.closedOutside();
+  }
 
   /**
    * The connection state as told (see PeerSessionEvents.connectionStateChange): Firefox's re-checks are not in it.

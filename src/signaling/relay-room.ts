@@ -6,7 +6,7 @@ import {
   type RoomListener,
   type RoomPeer,
 } from './room.js';
-import type { SignalingChannel } from './signaling.js';
+import { queueForFarSide, type SignalingChannel } from './signaling.js';
 
 /** Something the relay refused, with its code (`room-full`, `unauthorized`, `unknown-peer`, …). */
 export class RelayError extends Error {
@@ -68,7 +68,7 @@ export class RelayRoom implements Room {
   private listener?: RoomListener;
   private meta: Record<string, unknown> = {};
   private readonly peers = new Map<string, RoomPeer>();
-  /** Signals waiting for the socket, with the peer each is for (see enqueue). */
+  /** Signals waiting for the socket, with the peer each is for (see send). */
   private readonly queue: { to: string; data: unknown; text: string }[] = [];
   private open = false;
   private closed = false;
@@ -115,22 +115,10 @@ export class RelayRoom implements Room {
       return;
     }
     if (this.open && this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);
-    else this.enqueue(to, data, text);
-  }
-
-  /**
-   * Keeps a signal for when the socket is back. A description makes the earlier descriptions and candidates for the
-   * same peer of no more use, as for one far side that is not there yet (see queueForFarSide): through an outage each
-   * call sends its offer again every 2 s with its candidates, and the queue would fill with copies.
-   */
-  private enqueue(to: string, data: unknown, text: string): void {
-    if (carries(data, 'description')) {
-      const kept = this.queue.filter(
-        (q) => q.to !== to || !(carries(q.data, 'description') || carries(q.data, 'candidate')),
-      );
-      this.queue.splice(0, this.queue.length, ...kept);
-    }
-    if (this.queue.length < MAX_QUEUED) this.queue.push({ to, data, text });
+    // Through an outage each call sends its offer again every 2 s with its candidates: only the latest of each peer's
+    // is kept, as for a far side not there yet.
+    else
+      queueForFarSide(this.queue, { to, data, text }, MAX_QUEUED, (q) => (q.to === to ? q.data : undefined));
   }
 
   setMeta(meta: Record<string, unknown>): void {
@@ -351,8 +339,3 @@ export const relaySignaling =
   (scheme: 'ws' | 'wss') =>
   (rest: string): SignalingChannel =>
     new FirstPeerChannel(new RelayRoom(`${scheme}:${rest}`));
-
-/** Whether a signal is a negotiation message of this kind (`description`, `candidate`). */
-function carries(data: unknown, kind: string): boolean {
-  return typeof data === 'object' && data !== null && kind in data;
-}

@@ -62,14 +62,28 @@ export interface SignalingChannel {
 /**
  * Queues a message for a far side that is not there yet, at most `max`. A description makes those before it, and
  * their candidates, of no more use: a lone side sends its offer again every 2 s with its candidates, and the far side
- * that comes would get all of them at once (over the relay, past its rate limit after a minute or two).
+ * that comes would get all of them at once (over the relay, past its rate limit after a minute or two). A queue of
+ * other entries (one for several far sides) says with `messageOf` which hold a message for the same far side as `item`.
  */
-export function queueForFarSide(queue: NegotiationMessage[], message: NegotiationMessage, max: number): void {
-  if ('description' in message) {
-    const kept = queue.filter((m) => !('description' in m) && !('candidate' in m));
+export function queueForFarSide<T>(
+  queue: T[],
+  item: T,
+  max: number,
+  messageOf: (entry: T) => unknown = (entry) => entry,
+): void {
+  if (carries(messageOf(item), 'description')) {
+    const kept = queue.filter((entry) => {
+      const message = messageOf(entry);
+      return !carries(message, 'description') && !carries(message, 'candidate');
+    });
     queue.splice(0, queue.length, ...kept);
   }
-  if (queue.length < max) queue.push(message);
+  if (queue.length < max) queue.push(item);
+}
+
+/** Whether a message (of unknown shape: a room's signals are not checked before they are queued) has this field. */
+function carries(message: unknown, field: 'description' | 'candidate'): boolean {
+  return typeof message === 'object' && message !== null && field in message;
 }
 
 /** What the element knows when it asks for a channel. */
