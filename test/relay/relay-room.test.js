@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, it } from 'node:test';
@@ -342,4 +343,32 @@ it('tells metadata cleared while its socket was down once back, though the relay
   );
   self.leave();
   other.close();
+});
+
+it('closes at once, on leave(), a socket still connecting to a relay that does not answer', async () => {
+  // A relay out of reach: the connection is taken, and the upgrade never answered.
+  /** @type {import('node:net').Socket[]} */
+  const accepted = [];
+  const silent = createServer((socket) => {
+    accepted.push(socket);
+    // Read (and drop) the request, so that the far side's end of the connection is seen.
+    socket.resume();
+  });
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (silent.address());
+  try {
+    const self = new RelayRoom(`ws://127.0.0.1:${port}/?room=silent`);
+    self.join(listening().listener, {});
+    await until(() => accepted.length === 1, 'the connection to the silent relay');
+    const closed = new Promise((resolve) => accepted[0].once('close', resolve));
+    self.leave();
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the socket was still open 2 s after leave()')), 2000);
+    });
+    await Promise.race([closed, late]).finally(() => clearTimeout(timer));
+  } finally {
+    for (const socket of accepted) socket.destroy();
+    silent.close();
+  }
 });
