@@ -93,6 +93,35 @@ describe('rooms', () => {
     });
   });
 
+  it('holds nothing for a peer after a signal for it was lost to its closing socket', async () => {
+    const room = uniqueRoom();
+    const a = join(room);
+    await a.welcomed();
+    const b = join(room, { id: 'closing-peer-1' });
+    await b.welcomed();
+    // The peer starts to close and then stops reading: the relay has answered its close, but the connection stays up,
+    // so the relay's socket is closing and not yet found closed.
+    const raw = /** @type {any} */ (b.socket)._socket;
+    raw.pause();
+    b.socket.close();
+    const onRelay = () => server.relay.rooms.get(room)?.get('closing-peer-1');
+    while (onRelay()?.socket.readyState !== 2) await new Promise((r) => setTimeout(r, 10));
+    a.send({ type: 'signal', to: 'closing-peer-1', data: 'lost' });
+    await new Promise((r) => setTimeout(r, 50));
+    raw.destroy();
+    while (!onRelay()?.held) await new Promise((r) => setTimeout(r, 10));
+    // Held, this one would reach the peer without the one before it.
+    a.send({ type: 'signal', to: 'closing-peer-1', data: 'after the lost one' });
+    await new Promise((r) => setTimeout(r, 50));
+    const back = join(room, { id: 'closing-peer-1' });
+    await back.welcomed();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(
+      back.messages.filter((m) => m.type === 'signal').map((m) => m.data),
+      [],
+    );
+  });
+
   it('holds at most 512 KiB for a peer that is away: the first messages, in order, with no gap', async () => {
     // The default grace (5 s): 20 large messages take longer than this file's 300 ms.
     const own = await startRelayServer({ port: 0 });
