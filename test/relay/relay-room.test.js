@@ -362,6 +362,7 @@ it('closes at once, on leave(), a socket still connecting to a relay that does n
     await until(() => accepted.length === 1, 'the connection to the silent relay');
     const closed = new Promise((resolve) => accepted[0].once('close', resolve));
     self.leave();
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
     let timer;
     const late = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error('the socket was still open 2 s after leave()')), 2000);
