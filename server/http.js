@@ -10,7 +10,12 @@ import { Relay } from './relay.js';
 export async function startRelayServer(options = {}) {
   const server = createServer((request, response) => {
     const { rooms, peers } = relay.stats();
-    response.writeHead(request.url === '/health' ? 200 : 426, { 'content-type': 'text/plain' });
+    // A probe may add a query (`/health?from=lb`). Anything else asks for the WebSocket, which a 426 must name.
+    const health = request.url?.split('?')[0] === '/health';
+    response.writeHead(health ? 200 : 426, {
+      'content-type': 'text/plain',
+      ...(!health && { upgrade: 'websocket', connection: 'upgrade' }),
+    });
     response.end(
       `webrtc-elements relay: ${rooms} rooms, ${peers} peers. Connect with a WebSocket to ${relay.options.path}\n`,
     );
@@ -22,6 +27,9 @@ export async function startRelayServer(options = {}) {
     // The server took its own error listener off the socket as it handed it over: a client that resets it now would
     // make an unhandled error, which stops the process.
     socket.on('error', () => socket.destroy());
+    // Once the answer is out, the socket goes: end() only half-closes it, and a client that never closes its side kept
+    // it open for good (an upgraded socket has no HTTP timeouts), and with it close() and the CLI's shutdown.
+    socket.once('finish', () => socket.destroy());
     const body = `no WebSocket here; the relay is at ${relay.options.path}\n`;
     socket.end(
       `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,

@@ -526,6 +526,41 @@ describe('upgrades that are not for the relay', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     await join(uniqueRoom()).welcomed();
   });
+  it('lets go a 404 answered socket that the client keeps half open, so the server closes', async () => {
+    const own = await startRelayServer({ port: 0 });
+    let closed = false;
+    const socket = connect({ port: own.port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+      socket.write(
+        'GET /elsewhere HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+      ),
+    );
+    try {
+      socket.on('error', () => {});
+      socket.resume();
+      // The client reads the answer to its end and never closes its own side.
+      await new Promise((resolve) => socket.once('end', resolve));
+      const closing = own.close().then(() => (closed = true));
+      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000))]);
+      assert.ok(closed, 'the server closed within 3 s');
+    } finally {
+      socket.destroy();
+      if (!closed) await own.close();
+    }
+  });
+});
+
+describe('plain requests', () => {
+  it('answers a health probe, also with a query, and asks anything else to upgrade', async () => {
+    for (const path of ['/health', '/health?from=probe']) {
+      const response = await fetch(`http://127.0.0.1:${server.port}${path}`);
+      assert.equal(response.status, 200, path);
+      assert.match(await response.text(), /^webrtc-elements relay: \d+ rooms, \d+ peers\./);
+    }
+    const other = await fetch(`http://127.0.0.1:${server.port}/signal`);
+    assert.equal(other.status, 426);
+    assert.equal(other.headers.get('upgrade'), 'websocket');
+    await other.text();
+  });
 });
 
 describe('access', () => {
