@@ -130,6 +130,8 @@ export class Relay {
     this.pinger = setInterval(() => this.ping(), this.options.pingIntervalMs);
     this.pinger.unref();
     this.closing = false;
+    /** @type {import('node:http').Server | undefined} The server attached to (see attach). */
+    this.server = undefined;
   }
 
   /**
@@ -138,12 +140,23 @@ export class Relay {
    * @param {import('node:http').Server} server
    */
   attach(server) {
-    server.on('upgrade', (request, socket, head) => {
-      if (this.handles(request))
-        this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
-    });
+    // Twice, the second listener's handleUpgrade threw at the first client, inside the server's event: the process
+    // stopped.
+    if (this.server) throw new Error('this relay is attached to a server already');
+    this.server = server;
+    server.on('upgrade', this.onUpgrade);
     return this;
   }
+
+  /**
+   * @param {import('node:http').IncomingMessage} request
+   * @param {import('node:stream').Duplex} socket
+   * @param {Buffer} head
+   */
+  onUpgrade = (request, socket, head) => {
+    if (this.handles(request))
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
+  };
 
   /**
    * Whether an upgrade request is for the relay. A target that is no URL (`//[`, which Node's parser lets through) is
@@ -165,6 +178,8 @@ export class Relay {
   /** Says goodbye to every client (close 1001) and stops; resolves when all sockets are closed. */
   async close() {
     this.closing = true;
+    // A relay attached to the same server after this one closed gets its upgrades: this one would answer them 503.
+    this.server?.off('upgrade', this.onUpgrade);
     clearInterval(this.pinger);
     for (const members of this.rooms.values())
       for (const client of members.values()) clearTimeout(client.graceTimer);

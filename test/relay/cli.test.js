@@ -70,4 +70,20 @@ describe('the relay command line', () => {
     );
     assert.throws(() => new Relay({ maxPeersPerRoom: 1 }), /from 2, got 1/);
   });
+
+  it('a Relay attaches to one server once, and one attached after it closed serves there', async () => {
+    const running = await startRelayServer({ port: 0 });
+    const next = new Relay();
+    try {
+      assert.throws(() => running.relay.attach(running.server), /attached to a server already/);
+      await running.relay.close();
+      next.attach(running.server);
+      const client = new TestClient(`${running.url}?room=after-close`);
+      assert.ok((await client.welcomed()).id, 'welcomed by the relay attached after');
+      client.socket.terminate();
+    } finally {
+      await next.close();
+      await running.close();
+    }
+  });
 });
