@@ -48,15 +48,30 @@ const integer = (value, name, min, max = Number.MAX_SAFE_INTEGER) => {
   return number;
 };
 
+/**
+ * An option that must not be empty when given: a script passing an unset variable (`--token "$TOKEN"`) would otherwise
+ * open the relay up, as an empty origin list allows any origin, an empty host listens on every address, and an empty
+ * token is one that anybody has.
+ * @param {string | undefined} value @param {string} name
+ */
+const given = (value, name) => {
+  if (value === undefined || value.trim() !== '') return value;
+  console.error(`--${name} must not be empty\n\n${usage}`);
+  process.exit(2);
+};
+
+const allowedOrigins = given(values['allowed-origins'], 'allowed-origins')
+  ?.split(',')
+  .map((o) => o.trim())
+  .filter(Boolean);
+if (allowedOrigins?.length === 0) given('', 'allowed-origins');
+
 const options = {
   port: integer(values.port, 'port', 0, 65535),
-  host: values.host,
-  allowedOrigins: values['allowed-origins']
-    ?.split(',')
-    .map((o) => o.trim())
-    .filter(Boolean),
+  host: given(values.host, 'host'),
+  allowedOrigins,
   maxPeersPerRoom: integer(values['max-peers'], 'max-peers', 2),
-  token: values.token,
+  token: given(values.token, 'token'),
   path: values.path,
   log: (/** @type {string} */ line) => console.log(line),
 };

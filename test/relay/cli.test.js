@@ -15,7 +15,7 @@ const run = (/** @type {string[]} */ ...args) =>
   spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000 });
 
 describe('the relay command line', () => {
-  it('refuses a path with no leading slash, a room limit under 2 and a port out of range, with the usage', () => {
+  it('refuses a path with no leading slash, a room limit under 2, a port out of range and empty values, with the usage', () => {
     for (const [args, said] of /** @type {const} */ ([
       [['--path', 'signal'], 'the path must start with "/", got "signal"'],
       // Requests come percent-encoded: this path would have matched none of them.
@@ -26,6 +26,11 @@ describe('the relay command line', () => {
       [['--max-peers', '0'], '--max-peers must be a whole number of at least 2, got "0"'],
       [['--port', '70000'], '--port must be a whole number from 0 to 65535, got "70000"'],
       [['--port', ''], '--port must be a whole number from 0 to 65535, got ""'],
+      // An unset variable in a script: each would have opened the relay up (any origin, every address, no token).
+      [['--allowed-origins', ''], '--allowed-origins must not be empty'],
+      [['--allowed-origins', ' , '], '--allowed-origins must not be empty'],
+      [['--host', ''], '--host must not be empty'],
+      [['--token', ''], '--token must not be empty'],
     ])) {
       const { status, stderr } = run(...args);
       assert.equal(status, 2, args.join(' '));
