@@ -17,8 +17,12 @@ if (params.get('room') !== roomName) {
   params.set('room', roomName);
   history.replaceState(null, '', `?${params}`);
 }
+// The link to share names the relay too, when it is not the page's own: those who open it must reach the same one.
 const shareUrl = new URL(location.href);
-shareUrl.search = new URLSearchParams({ room: roomName }).toString();
+shareUrl.search = new URLSearchParams({
+  room: roomName,
+  ...(params.get('relay') && { relay: params.get('relay')! }),
+}).toString();
 
 // The relay runs inside the dev server (/signal); `?relay=ws://host:port/signal` points at a standalone one.
 const relay =
@@ -73,7 +77,6 @@ leave.textContent = 'Leave';
 leave.addEventListener('click', () => {
   if (room.state === 'joined') room.leave();
   else room.join();
-  leave.textContent = room.state === 'joined' ? 'Leave' : 'Join again';
   showPresence();
 });
 controls.append(speaker, leave);
@@ -83,7 +86,9 @@ const nameOf = (peer: RoomPeer): string => (typeof peer.meta.name === 'string' ?
 /** Why the room refused this page (a full room, say), shown in place of the presence line. */
 let refusal = '';
 
+/** Says where this page is in the room, and offers what can be done about it (the room may refuse it at any time). */
 function showPresence(): void {
+  leave.textContent = room.state === 'joined' ? 'Leave' : 'Join again';
   const others = room.peers.map((p) => nameOf(p.peer));
   presence.value =
     room.state === 'error' && refusal
@@ -113,4 +118,5 @@ room.addEventListener('error', (e) => {
 });
 
 room.signaling = relayUrl.href;
-showPresence();
+// The room joins at its next update, and tells no event for it: shown once it did, not as `idle` until a peer comes.
+void room.updateComplete.then(showPresence);

@@ -47,12 +47,26 @@ for (const browserName of browsers) {
       const room = roomName();
       /** @type {Awaited<ReturnType<typeof join>>[]} */
       const people = [];
-      for (const name of ['Ana', 'Ben', 'Cleo'])
+      for (const name of ['Ana', 'Ben', 'Cleo']) {
         people.push(await join(browser, demo.url, { room, relay: relay.url, name }));
+        // The first one in says so, not that she is out of the room.
+        if (name === 'Ana')
+          await waitFor(
+            people[0].page,
+            (s) => s.presence === 'You are alone in the room.',
+            'Ana alone in the room',
+          );
+      }
       await showingPagesOnFailure(people, async () => {
         const [ana, ben, cleo] = people;
         const others = (/** @type {string} */ name) => ['Ana', 'Ben', 'Cleo'].filter((n) => n !== name);
         for (const person of people) await waitForLiveTiles(person.page, others(person.name), 60_000);
+        for (const person of people)
+          await waitFor(
+            person.page,
+            (s) => others(person.name).every((name) => s.presence.includes(name)),
+            `${person.name} in the call with the two others`,
+          );
 
         // Mid-call: Ana shares her screen (Chromium), or turns her camera off and on again (headless Firefox has no
         // screen to share, so there the toggle must fail readably and leave the call alone).

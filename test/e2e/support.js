@@ -141,6 +141,7 @@ export function snapshot(page) {
     });
     return {
       state: String(room.state),
+      presence: String(document.querySelector('#presence')?.value ?? ''),
       selfId: String(room.selfId ?? ''),
       peers,
       tiles,
