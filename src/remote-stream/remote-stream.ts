@@ -286,8 +286,15 @@ export class RemoteStream extends LitElement {
   }
 
   #onPlayClick(): void {
+    // The button goes as the media plays. Focus on it would fall to the page's body, and a keyboard or screen reader
+    // user would have to find their place again: it moves to the video, which takes focus only so (tabindex -1).
+    const hadFocus = this.shadowRoot?.activeElement?.localName === 'button';
     this.#setBlocked(false);
     void this.#play();
+    if (hadFocus)
+      void this.updateComplete.then(() =>
+        this.renderRoot.querySelector('video')?.focus({ preventScroll: true }),
+      );
   }
 
   /** Dispatches one of the element's events (all listed under `@fires` above). */
@@ -319,6 +326,7 @@ export class RemoteStream extends LitElement {
     // (Firefox empties it and buffers again: the first frame came about 20 ms late, and every mute flickered).
     return html`<video
         part="video"
+        tabindex="-1"
         autoplay
         playsinline
         ?hidden=${!source || (this.#framed && !showing)}

@@ -39,7 +39,7 @@ function madeTracks(): { video: MediaStreamTrack; audio: MediaStreamTrack; stop:
 }
 
 describe('a browser that refuses to autoplay', () => {
-  it('blocks each tile with a play button (not playing, not waiting); one click plays every tile', async function () {
+  it('blocks each tile with a play button (not playing, not waiting); one click plays every tile, and the focus stays in the tile', async function () {
     this.timeout(40000);
     const made = [madeTracks(), madeTracks()];
     after(() => made.forEach((tracks) => tracks.stop()));
@@ -72,11 +72,16 @@ describe('a browser that refuses to autoplay', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(states()).to.deep.equal([['blocked'], ['blocked']]);
 
-    const button = tiles()[0].shadowRoot!.querySelector('[part="play-button"]')!;
+    const button = tiles()[0].shadowRoot!.querySelector<HTMLButtonElement>('[part="play-button"]')!;
+    // As a keyboard user reaches it; the focus must not fall to the page's body as the button goes.
+    button.focus();
     const { x, y, width, height } = button.getBoundingClientRect();
     await sendMouse({ type: 'click', position: [Math.round(x + width / 2), Math.round(y + height / 2)] });
     await until(() => tiles().every((tile) => tile.matches(':state(playing)')), 'both tiles playing', 10000);
     expect(states()).to.deep.equal([['playing'], ['playing']]);
     for (const tile of tiles()) expect(tile.shadowRoot!.querySelector('video')!.paused).to.equal(false);
+    await until(() => tiles()[0].shadowRoot!.activeElement !== null, 'the focus in the tile played');
+    expect(tiles()[0].shadowRoot!.activeElement!.localName).to.equal('video');
+    expect(document.activeElement).to.equal(grid);
   });
 });
