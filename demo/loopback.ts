@@ -16,16 +16,19 @@ for (const section of document.querySelectorAll<HTMLElement>('.side')) {
   const pc = section.querySelector<PeerConnection>('peer-connection')!;
   const controls = section.querySelector<HTMLElement>('.controls')!;
   const state = section.querySelector('output')!;
+  let mutedAll = false;
   // Alice starts with her camera and microphone on, so the page shows a live call at once.
   const { tracks } = trackToggles(
     controls,
     section.querySelector<HTMLElement>('.local')!,
     (text) => note(side, text),
     side === 'alice' ? ['video', 'audio'] : [],
+    () => mutedAll,
   );
 
   controls.append(
     pressToggle('Mute all', (muted) => {
+      mutedAll = muted;
       for (const track of tracks.values()) track.muted = muted;
       note(side, muted ? 'muted (no renegotiation)' : 'unmuted');
     }),

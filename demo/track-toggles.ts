@@ -38,6 +38,8 @@ export function trackToggles(
   into: HTMLElement,
   note: (text: string) => void,
   on: readonly LocalTrackKind[] = [],
+  /** Whether a track switched on now starts muted: a "Mute all" pressed before must hold for it too. */
+  mutedNow: () => boolean = () => false,
 ): TrackToggles {
   const tracks = new Map<LocalTrackKind, LocalTrack>();
   const buttons = new Map<LocalTrackKind, HTMLButtonElement>();
@@ -58,6 +60,7 @@ export function trackToggles(
         // Camera and microphone travel as one stream; a screen share is a stream (a tile) of its own.
         track.stream = kind === 'screen' ? 'screen' : 'cam';
         track.preview = kind !== 'audio';
+        track.muted = mutedNow();
         const letGo = (why: string) => {
           track.remove();
           if (tracks.get(kind) === track) tracks.delete(kind);
