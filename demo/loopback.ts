@@ -16,6 +16,18 @@ for (const section of document.querySelectorAll<HTMLElement>('.side')) {
   const pc = section.querySelector<PeerConnection>('peer-connection')!;
   const controls = section.querySelector<HTMLElement>('.controls')!;
   const state = section.querySelector('output')!;
+  controls.setAttribute('aria-label', `${section.querySelector('h2')!.textContent}'s tracks`);
+  const problem = section.querySelector<HTMLElement>('.problem')!;
+  // Errors of the connection and of its tracks (theirs do not bubble, but pass the section on their way down), shown
+  // and read out, not only written in the log.
+  section.addEventListener(
+    'error',
+    (e) => {
+      problem.textContent = `Problem: ${e.message}`;
+      problem.hidden = false;
+    },
+    true,
+  );
   let mutedAll = false;
   // Alice starts with her camera and microphone on, so the page shows a live call at once.
   const { tracks } = trackToggles(

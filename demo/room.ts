@@ -36,6 +36,18 @@ const nameInput = document.querySelector<HTMLInputElement>('input[name="name"]')
 const presence = document.querySelector<HTMLOutputElement>('#presence')!;
 const log = document.querySelector<HTMLOListElement>('#log')!;
 
+const problem = document.querySelector<HTMLElement>('#problem')!;
+// Any error of the room or of a track in it (theirs do not bubble, but pass the room on their way down), shown and
+// read out, not only written in the collapsed log.
+room.addEventListener(
+  'error',
+  (e) => {
+    problem.textContent = `Problem: ${e.message}`;
+    problem.hidden = false;
+  },
+  true,
+);
+
 function note(text: string): void {
   const item = document.createElement('li');
   item.textContent = `${new Date().toLocaleTimeString()} ${text}`;

@@ -81,6 +81,8 @@ for (const browserName of browsers) {
             (s) => s.log.some((line) => /screen: .*NotFoundError/.test(line)),
             'a readable screen error',
           );
+          // Shown and read out as it happens, not only in the collapsed log.
+          assert.match((await snapshot(ana.page)).problem, /^Problem: .*NotFoundError/);
           const pressed = await ana.page.$eval('button[data-kind="screen"]', (b) =>
             b.getAttribute('aria-pressed'),
           );

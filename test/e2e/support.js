@@ -142,6 +142,9 @@ export function snapshot(page) {
     return {
       state: String(room.state),
       presence: String(document.querySelector('#presence')?.value ?? ''),
+      problem: [...document.querySelectorAll('#problem:not([hidden])')]
+        .map((p) => String(p.textContent))
+        .join(''),
       selfId: String(room.selfId ?? ''),
       peers,
       tiles,
