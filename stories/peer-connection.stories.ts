@@ -24,14 +24,15 @@ export const Call: Story = {
   // Every track here is in a stream, so `streamless` has nothing to act on.
   parameters: { controls: { include: ['polite'] } },
   render: ({ polite }, { canvasElement }: StoryContext<CallArgs>) => {
-    const name = canvasCallName('call', canvasElement);
+    // The role is read as the call starts: changing it starts another call.
+    const name = canvasCallName(`call-${polite}`, canvasElement);
     return html`<div style=${sideBySide}>
       <peer-connection signaling="loopback:${name}" ?polite=${polite}>
         <local-track kind="video" stream="cam" preview></local-track>
         <local-track kind="audio" stream="cam"></local-track>
       </peer-connection>
       <peer-connection signaling="loopback:${name}">
-        <remote-stream><p slot="placeholder">Waiting for video…</p></remote-stream>
+        <remote-stream muted><p slot="placeholder" style="color: white">Waiting for video…</p></remote-stream>
       </peer-connection>
     </div>`;
   },
@@ -44,7 +45,7 @@ export const TwoWay: Story = {
     const name = canvasCallName('two-way', canvasElement);
     const side = html`<local-track kind="video" stream="cam"></local-track>
       <local-track kind="audio" stream="cam" muted></local-track>
-      <remote-stream muted><p slot="placeholder">Waiting…</p></remote-stream>`;
+      <remote-stream muted><p slot="placeholder" style="color: white">Waiting…</p></remote-stream>`;
     return html`<div style=${sideBySide}>
       <peer-connection signaling="loopback:${name}">${side}</peer-connection>
       <peer-connection signaling="loopback:${name}">${side}</peer-connection>
@@ -57,7 +58,8 @@ export const SeparateStreamless: Story = {
   args: { streamless: 'separate' },
   parameters: { controls: { include: ['streamless'] } },
   render: ({ streamless }, { canvasElement }: StoryContext<CallArgs>) => {
-    const name = canvasCallName('separate', canvasElement);
+    // Read as each track arrives: changing it starts another call, whose tracks arrive under it.
+    const name = canvasCallName(`separate-${streamless}`, canvasElement);
     return html`<div style=${sideBySide}>
       <peer-connection signaling="loopback:${name}">
         <local-track kind="video"></local-track>

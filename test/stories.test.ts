@@ -4,7 +4,7 @@
  * while it settles, or it renders no element.
  */
 import { expect } from '@open-wc/testing';
-import { render, type TemplateResult } from 'lit';
+import { html, render, type TemplateResult } from 'lit';
 // Made by the test runner from the stories folder (see web-test-runner.config.js).
 // @ts-expect-error: a module the test server writes, with no type declarations
 import allStories from '/all-stories.js';
@@ -63,4 +63,31 @@ describe('stories', () => {
       });
     }
   }
+
+  it('peer-connection / SeparateStreamless follows its streamless control, as Storybook re-renders it', async function () {
+    this.timeout(20000);
+    const module = Object.values(modules).find((m) => m.default.title === 'Elements/peer-connection')!;
+    const story = module.SeparateStreamless as { render: (args: Args, context: object) => TemplateResult };
+    const container = document.createElement('div');
+    document.body.append(container);
+    // Storybook keeps the canvas and renders the story again with the new args.
+    const canvasElement = document.createElement('div');
+    const farSide = () =>
+      container.querySelectorAll('peer-connection')[1] as unknown as { remoteStreams: unknown[] };
+    try {
+      for (const [streamless, streams] of [
+        ['shared', 1],
+        ['separate', 2],
+      ] as const) {
+        render(story.render({ streamless, polite: false }, { canvasElement }), container);
+        await until(
+          () => farSide().remoteStreams.length === streams,
+          `${streams} remote streams with ${streamless}`,
+        );
+      }
+    } finally {
+      render(html``, container);
+      container.remove();
+    }
+  });
 });
