@@ -470,6 +470,20 @@ export class PerfectNegotiator {
       this.#callbacks.renew({ description });
       return;
     }
+    // An answer of another session, to this side's offer: the far side answered from a new connection, having let go
+    // the one this side knew (its page closed it, or it gave the call up) and met this side again by this offer. This
+    // connection cannot go on with it (Firefox refuses the new ICE credentials as a restart it did not offer), so it is
+    // replaced and offers first; the far side's new connection, which never connected, takes that offer on a new one.
+    if (
+      description.type === 'answer' &&
+      incoming &&
+      current &&
+      incoming.session !== current.session &&
+      this.#pc.signalingState === 'have-local-offer'
+    ) {
+      this.#callbacks.renew({ renew: current.session, from: incoming.session });
+      return;
+    }
     if (this.#repeatedDescription(description.type, incoming)) return;
     // Messages are applied one at a time, so no remote answer is ever being set while an offer arrives.
     const readyForOffer = !this.#makingOffer && this.#pc.signalingState === 'stable';
