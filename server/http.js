@@ -11,7 +11,7 @@ export async function startRelayServer(options = {}) {
   const server = createServer((request, response) => {
     const { rooms, peers } = relay.stats();
     // A probe may add a query (`/health?from=lb`). Anything else asks for the WebSocket, which a 426 must name.
-    const health = request.url?.split('?')[0] === '/health';
+    const health = pathOf(request.url) === '/health';
     response.writeHead(health ? 200 : 426, {
       'content-type': 'text/plain',
       ...(!health && { upgrade: 'websocket', connection: 'upgrade' }),
@@ -30,6 +30,9 @@ export async function startRelayServer(options = {}) {
     // Once the answer is out, the socket goes: end() only half-closes it, and a client that never closes its side kept
     // it open for good (an upgraded socket has no HTTP timeouts), and with it close() and the CLI's shutdown.
     socket.once('finish', () => socket.destroy());
+    // Whatever the client sent after its request is read and dropped: closed with it unread, the socket would send a
+    // reset, which may discard the 404 before the client reads it.
+    socket.resume();
     const body = `no WebSocket here; the relay is at ${relay.options.path}\n`;
     socket.end(
       `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
@@ -63,4 +66,13 @@ export async function startRelayServer(options = {}) {
       await new Promise((resolve) => server.close(() => resolve(undefined)));
     },
   };
+}
+
+/** The path of a request target (also of an absolute one), or `undefined` for one that is no URL. */
+function pathOf(/** @type {string | undefined} */ target) {
+  try {
+    return new URL(target ?? '/', 'http://relay').pathname;
+  } catch {
+    return undefined;
+  }
 }

@@ -130,8 +130,8 @@ export class Relay {
     this.pinger = setInterval(() => this.ping(), this.options.pingIntervalMs);
     this.pinger.unref();
     this.closing = false;
-    /** @type {import('node:http').Server | undefined} The server attached to (see attach). */
-    this.server = undefined;
+    /** @type {Set<import('node:http').Server>} The servers attached to (see attach). */
+    this.servers = new Set();
   }
 
   /**
@@ -140,10 +140,10 @@ export class Relay {
    * @param {import('node:http').Server} server
    */
   attach(server) {
-    // Twice, the second listener's handleUpgrade threw at the first client, inside the server's event: the process
-    // stopped.
-    if (this.server) throw new Error('this relay is attached to a server already');
-    this.server = server;
+    // Twice to one server, the second listener's handleUpgrade threw at the first client, inside the server's event:
+    // the process stopped. Several servers (http and https) are fine.
+    if (this.servers.has(server)) throw new Error('this relay is attached to that server already');
+    this.servers.add(server);
     server.on('upgrade', this.onUpgrade);
     return this;
   }
@@ -178,8 +178,6 @@ export class Relay {
   /** Says goodbye to every client (close 1001) and stops; resolves when all sockets are closed. */
   async close() {
     this.closing = true;
-    // A relay attached to the same server after this one closed gets its upgrades: this one would answer them 503.
-    this.server?.off('upgrade', this.onUpgrade);
     clearInterval(this.pinger);
     for (const members of this.rooms.values())
       for (const client of members.values()) clearTimeout(client.graceTimer);
@@ -193,6 +191,11 @@ export class Relay {
     ]);
     for (const socket of this.wss.clients) socket.terminate();
     await new Promise((resolve) => this.wss.close(() => resolve(undefined)));
+    // Only now: an upgrade for the relay while it closed (a client reconnecting) is still answered (refused, 1001),
+    // not left open, which held the server's close() for good. A relay attached to the same server after this one
+    // closed gets the upgrades: this one would answer them 503.
+    for (const server of this.servers) server.off('upgrade', this.onUpgrade);
+    this.servers.clear();
   }
 
   /**

@@ -80,7 +80,7 @@ describe('the relay command line', () => {
     const running = await startRelayServer({ port: 0 });
     const next = new Relay();
     try {
-      assert.throws(() => running.relay.attach(running.server), /attached to a server already/);
+      assert.throws(() => running.relay.attach(running.server), /attached to that server already/);
       await running.relay.close();
       next.attach(running.server);
       const client = new TestClient(`${running.url}?room=after-close`);

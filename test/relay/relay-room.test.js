@@ -356,8 +356,10 @@ it('closes at once, on leave(), a socket still connecting to a relay that does n
   });
   await new Promise((resolve) => silent.listen(0, '127.0.0.1', () => resolve(undefined)));
   const { port } = /** @type {import('node:net').AddressInfo} */ (silent.address());
+  /** @type {InstanceType<typeof RelayRoom> | undefined} */
+  let self;
   try {
-    const self = new RelayRoom(`ws://127.0.0.1:${port}/?room=silent`);
+    self = new RelayRoom(`ws://127.0.0.1:${port}/?room=silent`);
     self.join(listening().listener, {});
     await until(() => accepted.length === 1, 'the connection to the silent relay');
     const closed = new Promise((resolve) => accepted[0].once('close', resolve));
@@ -369,6 +371,8 @@ it('closes at once, on leave(), a socket still connecting to a relay that does n
     });
     await Promise.race([closed, late]).finally(() => clearTimeout(timer));
   } finally {
+    // Left also when the test failed early: a room still joined retries on timers that keep the process alive.
+    self?.leave();
     for (const socket of accepted) socket.destroy();
     silent.close();
   }

@@ -21,6 +21,15 @@ function join(room, query = {}, options = {}, url = server.url) {
 
 const uniqueRoom = () => `room-${counter++}`;
 
+/** Resolves once `check` holds, looked at every 10 ms; fails naming `what` after `timeout`. */
+async function poll(/** @type {() => boolean} */ check, /** @type {string} */ what, timeout = 5000) {
+  const deadline = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 before(async () => {
   server = await startRelayServer({
     port: 0,
@@ -94,32 +103,45 @@ describe('rooms', () => {
   });
 
   it('holds nothing for a peer after a signal for it was lost to its closing socket', async () => {
+    // Its own relay: a grace long enough for the peer to come back on a loaded machine, and no ping to cut it first.
+    const own = await startRelayServer({ port: 0, graceMs: 5000, pingIntervalMs: 60_000 });
+    const url = own.url;
     const room = uniqueRoom();
-    const a = join(room);
-    await a.welcomed();
-    const b = join(room, { id: 'closing-peer-1' });
-    await b.welcomed();
-    // The peer starts to close and then stops reading: the relay has answered its close, but the connection stays up,
-    // so the relay's socket is closing and not yet found closed.
-    const raw = /** @type {any} */ (b.socket)._socket;
-    raw.pause();
-    b.socket.close();
-    const onRelay = () => server.relay.rooms.get(room)?.get('closing-peer-1');
-    while (onRelay()?.socket.readyState !== 2) await new Promise((r) => setTimeout(r, 10));
-    a.send({ type: 'signal', to: 'closing-peer-1', data: 'lost' });
-    await new Promise((r) => setTimeout(r, 50));
-    raw.destroy();
-    while (!onRelay()?.held) await new Promise((r) => setTimeout(r, 10));
-    // Held, this one would reach the peer without the one before it.
-    a.send({ type: 'signal', to: 'closing-peer-1', data: 'after the lost one' });
-    await new Promise((r) => setTimeout(r, 50));
-    const back = join(room, { id: 'closing-peer-1' });
-    await back.welcomed();
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(
-      back.messages.filter((m) => m.type === 'signal').map((m) => m.data),
-      [],
-    );
+    const opened = [];
+    try {
+      const a = join(room, {}, {}, url);
+      const b = join(room, { id: 'closing-peer-1' }, {}, url);
+      opened.push(a, b);
+      await a.welcomed();
+      await b.welcomed();
+      // The peer starts to close and then stops reading: the relay has answered its close, but the connection stays
+      // up, so the relay's socket is closing and not yet found closed.
+      const raw = /** @type {any} */ (b.socket)._socket;
+      raw.pause();
+      b.socket.close();
+      const onRelay = () => own.relay.rooms.get(room)?.get('closing-peer-1');
+      await poll(() => onRelay()?.socket.readyState === 2, 'the socket closing');
+      a.send({ type: 'signal', to: 'closing-peer-1', data: 'lost' });
+      await new Promise((r) => setTimeout(r, 50));
+      raw.destroy();
+      await poll(() => !!onRelay()?.held, 'the socket found gone');
+      // Held, this one would reach the peer without the one before it.
+      a.send({ type: 'signal', to: 'closing-peer-1', data: 'after the lost one' });
+      await new Promise((r) => setTimeout(r, 50));
+      const back = join(room, { id: 'closing-peer-1' }, {}, url);
+      opened.push(back);
+      await back.welcomed();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(
+        back.messages.filter((m) => m.type === 'signal').map((m) => m.data),
+        [],
+      );
+      // Back within its grace, not a newcomer: nobody heard it left.
+      assert.equal(a.messages.filter((m) => m.type === 'left').length, 0);
+    } finally {
+      for (const client of opened) client.socket.terminate();
+      await own.close();
+    }
   });
 
   it('holds at most 512 KiB for a peer that is away: the first messages, in order, with no gap', async () => {
@@ -538,7 +560,10 @@ describe('upgrades that are not for the relay', () => {
       socket.on('error', () => {});
       socket.resume();
       // The client reads the answer to its end and never closes its own side.
-      await new Promise((resolve) => socket.once('end', resolve));
+      await Promise.race([
+        new Promise((resolve) => socket.once('end', resolve)),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no end of the 404 within 3 s')), 3000)),
+      ]);
       const closing = own.close().then(() => (closed = true));
       await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000))]);
       assert.ok(closed, 'the server closed within 3 s');
@@ -549,9 +574,42 @@ describe('upgrades that are not for the relay', () => {
   });
 });
 
+describe('closing', () => {
+  it('answers an upgrade for the relay that comes while it closes, and closes all the same', async () => {
+    const own = await startRelayServer({ port: 0 });
+    // A client that stops reading: the relay waits out its 2 s for it to answer the goodbye.
+    const stuck = new TestClient(`${own.url}?room=closing`);
+    await stuck.welcomed();
+    /** @type {any} */ (stuck.socket)._socket.pause();
+    let closed = false;
+    const closing = own.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A client reconnecting as the relay goes away.
+    const socket = connect(own.port, '127.0.0.1', () =>
+      socket.write(
+        'GET /signal?room=closing HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      ),
+    );
+    socket.on('error', () => {});
+    let answer = '';
+    socket.on('data', (data) => (answer += data.toString('latin1')));
+    try {
+      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      assert.ok(closed, 'closed within 5 s');
+      assert.match(answer, /^HTTP\/1\.1 \d{3}/, 'the upgrade answered');
+    } finally {
+      socket.destroy();
+      stuck.socket.terminate();
+      // Hung: the process must still end, to report the failure.
+      if (!closed) own.server.unref();
+    }
+  });
+});
+
 describe('plain requests', () => {
   it('answers a health probe, also with a query, and asks anything else to upgrade', async () => {
-    for (const path of ['/health', '/health?from=probe']) {
+    for (const path of ['/health', '/health?from=probe', '/health#top']) {
       const response = await fetch(`http://127.0.0.1:${server.port}${path}`);
       assert.equal(response.status, 200, path);
       assert.match(await response.text(), /^webrtc-elements relay: \d+ rooms, \d+ peers\./);
