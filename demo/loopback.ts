@@ -28,6 +28,11 @@ for (const section of document.querySelectorAll<HTMLElement>('.side')) {
     },
     true,
   );
+  // Over once the person tries again, or the call connects again.
+  controls.addEventListener('click', () => (problem.hidden = true));
+  pc.addEventListener('connectionstatechange', (e) => {
+    if (e.state === 'connected') problem.hidden = true;
+  });
   let mutedAll = false;
   // Alice starts with her camera and microphone on, so the page shows a live call at once.
   const { tracks } = trackToggles(

@@ -47,6 +47,9 @@ room.addEventListener(
   },
   true,
 );
+// Over once the person tries again, or the call moves on.
+const problemOver = () => (problem.hidden = true);
+for (const type of ['peerjoined', 'streamadded']) room.addEventListener(type, problemOver);
 
 function note(text: string): void {
   const item = document.createElement('li');
@@ -77,6 +80,7 @@ applyName();
 
 // Camera and microphone start on, as in any call page; `?camera=off` or `?microphone=off` starts without them.
 const controls = document.querySelector<HTMLElement>('.controls')!;
+controls.addEventListener('click', problemOver);
 trackToggles(controls, document.querySelector<HTMLElement>('.local')!, note, [
   ...(params.get('camera') === 'off' ? [] : (['video'] as const)),
   ...(params.get('microphone') === 'off' ? [] : (['audio'] as const)),

@@ -40,6 +40,12 @@ export const styles = css`
     display: none;
   }
 
+  video:focus-visible,
+  .overlay:focus-visible {
+    outline: 2px solid;
+    outline-offset: -3px;
+  }
+
   [part='play-button'] {
     font: inherit;
     padding: 0.5em 1em;

@@ -287,13 +287,16 @@ export class RemoteStream extends LitElement {
 
   #onPlayClick(): void {
     // The button goes as the media plays. Focus on it would fall to the page's body, and a keyboard or screen reader
-    // user would have to find their place again: it moves to the video, which takes focus only so (tabindex -1).
+    // user would have to find their place again: it moves to the video, or to the placeholder where no video shows
+    // (audio only), which take focus only so (tabindex -1).
     const hadFocus = this.shadowRoot?.activeElement?.localName === 'button';
     this.#setBlocked(false);
     void this.#play();
     if (hadFocus)
       void this.updateComplete.then(() =>
-        this.renderRoot.querySelector('video')?.focus({ preventScroll: true }),
+        this.renderRoot
+          .querySelector<HTMLElement>('video:not([hidden]), .overlay:not([hidden])')
+          ?.focus({ preventScroll: true }),
       );
   }
 
@@ -338,7 +341,7 @@ export class RemoteStream extends LitElement {
           ? html`<audio part="audio" autoplay .muted=${this.muted} .srcObject=${live(stream)}></audio>`
           : nothing
       }
-      <div class="overlay" ?hidden=${showing && !this.#blocked}>
+      <div class="overlay" tabindex="-1" ?hidden=${showing && !this.#blocked}>
         ${
           this.#blocked
             ? html`<button part="play-button" type="button" @click=${this.#onPlayClick}>
