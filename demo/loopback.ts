@@ -1,7 +1,7 @@
 // A call between two connections in one page. It uses the kit as any page would: the entry that registers the elements.
 import '../src/define.js';
 import type { CallErrorEvent, PeerConnection } from '../src/index.js';
-import { pressToggle, trackToggles } from './track-toggles.js';
+import { pressToggle, showProblems, trackToggles } from './track-toggles.js';
 
 const log = document.querySelector<HTMLOListElement>('#log')!;
 
@@ -17,21 +17,11 @@ for (const section of document.querySelectorAll<HTMLElement>('.side')) {
   const controls = section.querySelector<HTMLElement>('.controls')!;
   const state = section.querySelector('output')!;
   controls.setAttribute('aria-label', `${section.querySelector('h2')!.textContent}'s tracks`);
-  const problem = section.querySelector<HTMLElement>('.problem')!;
-  // Errors of the connection and of its tracks (theirs do not bubble, but pass the section on their way down), shown
-  // and read out, not only written in the log.
-  section.addEventListener(
-    'error',
-    (e) => {
-      problem.textContent = `Problem: ${e.message}`;
-      problem.hidden = false;
-    },
-    true,
-  );
+  const problemOver = showProblems(section, section.querySelector<HTMLElement>('.problem')!);
   // Over once the person tries again, or the call connects again.
-  controls.addEventListener('click', () => (problem.hidden = true));
+  controls.addEventListener('click', problemOver);
   pc.addEventListener('connectionstatechange', (e) => {
-    if (e.state === 'connected') problem.hidden = true;
+    if (e.state === 'connected') problemOver();
   });
   let mutedAll = false;
   // Alice starts with her camera and microphone on, so the page shows a live call at once.

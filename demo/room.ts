@@ -1,7 +1,7 @@
 // The calling page: a room named in the URL, shown with the kit's public elements as any site would use them.
 import '../src/define.js';
 import type { CallErrorEvent, CallRoom, RemoteStreams, RoomPeer } from '../src/index.js';
-import { pressToggle, trackToggles } from './track-toggles.js';
+import { pressToggle, showProblems, trackToggles } from './track-toggles.js';
 
 const params = new URL(location.href).searchParams;
 
@@ -36,19 +36,8 @@ const nameInput = document.querySelector<HTMLInputElement>('input[name="name"]')
 const presence = document.querySelector<HTMLOutputElement>('#presence')!;
 const log = document.querySelector<HTMLOListElement>('#log')!;
 
-const problem = document.querySelector<HTMLElement>('#problem')!;
-// Any error of the room or of a track in it (theirs do not bubble, but pass the room on their way down), shown and
-// read out, not only written in the collapsed log.
-room.addEventListener(
-  'error',
-  (e) => {
-    problem.textContent = `Problem: ${e.message}`;
-    problem.hidden = false;
-  },
-  true,
-);
+const problemOver = showProblems(room, document.querySelector<HTMLElement>('#problem')!);
 // Over once the person tries again, or the call moves on.
-const problemOver = () => (problem.hidden = true);
 for (const type of ['peerjoined', 'streamadded']) room.addEventListener(type, problemOver);
 
 function note(text: string): void {

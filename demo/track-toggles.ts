@@ -88,3 +88,20 @@ export function trackToggles(
   for (const kind of on) buttons.get(kind)?.click();
   return { tracks, buttons };
 }
+
+/**
+ * Shows the latest error of `around` or of any element in it in `problem` (a `role="alert"` element, so it is read
+ * out), not only in the log: the kit's errors do not bubble, but pass `around` on their way down. Returns what hides it
+ * again, for when the person tries again or the call moves on.
+ */
+export function showProblems(around: HTMLElement, problem: HTMLElement): () => void {
+  around.addEventListener(
+    'error',
+    (e) => {
+      problem.textContent = `Problem: ${(e as ErrorEvent).message}`;
+      problem.hidden = false;
+    },
+    true,
+  );
+  return () => (problem.hidden = true);
+}
