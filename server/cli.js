@@ -54,17 +54,20 @@ const integer = (value, name, min, max = Number.MAX_SAFE_INTEGER) => {
  * token is one that anybody has.
  * @param {string | undefined} value @param {string} name
  */
-const given = (value, name) => {
-  if (value === undefined || value.trim() !== '') return value;
+const given = (value, name) => (value === undefined || value.trim() !== '' ? value : refuseEmpty(name));
+
+/** @param {string} name @returns {never} */
+function refuseEmpty(name) {
   console.error(`--${name} must not be empty\n\n${usage}`);
   process.exit(2);
-};
+}
 
-const allowedOrigins = given(values['allowed-origins'], 'allowed-origins')
+const allowedOrigins = values['allowed-origins']
   ?.split(',')
   .map((o) => o.trim())
   .filter(Boolean);
-if (allowedOrigins?.length === 0) given('', 'allowed-origins');
+// Empty, or only commas and spaces.
+if (allowedOrigins?.length === 0) refuseEmpty('allowed-origins');
 
 const options = {
   port: integer(values.port, 'port', 0, 65535),

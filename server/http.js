@@ -1,6 +1,6 @@
 // @ts-check
 import { createServer } from 'node:http';
-import { Relay } from './relay.js';
+import { parseTarget, Relay } from './relay.js';
 
 /**
  * A standalone relay: an HTTP server that answers upgrades on the relay's path (and refuses others, 404) and plain
@@ -11,7 +11,7 @@ export async function startRelayServer(options = {}) {
   const server = createServer((request, response) => {
     const { rooms, peers } = relay.stats();
     // A probe may add a query (`/health?from=lb`). Anything else asks for the WebSocket, which a 426 must name.
-    const health = pathOf(request.url) === '/health';
+    const health = parseTarget(request)?.pathname === '/health';
     response.writeHead(health ? 200 : 426, {
       'content-type': 'text/plain',
       ...(!health && { upgrade: 'websocket', connection: 'upgrade' }),
@@ -66,13 +66,4 @@ export async function startRelayServer(options = {}) {
       await new Promise((resolve) => server.close(() => resolve(undefined)));
     },
   };
-}
-
-/** The path of a request target (also of an absolute one), or `undefined` for one that is no URL. */
-function pathOf(/** @type {string | undefined} */ target) {
-  try {
-    return new URL(target ?? '/', 'http://relay').pathname;
-  } catch {
-    return undefined;
-  }
 }

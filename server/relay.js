@@ -564,10 +564,10 @@ function nestsDeeper(value, limit) {
 }
 
 /**
- * The URL an upgrade request asks for, or undefined for a target that is no URL.
+ * The URL a request asks for, or undefined for a target that is no URL.
  * @param {import('node:http').IncomingMessage} request
  */
-function parseTarget(request) {
+export function parseTarget(request) {
   try {
     return new URL(request.url ?? '/', 'http://relay');
   } catch {

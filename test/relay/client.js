@@ -84,3 +84,12 @@ export class TestClient {
     this.socket.close();
   }
 }
+
+/** Resolves once `done` holds, looked at every 10 ms; fails naming `what` after `timeout`. */
+export async function until(/** @type {() => boolean} */ done, /** @type {string} */ what, timeout = 5000) {
+  const deadline = Date.now() + timeout;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startRelayServer } from '../../server/http.js';
 import { MAX_MESSAGE_BYTES, MAX_META_CHARS } from '../../server/relay.js';
-import { TestClient } from './client.js';
+import { TestClient, until } from './client.js';
 
 /** @type {Awaited<ReturnType<typeof startRelayServer>>} */
 let server;
@@ -78,14 +78,6 @@ function listening() {
     },
   };
 }
-
-const until = async (/** @type {() => boolean} */ done, /** @type {string} */ what, timeout = 5000) => {
-  const deadline = Date.now() + timeout;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 it('drops what the relay held for it from a peer that left while its socket was down', async () => {
   const room = `held-${process.pid}`;

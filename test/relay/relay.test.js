@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startRelayServer } from '../../server/http.js';
 import { CloseCode, MAX_BUFFERED_BYTES, MAX_HELD_BYTES, MAX_MESSAGE_BYTES } from '../../server/relay.js';
-import { TestClient } from './client.js';
+import { TestClient, until } from './client.js';
 
 /** @type {Awaited<ReturnType<typeof startRelayServer>>} */
 let server;
@@ -20,15 +20,6 @@ function join(room, query = {}, options = {}, url = server.url) {
 }
 
 const uniqueRoom = () => `room-${counter++}`;
-
-/** Resolves once `check` holds, looked at every 10 ms; fails naming `what` after `timeout`. */
-async function poll(/** @type {() => boolean} */ check, /** @type {string} */ what, timeout = 5000) {
-  const deadline = Date.now() + timeout;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 before(async () => {
   server = await startRelayServer({
@@ -120,11 +111,11 @@ describe('rooms', () => {
       raw.pause();
       b.socket.close();
       const onRelay = () => own.relay.rooms.get(room)?.get('closing-peer-1');
-      await poll(() => onRelay()?.socket.readyState === 2, 'the socket closing');
+      await until(() => onRelay()?.socket.readyState === 2, 'the socket closing');
       a.send({ type: 'signal', to: 'closing-peer-1', data: 'lost' });
       await new Promise((r) => setTimeout(r, 50));
       raw.destroy();
-      await poll(() => !!onRelay()?.held, 'the socket found gone');
+      await until(() => !!onRelay()?.held, 'the socket found gone');
       // Held, this one would reach the peer without the one before it.
       a.send({ type: 'signal', to: 'closing-peer-1', data: 'after the lost one' });
       await new Promise((r) => setTimeout(r, 50));
