@@ -788,6 +788,43 @@ describe('<peer-connection>', () => {
     }
   });
 
+  it("receives the far side's track when a track of its own comes while the far side's offer is being applied", async () => {
+    // Chromium fired no track event for the far side's audio when a track was added while setRemoteDescription of the
+    // offer was under way: the offer took up the transceiver that addTrack made, and the far side's media came with
+    // no stream. A polite side whose camera came in that moment (about 5 ms) had no video of the far side, and no error.
+    const { far, gathered, channel, deliver, answers } = await plainOfferer();
+    const [mic] = (await capture({ audio: true })).getAudioTracks();
+    const a = await fixture<PeerConnection>(html`<peer-connection .signaling=${channel}></peer-connection>`);
+    try {
+      const errors = record<CallErrorEvent>(a, 'error');
+      const pc = a.connection!;
+      const setRemoteDescription = pc.setRemoteDescription.bind(pc);
+      pc.setRemoteDescription = (description: RTCSessionDescriptionInit) => {
+        const applying = setRemoteDescription(description);
+        const local = document.createElement('local-track');
+        local.track = mic;
+        a.append(local);
+        return applying;
+      };
+      deliver({ description: far.localDescription!.toJSON() });
+      for (const candidate of gathered) deliver({ candidate });
+      await until(() => answers.length > 0, 'the answer');
+      await far.setRemoteDescription(answers[0]);
+      const [received] = pc.getReceivers();
+      expect(
+        a.remoteStreams.map((stream) => stream.getTracks()),
+        "the far side's audio",
+      ).to.deep.equal([[received.track]]);
+      // The track held back while the offer was applied is in the answer.
+      expect(far.getTransceivers().map((t) => t.currentDirection)).to.deep.equal(['sendrecv']);
+      expect(pc.getSenders().map((sender) => sender.track)).to.deep.equal([mic]);
+      expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      far.close();
+      mic.stop();
+    }
+  });
+
   it('hands candidates to the connection in turn, without waiting for each other or for its answer', async () => {
     const { far, gathered, channel, deliver, answers } = await plainOfferer();
     const a = await fixture<PeerConnection>(html`<peer-connection .signaling=${channel}></peer-connection>`);

@@ -33,6 +33,11 @@ export interface NegotiatorCallbacks {
   polite(): boolean;
   /** A description was applied (either side): the remote streams may have changed. */
   descriptionApplied(): void;
+  /**
+   * The browser is done with an offer of the far side (see settingRemoteOffer): applied, refused, or given up on (see
+   * withinBound). Not told on a closed connection.
+   */
+  remoteOfferSet(): void;
   /** This side is about to make a description (an offer or an answer). */
   describing(): void;
   /** An offer/answer exchange completed and signaling is stable again. */
@@ -108,6 +113,11 @@ export class PerfectNegotiator {
   #incoming: Promise<void> = Promise.resolve();
   /** Messages queued in `#incoming` whose turn has not ended: not yet done, nor given up on (see withinBound). */
   #queued = 0;
+  /**
+   * The offer of the far side that the browser is applying, while it does (see settingRemoteOffer): an offer given up
+   * on (see withinBound) that settles later must not end the wait for the next one.
+   */
+  #offerBeingSet?: RTCSessionDescriptionInit;
   /** Set while a description from the far side is being applied, up to this side's answer (see offerNow). */
   #applyingDescription = false;
   /** Set while the polite side waits for the offer it asked for. */
@@ -194,8 +204,9 @@ export class PerfectNegotiator {
     let stop = (): void => {};
     const late = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        // The message is given up on; its flag would otherwise stay set and mislead the next ones.
+        // The message is given up on; its flags would otherwise stay set and mislead the next ones.
         this.#applyingDescription = false;
+        this.#remoteOfferSettled();
         if (this.#pc.signalingState !== 'closed')
           this.#callbacks.error(
             new Error(`the browser did not finish applying a message within ${OPERATION_BOUND_MS / 1000} s`),
@@ -218,6 +229,21 @@ export class PerfectNegotiator {
       requestsAnswered: this.#requestsAnswered,
       farSessions: [...(this.#renewal?.farSessions ?? []), ...sessions],
     };
+  }
+
+  /**
+   * Whether the browser is applying an offer of the far side: from `setRemoteDescription` until it settles, told by
+   * `remoteOfferSet`. A track added then must wait (see SenderReconciler.holdAdds).
+   */
+  get settingRemoteOffer(): boolean {
+    return !!this.#offerBeingSet;
+  }
+
+  /** The browser is done with `offer`, or with whichever offer it applies (the bound is up). */
+  #remoteOfferSettled(offer = this.#offerBeingSet): void {
+    if (!offer || offer !== this.#offerBeingSet) return;
+    this.#offerBeingSet = undefined;
+    if (this.#pc.signalingState !== 'closed') this.#callbacks.remoteOfferSet();
   }
 
   /** Restarts ICE. The polite side asks the other side to restart it in its next offer. */
@@ -495,12 +521,16 @@ export class PerfectNegotiator {
       clearTimeout(this.#offerRequest);
       this.#offerRequest = undefined;
     }
+    if (description.type === 'offer') this.#offerBeingSet = description;
     try {
       // On glare the polite side's setRemoteDescription rolls its own offer back implicitly.
       await this.#pc.setRemoteDescription(description);
     } catch (error) {
       if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
       return;
+    } finally {
+      // Before the answer is made, so that it carries the tracks held back.
+      this.#remoteOfferSettled(description);
     }
     // A far side's rollback of its first offer leaves no description (rare: read it then).
     this.#remoteDescribed = description.type !== 'rollback' || !!this.#pc.remoteDescription;

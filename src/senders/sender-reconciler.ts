@@ -47,9 +47,13 @@ export class SenderReconciler {
    */
   #changes?: Map<RTCRtpTransceiver, RTCRtpTransceiverDirection | undefined>;
 
+  /** Sources whose sending waits for the browser to finish applying an offer (see holdAdds), in arrival order. */
+  readonly #held = new Set<TrackSource>();
+
   readonly #pc: RTCPeerConnection;
   readonly #onError: (source: TrackSource, error: unknown, operation: ErrorOperation) => void;
   readonly #onOfferNeeded: () => void;
+  readonly #holdAdds: () => boolean;
 
   constructor(
     pc: RTCPeerConnection,
@@ -57,15 +61,26 @@ export class SenderReconciler {
     onOfferNeeded: () => void = () => {},
     /** Those of a connection this one replaces, so that each name keeps its stream id. */
     localStreams = new LocalStreams(),
+    /**
+     * Whether a new sender must wait for now: Chromium (156) fires no `track` event for the far side's track on a
+     * transceiver that `addTrack` made while `setRemoteDescription` of an offer was under way and that the offer then
+     * took up, and the far side's media came with no stream, in silence. Held, the track is sent once the offer is
+     * applied (see sendHeld): in the answer where the offer has an m-line of its kind free for it, else by the next
+     * exchange. Firefox is not affected; plain code is, and so are tracks the page adds itself (see addSender).
+     */
+    holdAdds: () => boolean = () => false,
   ) {
     this.localStreams = localStreams;
     this.#pc = pc;
     this.#onError = onError;
     this.#onOfferNeeded = onOfferNeeded;
+    this.#holdAdds = holdAdds;
   }
 
   /** Makes what is sent for `source` match its current track and streams. */
   sync(source: TrackSource): void {
+    // A held source starts over with what it wants now.
+    this.#held.delete(source);
     const current = this.#sending.get(source);
     const { track, streamNames } = source;
     if (!current) {
@@ -84,14 +99,26 @@ export class SenderReconciler {
 
   /** Stops sending for `source` (its element left); says whether it was being sent. Safe on a closed connection. */
   remove(source: TrackSource): boolean {
+    this.#held.delete(source);
     const sent = this.#sending.has(source);
     this.#stop(source);
     return sent;
   }
 
+  /** Starts sending the sources held while an offer was applied (see holdAdds). */
+  sendHeld(): void {
+    const held = [...this.#held];
+    this.#held.clear();
+    for (const source of held) this.sync(source);
+  }
+
   #start(source: TrackSource, track: MediaStreamTrack, names: readonly string[]): void {
     this.#assertOpen();
     this.#assertNotSent(track);
+    if (this.#holdAdds()) {
+      this.#held.add(source);
+      return;
+    }
     const streams = this.localStreams.place(track, names);
     // Only a transceiver that was used to send is taken here: addTrack would make a new m-line instead. One that never
     // sent (one that only received, or whose track went before any exchange) is left to addTrack, which takes it at
@@ -131,7 +158,8 @@ export class SenderReconciler {
   }
 
   /**
-   * Adds a sender for a track of the page's own, as `addTrack` does.
+   * Adds a sender for a track of the page's own, as `addTrack` does: at once, as it returns the sender, so not held
+   * while an offer is applied (see holdAdds).
    * @throws InvalidAccessError for a track sent already, or about to be (its `replaceTrack` not landed yet).
    */
   addSender(track: MediaStreamTrack, streams: readonly MediaStream[]): RTCRtpSender {
@@ -242,7 +270,7 @@ export class SenderReconciler {
   }
 
   #assertNotSent(track: MediaStreamTrack): void {
-    const intended = [...this.#sending.values()].some((s) => s.track === track);
+    const intended = [...this.#sending.values(), ...this.#held].some((s) => s.track === track);
     if (intended || this.#pc.getSenders().some((sender) => sender.track === track)) {
       throw new DOMException('The track is already sent on this connection.', 'InvalidAccessError');
     }

@@ -103,6 +103,7 @@ export class PeerSession {
       events.sourceError,
       () => this.#negotiator.offerNow(),
       options.handoff?.localStreams,
+      () => this.#negotiator.settingRemoteOffer,
     );
     this.remote = new StreamAssembler(options.streamless, {
       added: events.streamAdded,
@@ -136,6 +137,7 @@ export class PeerSession {
           this.senders.descriptionApplied();
           this.remote.sync(pc.signalingState === 'stable');
         },
+        remoteOfferSet: () => this.senders.sendHeld(),
         describing: () => this.senders.reassertStreams(),
         negotiated: (offered) => {
           this.#negotiatedOnce = true;
