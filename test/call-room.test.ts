@@ -356,41 +356,46 @@ describe('<call-room>', () => {
     await decodedFrame(ana.remoteStreams[0]);
   });
 
-  it('meets again a member it let go when that member calls again by an offer, and the call goes on', async function () {
-    this.timeout(40000);
-    // Ben offers (the side that is not polite): his next change comes as an offer.
-    const { ana, ben } = await anaAndBenConnectedWithRoles({ benPolite: false });
-    const left = record<PeerLeftEvent>(ana, 'peerleft');
-    const errors: string[] = [];
-    for (const room of [ana, ben])
-      room.addEventListener('error', (e) =>
-        errors.push(`${room.name} ${(e as CallErrorEvent).operation}: ${(e as CallErrorEvent).message}`),
-      );
-    // Ana's page hangs up on Ben by closing their connection itself. Ben knows nothing of it and sends a second camera:
-    // his offer finds the connection closed, and Ana lets him go; he sends it again, and Ana meets him again.
-    const hungUp = ana.peers[0].connection;
-    hungUp.close();
-    const second = document.createElement('local-track');
-    second.kind = 'video';
-    second.stream = 'second';
-    ben.append(second);
-    await until(() => left.length === 1, 'Ben let go, his offer finding the connection closed', 10_000);
-    const inCall = () =>
-      ana.peers[0]?.connection !== hungUp &&
-      ana.peers[0]?.state === 'connected' &&
-      ben.peers[0]?.state === 'connected' &&
-      ana.remoteStreams.length === 2 &&
-      ben.remoteStreams.length === 1;
-    await until(inCall, 'Ana and Ben in a call again, Ana with both cameras', 20_000);
-    // Settled: not a connection met on the way and replaced next.
-    const connections = [ana.peers[0].connection, ben.peers[0].connection];
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(inCall(), 'still in the call').to.equal(true);
-    expect([ana.peers[0].connection, ben.peers[0].connection]).to.deep.equal(connections);
-    await Promise.all([...ana.remoteStreams, ...ben.remoteStreams].map((stream) => decodedFrame(stream)));
-    // Firefox refused the answer of Ana's new connection on Ben's old one, again and again, until his ICE failed.
-    expect(errors).to.deep.equal([]);
-  });
+  for (const benPolite of [false, true]) {
+    // Not polite, Ben's next change comes as an offer; polite, as a request for one, and Ana's new connection offers.
+    const how = benPolite ? 'asks for an offer' : 'offers';
+    it(`meets again a member it let go when that member ${how}, and the call goes on`, async function () {
+      this.timeout(40000);
+      const { ana, ben } = await anaAndBenConnectedWithRoles({ benPolite });
+      const left = record<PeerLeftEvent>(ana, 'peerleft');
+      const errors: string[] = [];
+      for (const room of [ana, ben])
+        room.addEventListener('error', (e) =>
+          errors.push(`${room.name} ${(e as CallErrorEvent).operation}: ${(e as CallErrorEvent).message}`),
+        );
+      // Ana's page hangs up on Ben by closing their connection itself. Ben knows nothing of it and sends a second camera:
+      // his offer (or request) finds the connection closed, and Ana lets him go; it comes again, and Ana meets him
+      // again on a new connection.
+      const hungUp = ana.peers[0].connection;
+      hungUp.close();
+      const second = document.createElement('local-track');
+      second.kind = 'video';
+      second.stream = 'second';
+      ben.append(second);
+      await until(() => left.length === 1, 'Ben let go, his message finding the connection closed', 10_000);
+      const inCall = () =>
+        ana.peers[0]?.connection !== hungUp &&
+        ana.peers[0]?.state === 'connected' &&
+        ben.peers[0]?.state === 'connected' &&
+        ana.remoteStreams.length === 2 &&
+        ben.remoteStreams.length === 1;
+      await until(inCall, 'Ana and Ben in a call again, Ana with both cameras', 20_000);
+      // Settled: not a connection met on the way and replaced next.
+      const connections = [ana.peers[0].connection, ben.peers[0].connection];
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(inCall(), 'still in the call').to.equal(true);
+      expect([ana.peers[0].connection, ben.peers[0].connection]).to.deep.equal(connections);
+      await Promise.all([...ana.remoteStreams, ...ben.remoteStreams].map((stream) => decodedFrame(stream)));
+      // Firefox refused the answer of Ana's new connection on Ben's old one, again and again, until his ICE failed; and
+      // Ben's old connection, connected for all it knew, answered the offer of Ana's new one, which never connected.
+      expect(errors).to.deep.equal([]);
+    });
+  }
 
   it('reports a bad room address, also to a page that listens once it registered the element, and stays usable', async () => {
     // Markup already in the page is upgraded inside customElements.define(), before the page's next line can listen.

@@ -825,6 +825,66 @@ describe('<peer-connection>', () => {
     }
   });
 
+  it('keeps its connection with a far side that gives each description a new session id but the same credentials', async () => {
+    // aiortc writes the time in seconds as the session id of each description. Only other ICE credentials or another
+    // certificate as well mean a new connection of the far side; these are renegotiations.
+    const far = new RTCPeerConnection();
+    let sessions = 0;
+    const newSession = (description: RTCSessionDescriptionInit) => ({
+      type: description.type,
+      sdp: description.sdp!.replace(
+        /^o=(\S+) \d+ /m,
+        (_, user: string) => `o=${user} ${1_700_000_000 + ++sessions} `,
+      ),
+    });
+    let deliver: (message: unknown) => void = () => {};
+    const atFar = async (message: NegotiationMessage): Promise<void> => {
+      if ('candidate' in message) return far.addIceCandidate(message.candidate);
+      if (!('description' in message)) return;
+      await far.setRemoteDescription(message.description);
+      if (message.description.type !== 'offer') return;
+      await far.setLocalDescription();
+      deliver({ description: newSession(far.localDescription!.toJSON()) });
+    };
+    far.onicecandidate = ({ candidate }) => candidate && deliver({ candidate: candidate.toJSON() });
+    const channel: SignalingChannel = {
+      polite: false,
+      start: (listener) => (deliver = (message) => listener.message(message)),
+      send: (message) => void atFar(message),
+      close: () => far.close(),
+    };
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
+    );
+    try {
+      const errors = record<CallErrorEvent>(a, 'error');
+      await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
+      const connection = a.connection;
+      // The far side offers (another session id), then answers this side's offer (another again).
+      far.addTransceiver('video', { direction: 'recvonly' });
+      await far.setLocalDescription();
+      deliver({ description: newSession(far.localDescription!.toJSON()) });
+      await until(() => far.signalingState === 'stable', "the far side's offer answered");
+      const camera = document.createElement('local-track');
+      camera.kind = 'video';
+      a.append(camera);
+      await until(
+        () =>
+          far
+            .getTransceivers()
+            .some((t) => t.receiver.track.kind === 'video' && t.currentDirection === 'recvonly'),
+        "this side's camera negotiated",
+      );
+      await until(() => a.signalingState === 'stable', 'the exchange ended');
+      expect(sessions, 'session ids the far side gave').to.equal(3);
+      expect(a.connection, 'the same connection').to.equal(connection);
+      expect(a.state).to.equal('connected');
+      expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      far.close();
+    }
+  });
+
   it('hands candidates to the connection in turn, without waiting for each other or for its answer', async () => {
     const { far, gathered, channel, deliver, answers } = await plainOfferer();
     const a = await fixture<PeerConnection>(html`<peer-connection .signaling=${channel}></peer-connection>`);

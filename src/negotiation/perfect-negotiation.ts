@@ -57,9 +57,9 @@ export interface NegotiatorCallbacks {
    */
   renew(message: NegotiationMessage): void;
   /**
-   * Whether the connection may be replaced: only one that never connected is (see IceRecovery). Once it connected, an
-   * offer of another session is applied as any other (a far side that is not this kit, or a malformed message), and a
-   * request to replace the connection is a late one.
+   * Whether the connection may be replaced at once: only one that never connected, or whose ICE is down (see
+   * IceRecovery). Once it connected, a request to replace it is a late one, and an offer from a new connection of the
+   * far side replaces it only once the browser took that offer (see applyDescription).
    */
   renewable(): boolean;
 }
@@ -482,29 +482,28 @@ export class PerfectNegotiator {
   }
 
   async #applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    // An offer of another session than the far side's so far comes from a new connection: it replaced the one this
-    // side knew, so this side must replace its own.
+    // A description of another session than the far side's so far, with other ICE credentials or another certificate,
+    // comes from a new connection of the far side: a browser keeps one session id for a connection's life, and some
+    // other implementations (aiortc) make a new one for each description but keep their credentials.
     const incoming = origin(description.sdp);
     const current = this.#remoteOrigin;
-    if (
-      description.type === 'offer' &&
-      incoming &&
-      current &&
+    const fromNewConnection =
+      !!incoming &&
+      !!current &&
       incoming.session !== current.session &&
-      this.#callbacks.renewable()
-    ) {
+      credentials(description.sdp) !== credentials(this.#pc.remoteDescription?.sdp);
+    // The far side replaced the connection this side knew, so this side must replace its own.
+    if (fromNewConnection && description.type === 'offer' && this.#callbacks.renewable()) {
       this.#callbacks.renew({ description });
       return;
     }
-    // An answer of another session, to this side's offer: the far side answered from a new connection, having let go
+    // An answer from a new connection, to this side's offer: the far side answered from a new connection, having let go
     // the one this side knew (its page closed it, or it gave the call up) and met this side again by this offer. This
     // connection cannot go on with it (Firefox refuses the new ICE credentials as a restart it did not offer), so it is
     // replaced and offers first; the far side's new connection, which never connected, takes that offer on a new one.
     if (
+      fromNewConnection &&
       description.type === 'answer' &&
-      incoming &&
-      current &&
-      incoming.session !== current.session &&
       this.#pc.signalingState === 'have-local-offer'
     ) {
       this.#callbacks.renew({ renew: current.session, from: incoming.session });
@@ -531,6 +530,14 @@ export class PerfectNegotiator {
     } finally {
       // Before the answer is made, so that it carries the tracks held back.
       this.#remoteOfferSettled(description);
+    }
+    // An offer from a new connection that this one took while connected: the far side's page may have closed the one
+    // this side knew, and the browser not yet noticed (Firefox does not until ICE consent expires). Answered from here,
+    // the far side's new connection never connected (the certificate changed under DTLS), so this one is replaced; the
+    // new one applies the offer. Only once the browser took it: a malformed offer is told and ends nothing.
+    if (fromNewConnection && description.type === 'offer') {
+      this.#callbacks.renew({ description });
+      return;
     }
     // A far side's rollback of its first offer leaves no description (rare: read it then).
     this.#remoteDescribed = description.type !== 'rollback' || !!this.#pc.remoteDescription;
@@ -643,6 +650,14 @@ export function mediaSections(pc: RTCPeerConnection, described: boolean): OfferW
 
 function isEndOfAllCandidates({ candidate, sdpMid, sdpMLineIndex }: RTCIceCandidateInit): boolean {
   return !candidate && sdpMid == null && sdpMLineIndex == null;
+}
+
+/**
+ * The ICE username fragment and DTLS certificate fingerprint a description starts with: a new connection has others,
+ * an ICE restart keeps the fingerprint, and a renegotiation both.
+ */
+function credentials(sdp = ''): string {
+  return `${/^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1]} ${/^a=fingerprint:(\S+ \S+)/m.exec(sdp)?.[1]}`;
 }
 
 interface Origin {
