@@ -826,8 +826,8 @@ describe('<peer-connection>', () => {
   });
 
   it('keeps its connection with a far side that gives each description a new session id but the same credentials', async () => {
-    // aiortc writes the time in seconds as the session id of each description. Only other ICE credentials or another
-    // certificate as well mean a new connection of the far side; these are renegotiations.
+    // aiortc writes the time in seconds as the session id of each description. Only another certificate as well then
+    // means a new connection of the far side; these are renegotiations and ICE restarts.
     const far = new RTCPeerConnection();
     let sessions = 0;
     const newSession = (description: RTCSessionDescriptionInit) => ({
@@ -876,7 +876,21 @@ describe('<peer-connection>', () => {
         "this side's camera negotiated",
       );
       await until(() => a.signalingState === 'stable', 'the exchange ended');
-      expect(sessions, 'session ids the far side gave').to.equal(3);
+      // ICE restarts, this side's and the far side's, change the ICE credentials too; the certificate stays.
+      const farUfrag = () => /^a=ice-ufrag:(\S+)/m.exec(far.currentLocalDescription?.sdp ?? '')?.[1];
+      const before = farUfrag();
+      a.restartIce();
+      await until(() => farUfrag() !== before && a.signalingState === 'stable', "this side's ICE restart");
+      const restarted = farUfrag();
+      far.restartIce();
+      await far.setLocalDescription();
+      deliver({ description: newSession(far.localDescription!.toJSON()) });
+      await until(
+        () => farUfrag() !== restarted && far.signalingState === 'stable',
+        "the far side's ICE restart answered",
+      );
+      await until(() => a.state === 'connected', 'connected again');
+      expect(sessions, 'session ids the far side gave').to.equal(5);
       expect(a.connection, 'the same connection').to.equal(connection);
       expect(a.state).to.equal('connected');
       expect(errors.flat().map((e) => e.message)).to.deep.equal([]);

@@ -51,9 +51,9 @@ export interface NegotiatorCallbacks {
   /** Whether media with the far side flows now (see SignalingListener.connected). */
   connected(): boolean;
   /**
-   * This connection is to be replaced by a new one (see IceRecovery): the far side replaced its own and offers from
-   * the new one (`message` is that offer, for the new one to take), or asked this side to replace it first (`message`
-   * is the request).
+   * This connection is to be replaced by a new one (see IceRecovery, and applyDescription): the far side replaced its
+   * own and offers from the new one (`message` is that offer, for the new one to take), or asked this side to replace
+   * it first, or answered from a new one (`message` is a request to replace it).
    */
   renew(message: NegotiationMessage): void;
   /**
@@ -113,6 +113,10 @@ export class PerfectNegotiator {
   #incoming: Promise<void> = Promise.resolve();
   /** Messages queued in `#incoming` whose turn has not ended: not yet done, nor given up on (see withinBound). */
   #queued = 0;
+  /** Where an offer from a new connection of the far side is tried before it replaces this one (see tryApart). */
+  #trial?: RTCPeerConnection;
+  /** Set once the far side gave a description a new session id and its old credentials (see fromNewConnection). */
+  #farRewritesSessionIds = false;
   /**
    * The offer of the far side that the browser is applying, while it does (see settingRemoteOffer): an offer given up
    * on (see withinBound) that settles later must not end the wait for the next one.
@@ -189,6 +193,7 @@ export class PerfectNegotiator {
     clearTimeout(this.#offerRequest);
     clearTimeout(this.#answerWait);
     clearTimeout(this.#candidateResend);
+    this.#trial?.close();
     // Work cut off by close() may never settle; its timer would keep the closed connection alive for 10 s.
     for (const stop of this.#bounds) stop();
     this.#bounds.clear();
@@ -207,6 +212,9 @@ export class PerfectNegotiator {
         // The message is given up on; its flags would otherwise stay set and mislead the next ones.
         this.#applyingDescription = false;
         this.#remoteOfferSettled();
+        // A trial that never settles would hold every later one.
+        this.#trial?.close();
+        this.#trial = undefined;
         if (this.#pc.signalingState !== 'closed')
           this.#callbacks.error(
             new Error(`the browser did not finish applying a message within ${OPERATION_BOUND_MS / 1000} s`),
@@ -482,19 +490,26 @@ export class PerfectNegotiator {
   }
 
   async #applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    // A description of another session than the far side's so far, with other ICE credentials or another certificate,
-    // comes from a new connection of the far side: a browser keeps one session id for a connection's life, and some
-    // other implementations (aiortc) make a new one for each description but keep their credentials.
     const incoming = origin(description.sdp);
     const current = this.#remoteOrigin;
     const fromNewConnection =
-      !!incoming &&
-      !!current &&
-      incoming.session !== current.session &&
-      credentials(description.sdp) !== credentials(this.#pc.remoteDescription?.sdp);
-    // The far side replaced the connection this side knew, so this side must replace its own.
-    if (fromNewConnection && description.type === 'offer' && this.#callbacks.renewable()) {
-      this.#callbacks.renew({ description });
+      !!incoming && !!current && this.#fromNewConnection(incoming, current, description);
+    // An offer from a new connection: the far side replaced the one this side knew (its recovery did, or its page
+    // closed it and met this side again), so this side must replace its own. Also while this one is connected: Firefox
+    // notices a far side's closed connection only once ICE consent runs out, and answered from this one, the far side's
+    // new connection never connected. Such an offer ends a connection that connected only once the browser takes it,
+    // tried on a connection of its own: a malformed offer is told and ends nothing. (On this connection it would be
+    // refused as well when it has fewer m-lines than the call had, as a new connection's first offer may.)
+    if (fromNewConnection && description.type === 'offer') {
+      if (!this.#callbacks.renewable()) {
+        try {
+          await this.#tryApart(description);
+        } catch (error) {
+          if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
+          return;
+        }
+      }
+      if (this.#pc.signalingState !== 'closed') this.#callbacks.renew({ description });
       return;
     }
     // An answer from a new connection, to this side's offer: the far side answered from a new connection, having let go
@@ -531,14 +546,6 @@ export class PerfectNegotiator {
       // Before the answer is made, so that it carries the tracks held back.
       this.#remoteOfferSettled(description);
     }
-    // An offer from a new connection that this one took while connected: the far side's page may have closed the one
-    // this side knew, and the browser not yet noticed (Firefox does not until ICE consent expires). Answered from here,
-    // the far side's new connection never connected (the certificate changed under DTLS), so this one is replaced; the
-    // new one applies the offer. Only once the browser took it: a malformed offer is told and ends nothing.
-    if (fromNewConnection && description.type === 'offer') {
-      this.#callbacks.renew({ description });
-      return;
-    }
     // A far side's rollback of its first offer leaves no description (rare: read it then).
     this.#remoteDescribed = description.type !== 'rollback' || !!this.#pc.remoteDescription;
     // An answer is the current remote description once set; an offer, once answered.
@@ -566,6 +573,34 @@ export class PerfectNegotiator {
       this.#resendCandidates(CANDIDATE_RESENDS);
       this.#callbacks.negotiated(description.type === 'answer');
     }
+  }
+
+  /**
+   * Whether a description of another session than the far side's so far comes from a new connection of the far side. A
+   * browser keeps one session id for a connection's life; some other implementations (aiortc) write a new one into
+   * every description, and of those only another certificate tells a new connection, since an ICE restart changes the
+   * ICE credentials too. Otherwise other ICE credentials tell it as well: a page may give each connection the same
+   * certificate (`RTCConfiguration.certificates`).
+   */
+  #fromNewConnection(incoming: Origin, current: Origin, description: RTCSessionDescriptionInit): boolean {
+    if (incoming.session === current.session) return false;
+    const sdp = description.sdp ?? '';
+    const known = this.#pc.remoteDescription?.sdp ?? '';
+    const sameCertificate = shares(sdp, known, 'fingerprint');
+    const sameIce = shares(sdp, known, 'ice-ufrag');
+    if (sameCertificate && sameIce) this.#farRewritesSessionIds = true;
+    return !sameCertificate || (!sameIce && !this.#farRewritesSessionIds);
+  }
+
+  /**
+   * Applies an offer to a connection of its own, kept for the next (a refused offer changes nothing on it): throws as
+   * the browser refuses it. Its m-lines are held to the SDP grammar first, which Firefox 153 does not check on a
+   * connection with no description yet (it took `m=audio 9x …`).
+   */
+  async #tryApart(offer: RTCSessionDescriptionInit): Promise<void> {
+    const malformed = (offer.sdp ?? '').match(/^m=.*/gm)?.find((line) => !M_LINE.test(line));
+    if (malformed) throw new Error(`malformed m-line in offer: ${malformed.slice(0, 80)}`);
+    await (this.#trial ??= new RTCPeerConnection()).setRemoteDescription(offer);
   }
 
   /** The gathered candidates that go with a description of this side: those with its ICE credentials. */
@@ -652,12 +687,14 @@ function isEndOfAllCandidates({ candidate, sdpMid, sdpMLineIndex }: RTCIceCandid
   return !candidate && sdpMid == null && sdpMLineIndex == null;
 }
 
-/**
- * The ICE username fragment and DTLS certificate fingerprint a description starts with: a new connection has others,
- * an ICE restart keeps the fingerprint, and a renegotiation both.
- */
-function credentials(sdp = ''): string {
-  return `${/^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1]} ${/^a=fingerprint:(\S+ \S+)/m.exec(sdp)?.[1]}`;
+/** An m-line as RFC 8866 writes it: media, port (and count), protocol, formats. */
+const M_LINE = /^m=[a-z]+ \d+(\/\d+)? [\w/.]+( \S+)+\r?$/i;
+
+/** Whether two descriptions have a value of an attribute (`a=<attribute>:…`) in common, on any m-line. */
+function shares(sdp: string, other: string, attribute: string): boolean {
+  const values = (text: string) => text.match(new RegExp(`^a=${attribute}:[^\r\n]*`, 'gm')) ?? [];
+  const known = new Set(values(other));
+  return values(sdp).some((value) => known.has(value));
 }
 
 interface Origin {

@@ -55,9 +55,9 @@ export interface PeerSessionEvents {
    */
   closedOutside(): void;
   /**
-   * The connection is replaced by a new one (ICE failed before it ever connected, on this side or the far side): the
-   * session closed itself, and the owner makes a new one on the same channel, with this handoff, and attaches its
-   * tracks to it.
+   * The connection is replaced by a new one (ICE failed before it ever connected, on this side or the far side, or the
+   * far side started over from a new connection: see PerfectNegotiator.applyDescription): the session closed itself,
+   * and the owner makes a new one on the same channel, with this handoff, and attaches its tracks to it.
    */
   renew(handoff: SessionHandoff): void;
 }
