@@ -180,8 +180,8 @@ export function markdownReport({ figures, browsers, sizes, machine, date, rounds
   const lines = [
     `Measured (${code}${date.slice(0, 10)}) on ${machine.cpus.count} × ${machine.cpus.model}, ` +
       `${Math.round(machine.memory / 2 ** 30)} GiB, ${machine.os}, Node ${machine.node}, ${versions}; ` +
-      `${rounds} rounds per timed figure after a warm-up, kit and plain code alternating in one page ` +
-      '(cross-origin isolated, so the clock is finer than 1 ms in both browsers; Chromium collects garbage between ' +
+      `${rounds} rounds per timed figure after a warm-up, kit and plain code alternating in one page, ` +
+      'each first in every other pair (cross-origin isolated, so the clock is finer than 1 ms in both browsers; Chromium collects garbage between ' +
       "rounds, so that one arm's is not collected during the other's), " +
       `${churn} churn cycles. Reproduce with \`npm run bench\` (it also writes \`bench/results.json\`).`,
     '',

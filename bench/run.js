@@ -5,7 +5,8 @@
  * `scripts/netns.sh` runs all of it in a network namespace of its own when it can.
  *
  * Each timed figure runs in one page: a warm-up round of each arm (not counted), then BENCH_ROUNDS rounds of each,
- * alternating kit, plain, kit, plain, so that the noise of a busy machine falls on both arms alike. Any round that
+ * alternating, each arm first in every other pair (kit, plain, plain, kit, ...), so that the noise of a busy machine,
+ * and what one round leaves to the next, fall on both arms alike. Any round that
  * cannot complete ends the run with a non-zero exit and says why: no number is ever made up.
  *
  * Prints a table per browser, writes bench/results.json and the table between the bench markers of README.md.
@@ -184,7 +185,9 @@ async function timedFigure(page, browser, figure, frameMethod) {
   /** @type {Record<Arm, number[]>} */
   const samples = { kit: [], plain: [] };
   for (let i = 0; i <= ROUNDS; i++) {
-    for (const arm of ARMS) {
+    // Each arm goes first in every other pair (kit, plain, plain, kit, ...): run first in every pair, one code against
+    // itself (BENCH_SAME=plain) read 1.05 in Firefox's live add, a bias of the order as large as the targets' margin.
+    for (const arm of i % 2 === 0 ? ARMS : [...ARMS].reverse()) {
       const ms = await round(page, figure.name, SAME ?? arm);
       if (i > 0) samples[arm].push(ms);
     }
