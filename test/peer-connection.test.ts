@@ -890,6 +890,9 @@ describe('<peer-connection>', () => {
         "the far side's ICE restart answered",
       );
       await until(() => a.state === 'connected', 'connected again');
+      // The camera still reaches the far side, over the restarted ICE.
+      const video = far.getTransceivers().find((t) => t.receiver.track.kind === 'video')!.receiver.track;
+      await framesDecoded(far, video, 10);
       expect(sessions, 'session ids the far side gave').to.equal(5);
       expect(a.connection, 'the same connection').to.equal(connection);
       expect(a.state).to.equal('connected');

@@ -502,12 +502,15 @@ export class PerfectNegotiator {
     // refused as well when it has fewer m-lines than the call had, as a new connection's first offer may.)
     if (fromNewConnection && description.type === 'offer') {
       if (!this.#callbacks.renewable()) {
+        let taken: boolean;
         try {
-          await this.#tryApart(description);
+          taken = await this.#tryApart(description);
         } catch (error) {
           if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
           return;
         }
+        // Dropped once the bound was up (see withinBound): that was told, and later messages have gone on.
+        if (!taken) return;
       }
       if (this.#pc.signalingState !== 'closed') this.#callbacks.renew({ description });
       return;
@@ -593,14 +596,22 @@ export class PerfectNegotiator {
   }
 
   /**
-   * Applies an offer to a connection of its own, kept for the next (a refused offer changes nothing on it): throws as
-   * the browser refuses it. Its m-lines are held to the SDP grammar first, which Firefox 153 does not check on a
-   * connection with no description yet (it took `m=audio 9x …`).
+   * Applies an offer to a connection of its own, kept for the next (a refused offer changes nothing on it), with this
+   * one's bundle and RTCP policies, which the browser holds descriptions to: throws as the browser refuses the offer,
+   * and says whether the trial still counts (see withinBound). Its m-lines are held to the SDP grammar first, which
+   * Firefox 153 does not check on a connection with no description yet (it took `m=audio 9x …`).
    */
-  async #tryApart(offer: RTCSessionDescriptionInit): Promise<void> {
+  async #tryApart(offer: RTCSessionDescriptionInit): Promise<boolean> {
     const malformed = (offer.sdp ?? '').match(/^m=.*/gm)?.find((line) => !M_LINE.test(line));
     if (malformed) throw new Error(`malformed m-line in offer: ${malformed.slice(0, 80)}`);
-    await (this.#trial ??= new RTCPeerConnection()).setRemoteDescription(offer);
+    const { bundlePolicy, rtcpMuxPolicy } = this.#pc.getConfiguration();
+    const trial = (this.#trial ??= new RTCPeerConnection({ bundlePolicy, rtcpMuxPolicy }));
+    try {
+      await trial.setRemoteDescription(offer);
+    } catch (error) {
+      if (trial === this.#trial) throw error;
+    }
+    return trial === this.#trial;
   }
 
   /** The gathered candidates that go with a description of this side: those with its ICE credentials. */
@@ -688,11 +699,18 @@ function isEndOfAllCandidates({ candidate, sdpMid, sdpMLineIndex }: RTCIceCandid
 }
 
 /** An m-line as RFC 8866 writes it: media, port (and count), protocol, formats. */
-const M_LINE = /^m=[a-z]+ \d+(\/\d+)? [\w/.]+( \S+)+\r?$/i;
+const M_LINE = /^m=[a-z]+\s+\d+(\/\d+)?\s+[\w/.]+(\s+\S+)+\s*$/i;
 
-/** Whether two descriptions have a value of an attribute (`a=<attribute>:…`) in common, on any m-line. */
+/**
+ * Whether two descriptions have a value of an attribute (`a=<attribute>:…`) in common, on any m-line. Compared in one
+ * case and spacing: the browser rewrites the far side's description (Chromium and Firefox write fingerprints in upper
+ * case), and the other is the far side's own text.
+ */
 function shares(sdp: string, other: string, attribute: string): boolean {
-  const values = (text: string) => text.match(new RegExp(`^a=${attribute}:[^\r\n]*`, 'gm')) ?? [];
+  const values = (text: string) =>
+    (text.match(new RegExp(`^a=${attribute}:[^\r\n]*`, 'gm')) ?? []).map((value) =>
+      value.trim().replace(/\s+/g, ' ').toLowerCase(),
+    );
   const known = new Set(values(other));
   return values(sdp).some((value) => known.has(value));
 }
