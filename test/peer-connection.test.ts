@@ -86,6 +86,37 @@ async function plainOfferer(): Promise<{
   return { far, gathered, channel, deliver: (message) => toListener(message), answers };
 }
 
+/**
+ * A far side of plain code that answers the offers this side sends it (one that collides with its own it ignores, as
+ * an impolite side does), behind a channel that makes this side the impolite one. `outgoing` may rewrite each
+ * description it sends; `received` lists the types of those it got; `deliver` hands this side a message from it.
+ */
+function plainAnswerer(outgoing = (description: RTCSessionDescriptionInit) => description) {
+  const far = new RTCPeerConnection();
+  const received: RTCSdpType[] = [];
+  let toListener: (message: unknown) => void = () => {};
+  const deliver = (message: unknown) => toListener(message);
+  const atFar = async (message: NegotiationMessage): Promise<void> => {
+    if ('candidate' in message) return far.addIceCandidate(message.candidate);
+    if (!('description' in message)) return;
+    const { description } = message;
+    received.push(description.type);
+    if (description.type === 'offer' && far.signalingState !== 'stable') return;
+    await far.setRemoteDescription(description);
+    if (description.type !== 'offer') return;
+    await far.setLocalDescription();
+    deliver({ description: outgoing(far.localDescription!.toJSON()) });
+  };
+  far.onicecandidate = ({ candidate }) => candidate && deliver({ candidate: candidate.toJSON() });
+  const channel: SignalingChannel = {
+    polite: false,
+    start: (listener) => (toListener = (message) => listener.message(message)),
+    send: (message) => void atFar(message),
+    close: () => far.close(),
+  };
+  return { far, channel, deliver, received };
+}
+
 /** Records, in `steps`, each `addIceCandidate` call on `pc` ("add 1") and when it settles ("added 1"). */
 function candidateSteps(pc: RTCPeerConnection): string[] {
   const steps: string[] = [];
@@ -737,28 +768,7 @@ describe('<peer-connection>', () => {
   it('a track removed while an offer of plain far-side code is being applied is in the answer or after it', async () => {
     // The far side is plain code that makes its own offers (this kit would ask for them), so the impolite kit side
     // receives one; the page removes a track in the same task as the offer arrives.
-    const far = new RTCPeerConnection();
-    const received: string[] = [];
-    let deliver: (message: unknown) => void = () => {};
-    const answerAtFar = async (message: NegotiationMessage): Promise<void> => {
-      if ('candidate' in message) return far.addIceCandidate(message.candidate);
-      if (!('description' in message)) return;
-      const { description } = message;
-      received.push(description.type);
-      // A plain impolite side: an offer that collides with its own is ignored.
-      if (description.type === 'offer' && far.signalingState !== 'stable') return;
-      await far.setRemoteDescription(description);
-      if (description.type !== 'offer') return;
-      await far.setLocalDescription();
-      deliver({ description: far.localDescription!.toJSON() });
-    };
-    far.onicecandidate = ({ candidate }) => candidate && deliver({ candidate: candidate.toJSON() });
-    const channel: SignalingChannel = {
-      polite: false,
-      start: (listener) => (deliver = (message) => listener.message(message)),
-      send: (message) => void answerAtFar(message),
-      close: () => far.close(),
-    };
+    const { far, channel, deliver, received } = plainAnswerer();
     const a = await fixture<PeerConnection>(
       html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
     );
@@ -828,7 +838,6 @@ describe('<peer-connection>', () => {
   it('keeps its connection with a far side that gives each description a new session id but the same credentials', async () => {
     // aiortc writes the time in seconds as the session id of each description. Only another certificate as well then
     // means a new connection of the far side; these are renegotiations and ICE restarts.
-    const far = new RTCPeerConnection();
     let sessions = 0;
     const newSession = (description: RTCSessionDescriptionInit) => ({
       type: description.type,
@@ -837,22 +846,7 @@ describe('<peer-connection>', () => {
         (_, user: string) => `o=${user} ${1_700_000_000 + ++sessions} `,
       ),
     });
-    let deliver: (message: unknown) => void = () => {};
-    const atFar = async (message: NegotiationMessage): Promise<void> => {
-      if ('candidate' in message) return far.addIceCandidate(message.candidate);
-      if (!('description' in message)) return;
-      await far.setRemoteDescription(message.description);
-      if (message.description.type !== 'offer') return;
-      await far.setLocalDescription();
-      deliver({ description: newSession(far.localDescription!.toJSON()) });
-    };
-    far.onicecandidate = ({ candidate }) => candidate && deliver({ candidate: candidate.toJSON() });
-    const channel: SignalingChannel = {
-      polite: false,
-      start: (listener) => (deliver = (message) => listener.message(message)),
-      send: (message) => void atFar(message),
-      close: () => far.close(),
-    };
+    const { far, channel, deliver } = plainAnswerer(newSession);
     const a = await fixture<PeerConnection>(
       html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
     );
