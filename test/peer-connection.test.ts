@@ -896,6 +896,48 @@ describe('<peer-connection>', () => {
     }
   });
 
+  it("replaces a connected call with the far side's new connection, taking the candidates that came after its offer", async () => {
+    // The far side's page closed the connection this side knows and offers from a new one, its candidates right after.
+    // This side, connected for all it knows, tries the offer apart, then replaces its connection; the candidates,
+    // queued meanwhile, must reach the new one: plain code sends them once.
+    const { far, channel, deliver } = plainAnswerer();
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
+    );
+    const next = new RTCPeerConnection();
+    try {
+      await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
+      const first = a.connection;
+      next.addTransceiver('audio');
+      const gathered: RTCIceCandidateInit[] = [];
+      next.onicecandidate = ({ candidate }) => candidate && gathered.push(candidate.toJSON());
+      await next.setLocalDescription();
+      await until(() => next.iceGatheringState === 'complete', 'ICE gathering');
+      expect(gathered.length).to.be.greaterThan(0);
+      channel.send = (message) => {
+        if ('description' in message) next.setRemoteDescription(message.description).catch(() => {});
+      };
+      // Sent as trickled: the offer without the candidates gathered since, which follow it.
+      const { type, sdp } = next.localDescription!;
+      deliver({ description: { type, sdp: sdp.replace(/^a=(candidate|end-of-candidates).*\r\n/gm, '') } });
+      for (const candidate of gathered) deliver({ candidate });
+      await until(
+        () => a.connection !== first && a.connection?.remoteDescription?.type === 'offer',
+        'a new connection',
+      );
+      await until(() => a.state === 'connected' && next.connectionState === 'connected', 'the new call');
+      // Known from its candidates, not only found by the far side's checks (a peer-reflexive candidate).
+      const known: string[] = [];
+      (await a.connection!.getStats()).forEach((stat: { type: string; candidateType?: string }) => {
+        if (stat.type === 'remote-candidate') known.push(stat.candidateType ?? '');
+      });
+      expect(known, "the far side's candidates on the new connection").to.include('host');
+    } finally {
+      far.close();
+      next.close();
+    }
+  });
+
   it('hands candidates to the connection in turn, without waiting for each other or for its answer', async () => {
     const { far, gathered, channel, deliver, answers } = await plainOfferer();
     const a = await fixture<PeerConnection>(html`<peer-connection .signaling=${channel}></peer-connection>`);

@@ -52,10 +52,10 @@ export interface NegotiatorCallbacks {
   connected(): boolean;
   /**
    * This connection is to be replaced by a new one (see IceRecovery, and applyDescription): the far side replaced its
-   * own and offers from the new one (`message` is that offer, for the new one to take), or asked this side to replace
-   * it first, or answered from a new one (`message` is a request to replace it).
+   * own and offers from the new one (`message` is that offer, for the new one to take with the messages `following`
+   * it), or asked this side to replace it first, or answered from a new one (`message` is a request to replace it).
    */
-  renew(message: NegotiationMessage): void;
+  renew(message: NegotiationMessage, following?: readonly NegotiationMessage[]): void;
   /**
    * Whether the connection may be replaced at once: only one that never connected, or whose ICE is down (see
    * IceRecovery). Once it connected, a request to replace it is a late one, and an offer from a new connection of the
@@ -70,8 +70,11 @@ export interface Renewal {
   readonly farSessions: readonly string[];
   /** Whether the far side answered requests for offers (see requestOffer): it still does. */
   readonly requestsAnswered: boolean;
-  /** The far side's offer that started the renewal on this side, applied first. */
-  readonly message?: NegotiationMessage;
+  /**
+   * The far side's offer that started the renewal on this side, and the messages of the far side that came after it
+   * and were still waiting (its candidates, sent right after it): applied first, in order.
+   */
+  readonly messages?: readonly NegotiationMessage[];
   /**
    * Set on the side that replaces its connection first (the impolite one): the m-lines, by kind, of the connection
    * replaced. The new one offers as many, receive-only where no track of this side takes one, so that the far side
@@ -113,6 +116,8 @@ export class PerfectNegotiator {
   #incoming: Promise<void> = Promise.resolve();
   /** Messages queued in `#incoming` whose turn has not ended: not yet done, nor given up on (see withinBound). */
   #queued = 0;
+  /** Messages queued in `#incoming` whose turn has not begun; handed over to a connection that replaces this one. */
+  #waiting: NegotiationMessage[] = [];
   /** Where an offer from a new connection of the far side is tried before it replaces this one (see tryApart). */
   #trial?: RTCPeerConnection;
   /** Set once the far side gave a description a new session id and its old credentials (see fromNewConnection). */
@@ -176,7 +181,7 @@ export class PerfectNegotiator {
         for (let i = 0; i < (renewal.offer[kind] ?? 0); i++)
           pc.addTransceiver(kind, { direction: 'recvonly' });
     }
-    if (renewal?.message) this.#arrive(renewal.message);
+    for (const message of renewal?.messages ?? []) this.#arrive(message);
     try {
       channel.start({
         message: (message) => this.#arrive(message),
@@ -376,8 +381,14 @@ export class PerfectNegotiator {
       return;
     }
     this.#queued++;
+    this.#waiting.push(message);
     this.#incoming = this.#incoming
-      .then(() => this.#withinBound(this.#receive(message)))
+      .then(() => {
+        // Gone: handed over with a renewal (see applyDescription).
+        if (this.#waiting[0] !== message) return;
+        this.#waiting.shift();
+        return this.#withinBound(this.#receive(message));
+      })
       .catch((error: unknown) => this.#callbacks.error(error, 'signaling'))
       .finally(() => this.#queued--);
   }
@@ -512,7 +523,9 @@ export class PerfectNegotiator {
         // Dropped once the bound was up (see withinBound): that was told, and later messages have gone on.
         if (!taken) return;
       }
-      if (this.#pc.signalingState !== 'closed') this.#callbacks.renew({ description });
+      // The far side's new connection sends its candidates right after its offer: they go to the new one too.
+      if (this.#pc.signalingState !== 'closed')
+        this.#callbacks.renew({ description }, this.#waiting.splice(0));
       return;
     }
     // An answer from a new connection, to this side's offer: the far side answered from a new connection, having let go

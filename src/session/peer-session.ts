@@ -153,12 +153,12 @@ export class PeerSession {
         // Also one that connected but whose ICE is down now: the far side may never have connected (DTLS done on
         // one side only), and replaces its own.
         renewable: () => !this.#recovery.connectedOnce || /failed|disconnected/.test(pc.iceConnectionState),
-        renew: (message) => {
+        renew: (message, following = []) => {
           const downSince = this.#recovery.downSince ?? Date.now();
           // An offer from the far side's new connection is for this side's new one; asked, this side goes first, and
           // the asking connection is left behind even if its answer never came.
           if ('renew' in message) this.#replaceFirst(downSince, message.from);
-          else this.#renew({ message, downSince });
+          else this.#renew({ messages: [message, ...following], downSince });
         },
       },
       options.handoff,
@@ -199,7 +199,7 @@ export class PeerSession {
   }
 
   /** Hands over to the owner, who makes the session that replaces this one, and closes this one. */
-  #renew(handoff: Pick<SessionHandoff, 'downSince' | 'message' | 'offer'>, farSession?: string): void {
+  #renew(handoff: Pick<SessionHandoff, 'downSince' | 'messages' | 'offer'>, farSession?: string): void {
     const { senderTracks } = this;
     // The owner takes the new one first, so that the remote streams this one removes as it closes are told with the
     // new connection in place.
