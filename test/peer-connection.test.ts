@@ -117,6 +117,10 @@ function plainAnswerer(outgoing = (description: RTCSessionDescriptionInit) => de
   return { far, channel, deliver, received };
 }
 
+/** The ICE username fragment a description starts with. */
+const ufragOf = (description: RTCSessionDescription | null) =>
+  /^a=ice-ufrag:(\S+)/m.exec(description?.sdp ?? '')?.[1];
+
 /** Records, in `steps`, each `addIceCandidate` call on `pc` ("add 1") and when it settles ("added 1"). */
 function candidateSteps(pc: RTCPeerConnection): string[] {
   const steps: string[] = [];
@@ -871,7 +875,7 @@ describe('<peer-connection>', () => {
       );
       await until(() => a.signalingState === 'stable', 'the exchange ended');
       // ICE restarts, this side's and the far side's, change the ICE credentials too; the certificate stays.
-      const farUfrag = () => /^a=ice-ufrag:(\S+)/m.exec(far.currentLocalDescription?.sdp ?? '')?.[1];
+      const farUfrag = () => ufragOf(far.currentLocalDescription);
       const before = farUfrag();
       a.restartIce();
       await until(() => farUfrag() !== before && a.signalingState === 'stable', "this side's ICE restart");
@@ -1150,7 +1154,7 @@ describe('<peer-connection>', () => {
     const errors = [a, b].map((pc) => record<CallErrorEvent>(pc, 'error'));
     await until(() => b.remoteStreams.length === 1, 'the stream on the far side');
     await settled(a, b);
-    const ufrag = (pc: PeerConnection) => /a=ice-ufrag:(\S+)/.exec(pc.connection!.localDescription!.sdp)![1];
+    const ufrag = (pc: PeerConnection) => ufragOf(pc.connection!.localDescription);
     const first = [ufrag(a), ufrag(b)];
     await until(() => a.state === 'connected' && b.state === 'connected', 'connected on both sides');
     await decodedFrame(b.remoteStreams[0]);
@@ -1327,7 +1331,7 @@ describe('<peer-connection>', () => {
     const [a, b] = await liveCall();
     await until(() => a.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2, 'the call');
     await settled(a, b);
-    const ufrag = (pc: PeerConnection) => /a=ice-ufrag:(\S+)/.exec(pc.connection!.localDescription!.sdp)![1];
+    const ufrag = (pc: PeerConnection) => ufragOf(pc.connection!.localDescription);
     const before = ufrag(a);
     const farBefore = ufrag(b);
     a.restartIce();

@@ -298,7 +298,7 @@ export class PerfectNegotiator {
       this.#awaitAnswer();
       this.#send({ description: offer.toJSON() });
     } catch (error) {
-      if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
+      this.#negotiationFailed(error);
     } finally {
       this.#makingOffer = false;
     }
@@ -517,7 +517,7 @@ export class PerfectNegotiator {
         try {
           taken = await this.#tryApart(description);
         } catch (error) {
-          if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
+          this.#negotiationFailed(error);
           return;
         }
         // Dropped once the bound was up (see withinBound): that was told, and later messages have gone on.
@@ -556,7 +556,7 @@ export class PerfectNegotiator {
       // On glare the polite side's setRemoteDescription rolls its own offer back implicitly.
       await this.#pc.setRemoteDescription(description);
     } catch (error) {
-      if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
+      this.#negotiationFailed(error);
       return;
     } finally {
       // Before the answer is made, so that it carries the tracks held back.
@@ -580,7 +580,7 @@ export class PerfectNegotiator {
         if (answer) this.#send({ description: answer.toJSON() });
         this.#restartWanted = false;
       } catch (error) {
-        if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
+        this.#negotiationFailed(error);
         return;
       }
       this.#callbacks.descriptionApplied();
@@ -625,6 +625,11 @@ export class PerfectNegotiator {
       if (trial === this.#trial) throw error;
     }
     return trial === this.#trial;
+  }
+
+  /** Tells a step of negotiation that failed, unless the connection closed under it (close() cuts such work off). */
+  #negotiationFailed(error: unknown): void {
+    if (this.#pc.signalingState !== 'closed') this.#callbacks.error(error, 'negotiation');
   }
 
   /** The gathered candidates that go with a description of this side: those with its ICE credentials. */
