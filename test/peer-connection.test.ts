@@ -900,6 +900,44 @@ describe('<peer-connection>', () => {
     }
   });
 
+  it('takes each new description of a far side that gives two descriptions one o= line (aiortc within a second)', async () => {
+    // aiortc writes the time in seconds as both the session id and the version: within one second, every description
+    // it makes has the same o= line, and only the rest of the text is new.
+    const sameSecond = (description: RTCSessionDescriptionInit) => ({
+      type: description.type,
+      sdp: description.sdp!.replace(
+        /^o=(\S+) \d+ \d+ /m,
+        (_, user: string) => `o=${user} 1700000000 1700000000 `,
+      ),
+    });
+    const { far, channel, deliver, received } = plainAnswerer(sameSecond);
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
+    );
+    try {
+      const errors = record<CallErrorEvent>(a, 'error');
+      await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
+      // The far side offers: the same o= line as its answer.
+      far.addTransceiver('video', { direction: 'recvonly' });
+      await far.setLocalDescription();
+      deliver({ description: sameSecond(far.localDescription!.toJSON()) });
+      await until(() => far.signalingState === 'stable', "the far side's offer answered");
+      // This side offers: the far side's answer has that o= line again.
+      const camera = document.createElement('local-track');
+      camera.kind = 'video';
+      a.append(camera);
+      const video = far.getTransceivers().find((t) => t.receiver.track.kind === 'video')!;
+      await until(() => video.currentDirection === 'recvonly', 'the camera negotiated');
+      await until(() => a.signalingState === 'stable', "the camera's offer answered");
+      await framesDecoded(far, video.receiver.track, 10);
+      // Each answer was taken as it came: no offer was sent again for want of one.
+      expect(received).to.deep.equal(['offer', 'answer', 'offer']);
+      expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      far.close();
+    }
+  });
+
   it("replaces a connected call with the far side's new connection, taking the candidates that came after its offer", async () => {
     // The far side's page closed the connection this side knows and offers from a new one, its candidates right after.
     // This side, connected for all it knows, tries the offer apart, then replaces its connection; the candidates,

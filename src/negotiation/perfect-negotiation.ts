@@ -485,14 +485,16 @@ export class PerfectNegotiator {
   #repeatedDescription(type: RTCSdpType, incoming: Origin | undefined): boolean {
     const current = this.#remoteOrigin;
     if (!current || !incoming || current.session !== incoming.session) return false;
+    if (type === 'answer' && this.#pc.signalingState === 'stable') return true;
+    // aiortc writes the time in seconds as both the session id and the version of each description, so two of its
+    // descriptions within a second share one `o=` line: only their text tells that the second is a new one.
+    if (incoming.version === current.version && !sameNegotiation(incoming.sdp, current.sdp)) return false;
     // An answer to an earlier offer, delivered late, must not pass for the answer to the offer now waiting. Browsers
     // give each answer a new version; a far side that keeps the version of an unchanged answer (RFC 3264 allows it)
     // has its answer taken once the offer was sent again.
     if (type === 'answer')
       return (
-        this.#pc.signalingState === 'stable' ||
-        incoming.version < current.version ||
-        (incoming.version === current.version && this.#offerSends < 2)
+        incoming.version < current.version || (incoming.version === current.version && this.#offerSends < 2)
       );
     if (incoming.version > current.version) return false;
     const answer = this.#pc.currentLocalDescription;
@@ -736,10 +738,25 @@ function shares(sdp: string, other: string, attribute: string): boolean {
 interface Origin {
   session: string;
   version: bigint;
+  /** The whole description, which tells two descriptions with one `o=` line apart (see repeatedDescription). */
+  sdp: string;
+}
+
+/**
+ * Whether two descriptions negotiate the same: equal but for what ICE gathering adds to a description (its candidates,
+ * and the address and port of one of them as the default), which a description sent again has gained since it was
+ * first sent.
+ */
+function sameNegotiation(a: string, b: string): boolean {
+  const negotiated = (sdp: string) =>
+    sdp
+      .replace(/^(a=candidate:|a=end-of-candidates|c=|a=rtcp:).*\r?\n/gm, '')
+      .replace(/^(m=\S+) \d+/gm, '$1');
+  return a === b || negotiated(a) === negotiated(b);
 }
 
 /** The session id and version of a description's `o=` line. */
 function origin(sdp = ''): Origin | undefined {
   const match = /^o=\S* (\d+) (\d+) /m.exec(sdp);
-  return match ? { session: match[1], version: BigInt(match[2]) } : undefined;
+  return match ? { session: match[1], version: BigInt(match[2]), sdp } : undefined;
 }
