@@ -917,6 +917,7 @@ describe('<peer-connection>', () => {
     try {
       const errors = record<CallErrorEvent>(a, 'error');
       await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
+      received.length = 0;
       // The far side offers: the same o= line as its answer.
       far.addTransceiver('video', { direction: 'recvonly' });
       await far.setLocalDescription();
@@ -931,7 +932,7 @@ describe('<peer-connection>', () => {
       await until(() => a.signalingState === 'stable', "the camera's offer answered");
       await framesDecoded(far, video.receiver.track, 10);
       // Each answer was taken as it came: no offer was sent again for want of one.
-      expect(received).to.deep.equal(['offer', 'answer', 'offer']);
+      expect(received).to.deep.equal(['answer', 'offer']);
       expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
     } finally {
       far.close();

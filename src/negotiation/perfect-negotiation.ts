@@ -1,6 +1,7 @@
 import { MAX_WANTED_PER_KIND, parseNegotiationMessage } from '../signaling/message.js';
 import type { NegotiationMessage, OfferWanted, SignalingChannel } from '../signaling/signaling.js';
 import type { ErrorOperation } from '../events.js';
+import { malformedMLine, origin, sameNegotiation, shares, type Origin } from './description-text.js';
 
 /** A bound on candidates kept for a description still to come, so a flood cannot grow memory. */
 const MAX_EARLY_CANDIDATES = 256;
@@ -617,7 +618,7 @@ export class PerfectNegotiator {
    * Firefox 153 does not check on a connection with no description yet (it took `m=audio 9x …`).
    */
   async #tryApart(offer: RTCSessionDescriptionInit): Promise<boolean> {
-    const malformed = (offer.sdp ?? '').match(/^m=.*/gm)?.find((line) => !M_LINE.test(line));
+    const malformed = malformedMLine(offer.sdp ?? '');
     if (malformed) throw new Error(`malformed m-line in offer: ${malformed.slice(0, 80)}`);
     const { bundlePolicy, rtcpMuxPolicy } = this.#pc.getConfiguration();
     const trial = (this.#trial ??= new RTCPeerConnection({ bundlePolicy, rtcpMuxPolicy }));
@@ -716,47 +717,4 @@ export function mediaSections(pc: RTCPeerConnection, described: boolean): OfferW
 
 function isEndOfAllCandidates({ candidate, sdpMid, sdpMLineIndex }: RTCIceCandidateInit): boolean {
   return !candidate && sdpMid == null && sdpMLineIndex == null;
-}
-
-/** An m-line as RFC 8866 writes it: media, port (and count), protocol, formats. */
-const M_LINE = /^m=[a-z]+\s+\d+(\/\d+)?\s+[\w/.]+(\s+\S+)+\s*$/i;
-
-/**
- * Whether two descriptions have a value of an attribute (`a=<attribute>:…`) in common, on any m-line. Compared in one
- * case and spacing: the browser rewrites the far side's description (Chromium and Firefox write fingerprints in upper
- * case), and the other is the far side's own text.
- */
-function shares(sdp: string, other: string, attribute: string): boolean {
-  const values = (text: string) =>
-    (text.match(new RegExp(`^a=${attribute}:[^\r\n]*`, 'gm')) ?? []).map((value) =>
-      value.trim().replace(/\s+/g, ' ').toLowerCase(),
-    );
-  const known = new Set(values(other));
-  return values(sdp).some((value) => known.has(value));
-}
-
-interface Origin {
-  session: string;
-  version: bigint;
-  /** The whole description, which tells two descriptions with one `o=` line apart (see repeatedDescription). */
-  sdp: string;
-}
-
-/**
- * Whether two descriptions negotiate the same: equal but for what ICE gathering adds to a description (its candidates,
- * and the address and port of one of them as the default), which a description sent again has gained since it was
- * first sent.
- */
-function sameNegotiation(a: string, b: string): boolean {
-  const negotiated = (sdp: string) =>
-    sdp
-      .replace(/^(a=candidate:|a=end-of-candidates|c=|a=rtcp:).*\r?\n/gm, '')
-      .replace(/^(m=\S+) \d+/gm, '$1');
-  return a === b || negotiated(a) === negotiated(b);
-}
-
-/** The session id and version of a description's `o=` line. */
-function origin(sdp = ''): Origin | undefined {
-  const match = /^o=\S* (\d+) (\d+) /m.exec(sdp);
-  return match ? { session: match[1], version: BigInt(match[2]), sdp } : undefined;
 }
