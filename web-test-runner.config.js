@@ -58,23 +58,31 @@ const firefox = (media = 'allow', { autoplay = true } = {}) =>
 
 /**
  * A relay for the tests of the WebSocket room (`ws:` signaling), on loopback; it asks for a token, so a test can be
- * refused too. `/test-relay.json` tells a test its address and token.
+ * refused too. `/test-relay.json` tells a test its address and token. `/test-small-relay.json` starts a relay of its
+ * own for each request, holding two peers at most, so that a test can fill it without another browser's tests joining.
  */
 const testRelay = () => {
-  /** @type {Awaited<ReturnType<typeof startRelayServer>> | undefined} */
-  let relay;
+  /** @type {Awaited<ReturnType<typeof startRelayServer>>[]} */
+  const relays = [];
   const token = 'test-token';
+  const start = async (/** @type {import('./server/relay.js').RelayOptions} */ options = {}) => {
+    const relay = await startRelayServer({ port: 0, host: '127.0.0.1', token, graceMs: 1000, ...options });
+    relays.push(relay);
+    return relay;
+  };
   return {
     name: 'test-relay',
     async serverStart() {
-      relay = await startRelayServer({ port: 0, host: '127.0.0.1', token, graceMs: 1000 });
+      await start();
     },
     async serverStop() {
-      await relay?.close();
+      await Promise.all(relays.map((relay) => relay.close()));
     },
-    serve(/** @type {{ path: string }} */ context) {
+    async serve(/** @type {{ path: string }} */ context) {
       if (context.path === '/test-relay.json')
-        return { body: JSON.stringify({ url: relay?.url, token }), type: 'json' };
+        return { body: JSON.stringify({ url: relays[0]?.url, token }), type: 'json' };
+      if (context.path === '/test-small-relay.json')
+        return { body: JSON.stringify({ url: (await start({ maxPeers: 2 })).url, token }), type: 'json' };
     },
   };
 };

@@ -9,6 +9,7 @@ const usage = `Usage: webrtc-elements-relay [options]
   --host ADDRESS        address to listen on (default 127.0.0.1)
   --allowed-origins L   comma-separated origins allowed to connect (default: any)
   --max-peers N         most peers in one room (default 16)
+  --max-peers-total N   most peers in all rooms together (default 1000)
   --token SECRET        clients must pass ?token=SECRET
   --path P              URL path of the relay (default /signal)
   --help                this text`;
@@ -21,6 +22,7 @@ try {
       host: { type: 'string' },
       'allowed-origins': { type: 'string' },
       'max-peers': { type: 'string' },
+      'max-peers-total': { type: 'string' },
       token: { type: 'string' },
       path: { type: 'string' },
       help: { type: 'boolean' },
@@ -74,6 +76,7 @@ const options = {
   host: given(values.host, 'host'),
   allowedOrigins,
   maxPeersPerRoom: integer(values['max-peers'], 'max-peers', 2),
+  maxPeers: integer(values['max-peers-total'], 'max-peers-total', 2),
   token: given(values.token, 'token'),
   path: values.path,
   log: (/** @type {string} */ line) => console.log(line),

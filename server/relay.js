@@ -45,6 +45,8 @@ export const CloseCode = Object.freeze({
   roomFull: 4009,
   replaced: 4010,
   rateLimited: 4029,
+  /** The relay holds its most peers (RelayOptions.maxPeers): 1013, Try Again Later, as the WebSocket registry says. */
+  relayFull: 1013,
 });
 
 const ROOM = /^[\w.~-]{1,64}$/;
@@ -58,6 +60,8 @@ export const MAX_META_CHARS = 2048;
  * @typedef {object} RelayOptions
  * @property {string[]} [allowedOrigins] Origins allowed to connect; empty or absent: any.
  * @property {number} [maxPeersPerRoom] At most this many peers in one room (default 16).
+ * @property {number} [maxPeers] At most this many peers in all rooms together (default 1000), those kept through their
+ *   grace included: each may hold up to MAX_BUFFERED_BYTES and MAX_HELD_BYTES, so this bounds the relay's memory.
  * @property {string} [token] When set, clients must pass `token=` in the URL.
  * @property {number} [pingIntervalMs] How often dead clients are looked for (default 10 s).
  * @property {number} [ratePerSecond] Messages a client may send per second, on average (default 50).
@@ -102,6 +106,7 @@ export class Relay {
     this.options = {
       allowedOrigins: options.allowedOrigins ?? [],
       maxPeersPerRoom: options.maxPeersPerRoom ?? 16,
+      maxPeers: options.maxPeers ?? 1000,
       token: options.token,
       pingIntervalMs: options.pingIntervalMs ?? 10_000,
       ratePerSecond: options.ratePerSecond ?? 50,
@@ -112,7 +117,7 @@ export class Relay {
     };
     // Refused here, not served wrong: a path with no leading slash matches no request (every upgrade got a 404), and a
     // room limit under 2 refuses every call.
-    const { path, maxPeersPerRoom } = this.options;
+    const { path, maxPeersPerRoom, maxPeers } = this.options;
     if (!path.startsWith('/'))
       throw new TypeError(`the path must start with "/", got ${JSON.stringify(path)}`);
     // Compared with the path of each request as a browser sends it: percent-encoded, with no dot segments.
@@ -123,6 +128,8 @@ export class Relay {
       );
     if (!Number.isInteger(maxPeersPerRoom) || maxPeersPerRoom < 2)
       throw new TypeError(`the most peers in a room must be a whole number from 2, got ${maxPeersPerRoom}`);
+    if (!Number.isInteger(maxPeers) || maxPeers < 2)
+      throw new TypeError(`the most peers in all must be a whole number from 2, got ${maxPeers}`);
     /** @type {Map<string, Map<string, Client>>} */
     this.rooms = new Map();
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
@@ -232,7 +239,7 @@ export class Relay {
     };
     if (this.closing) return refuse(1001, 'shutting-down', 'server shutting down');
     const origin = request.headers.origin;
-    const { allowedOrigins, token, maxPeersPerRoom } = this.options;
+    const { allowedOrigins, token, maxPeersPerRoom, maxPeers } = this.options;
     if (allowedOrigins.length > 0 && !allowedOrigins.includes(origin ?? '')) {
       return refuse(
         CloseCode.forbiddenOrigin,
@@ -293,6 +300,14 @@ export class Relay {
     }
     if (!previous && members.size >= maxPeersPerRoom) {
       return refuse(CloseCode.roomFull, 'room-full', `room ${room} already has ${maxPeersPerRoom} peers`);
+    }
+    // A peer coming back keeps its place; a new one waits for one (the client tries again, as 1013 asks).
+    if (!previous && this.stats().peers >= maxPeers) {
+      return refuse(
+        CloseCode.relayFull,
+        'relay-full',
+        `the relay already has ${maxPeers} peers; try again later`,
+      );
     }
 
     /** @type {Client} */

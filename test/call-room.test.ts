@@ -621,6 +621,42 @@ describe('over the relay (ws:)', () => {
     await decodedFrame(ben.remoteStreams[0]);
   });
 
+  it('<peer-connection> tells a relay that is full, keeps trying, and joins once a place is free', async function () {
+    this.timeout(40_000);
+    // A relay of this test's own, for two peers at most: both taken by plain sockets.
+    const { url, token } = (await (await fetch('/test-small-relay.json')).json()) as {
+      url: string;
+      token: string;
+    };
+    const room = uniqueName();
+    const fillers = [uniqueName(), room].map((name) => new WebSocket(`${url}?room=${name}&token=${token}`));
+    const heard = fillers.map(() => [] as { type: string }[]);
+    fillers.forEach((socket, i) => (socket.onmessage = ({ data }) => heard[i].push(JSON.parse(data))));
+    const pc = document.createElement('peer-connection');
+    const errors = record<CallErrorEvent>(pc, 'error');
+    try {
+      await until(() => heard.every((frames) => frames[0]?.type === 'welcome'), 'both places taken');
+      pc.signaling = `${url}?room=${room}&token=${token}`;
+      document.body.append(pc);
+      await until(() => errors.length > 0, 'an error', 15000);
+      const where = new URL(url);
+      expect(errors.flat().map((e) => [e.operation, e.message])).to.deep.equal([
+        [
+          'signaling',
+          `RelayError: relay-full: the relay at ${where.origin}${where.pathname} has not let this side in for 5 s ` +
+            '(the relay already has 2 peers; try again later); still trying',
+        ],
+      ]);
+      // A place comes free: the element, trying still, joins the room of the other filler, which hears it.
+      fillers[0].close();
+      await until(() => heard[1].some((frame) => frame.type === 'joined'), 'the element in the room', 20000);
+      expect(errors.length).to.equal(1);
+    } finally {
+      pc.remove();
+      for (const socket of fillers) socket.close();
+    }
+  });
+
   it('<peer-connection> tells a refused join, and a relay it cannot reach, without the token', async () => {
     const { url } = await testRelay();
     const refused = document.createElement('peer-connection');

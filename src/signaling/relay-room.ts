@@ -16,9 +16,10 @@ export class RelayError extends Error {
   }
   constructor(
     readonly code: string,
-    message: string,
+    /** The relay's words, without the code. */
+    readonly reason: string,
   ) {
-    super(`${code}: ${message}`);
+    super(`${code}: ${reason}`);
   }
 }
 
@@ -79,6 +80,8 @@ export class RelayRoom implements Room {
   private unreachableTold = false;
   /** What the relay refused before it welcomed this socket: told with the close that follows, which says if it is final. */
   private refusal?: RelayError;
+  /** The refusal of the last socket, when the relay asked to be tried again (full): what an outage then tells. */
+  private retryRefusal?: RelayError;
   /** Set when metadata changed after the last socket's address was made: sent once that socket is welcomed. */
   private metaUnsent = false;
   /** Whether a socket of this join was welcomed (see connect). */
@@ -95,6 +98,7 @@ export class RelayRoom implements Room {
     this.welcomedOnce = false;
     this.attempts = 0;
     this.refusal = undefined;
+    this.retryRefusal = undefined;
     this.stopAwaitingWelcome();
     this.awaitWelcome();
     this.connect();
@@ -194,6 +198,7 @@ export class RelayRoom implements Room {
         );
         return;
       }
+      this.retryRefusal = refusal;
       this.awaitWelcome();
       const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
       this.retryTimer = setTimeout(() => this.connect(), delay);
@@ -212,11 +217,16 @@ export class RelayRoom implements Room {
       this.unreachableTold = true;
       // Not the whole address: its query may hold a token, and error messages end up in logs.
       const { origin, pathname } = new URL(this.url);
+      const where = `${origin}${pathname}`;
+      // The relay answered, and asked to be tried again: its reason, not a relay out of reach.
+      const refused = this.retryRefusal;
       this.listener?.error(
-        new RelayError(
-          'unreachable',
-          `no connection to the relay at ${origin}${pathname} for 5 s; still trying`,
-        ),
+        refused
+          ? new RelayError(
+              refused.code,
+              `the relay at ${where} has not let this side in for 5 s (${refused.reason}); still trying`,
+            )
+          : new RelayError('unreachable', `no connection to the relay at ${where} for 5 s; still trying`),
         false,
       );
     }, UNREACHABLE_TOLD_AFTER_MS);

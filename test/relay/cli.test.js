@@ -24,6 +24,7 @@ describe('the relay command line', () => {
         'the path must be written as browsers send it, "/my%20signal", got "/my signal"',
       ],
       [['--max-peers', '0'], '--max-peers must be a whole number of at least 2, got "0"'],
+      [['--max-peers-total', '1'], '--max-peers-total must be a whole number of at least 2, got "1"'],
       [['--port', '70000'], '--port must be a whole number from 0 to 65535, got "70000"'],
       [['--port', ''], '--port must be a whole number from 0 to 65535, got ""'],
       // An unset variable in a script: each would have opened the relay up (any origin, every address, no token).
@@ -74,6 +75,7 @@ describe('the relay command line', () => {
       /as browsers send it, "\/signal", got "\/a\/..\/signal"/,
     );
     assert.throws(() => new Relay({ maxPeersPerRoom: 1 }), /from 2, got 1/);
+    assert.throws(() => new Relay({ maxPeers: 1.5 }), /in all must be a whole number from 2, got 1.5/);
   });
 
   it('a Relay attaches to one server once, and one attached after it closed serves there', async () => {

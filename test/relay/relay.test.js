@@ -483,6 +483,40 @@ describe('bad input', () => {
     assert.equal((await errorOf(extra)).code, 'room-full');
   });
 
+  it('refuses a new peer beyond the limit of all rooms together, but not one coming back to its place', async () => {
+    const own = await startRelayServer({ port: 0, maxPeers: 3, graceMs: 5000, pingIntervalMs: 60_000 });
+    try {
+      const [first, second] = [uniqueRoom(), uniqueRoom()];
+      const a = join(first, {}, {}, own.url);
+      const b = join(first, { id: 'returning-peer-1' }, {}, own.url);
+      const c = join(second, {}, {}, own.url);
+      await Promise.all([a, b, c].map((m) => m.welcomed()));
+      const extra = join(uniqueRoom(), {}, {}, own.url);
+      const refused = await extra.closing();
+      assert.equal(refused.code, CloseCode.relayFull);
+      assert.equal(refused.code, 1013, 'Try Again Later');
+      assert.deepEqual(await errorOf(extra), {
+        type: 'error',
+        code: 'relay-full',
+        message: 'the relay already has 3 peers; try again later',
+      });
+      // A peer whose socket dropped keeps its place through its grace: it comes back though the relay is full.
+      b.socket.terminate();
+      while (!own.relay.rooms.get(first)?.get('returning-peer-1')?.held)
+        await new Promise((r) => setTimeout(r, 10));
+      const back = join(first, { id: 'returning-peer-1' }, {}, own.url);
+      await back.welcomed();
+      // One leaving makes room for a new one.
+      c.send({ type: 'leave' });
+      await c.closing();
+      const next = join(second, {}, {}, own.url);
+      await next.welcomed();
+      assert.deepEqual(own.relay.stats(), { rooms: 2, peers: 3 });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('refuses a bad room name and a bad id', async () => {
     const badRoom = new TestClient(`${server.url}?room=${encodeURIComponent('no spaces')}`);
     clients.push(badRoom);
