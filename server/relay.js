@@ -100,6 +100,22 @@ const MAX_HELD = 200;
  */
 export const MAX_HELD_BYTES = MAX_BUFFERED_BYTES / 2;
 
+/**
+ * How long a socket the relay closes gets to finish the closing handshake before it is cut. The ws default waits 30 s:
+ * a client that never answers kept its socket, and what waited in it (up to MAX_BUFFERED_BYTES), that long, outside any
+ * count of peers, since a refused or replaced socket is no longer one.
+ */
+export const CLOSE_WAIT_MS = 2000;
+
+/**
+ * Closes a socket with a code and reason, and cuts it if the client has not closed its side within CLOSE_WAIT_MS.
+ * @param {import('ws').WebSocket} socket @param {number} code @param {string} reason
+ */
+function closeSoon(socket, code, reason) {
+  socket.close(code, reason);
+  setTimeout(() => socket.terminate(), CLOSE_WAIT_MS).unref();
+}
+
 export class Relay {
   /** @param {RelayOptions} [options] */
   constructor(options = {}) {
@@ -234,7 +250,7 @@ export class Relay {
       /** @type {string} */ message,
     ) => {
       socket.send(JSON.stringify({ type: 'error', code: error, message }));
-      socket.close(code, closeReason(message));
+      closeSoon(socket, code, closeReason(message));
       this.options.log(`refused ${request.socket.remoteAddress}: ${message}`);
     };
     if (this.closing) return refuse(1001, 'shutting-down', 'server shutting down');
@@ -332,7 +348,7 @@ export class Relay {
     } else if (previous) {
       // The same peer coming back before its old socket was found dead.
       previous.leaving = 'replaced';
-      previous.socket.close(CloseCode.replaced, 'replaced by a newer connection');
+      closeSoon(previous.socket, CloseCode.replaced, 'replaced by a newer connection');
     }
     members.set(id, client);
     this.rooms.set(room, members);
@@ -413,7 +429,7 @@ export class Relay {
       }
       case 'leave':
         client.leaving = 'leave';
-        return client.socket.close(1000, 'left');
+        return closeSoon(client.socket, 1000, 'left');
       default: {
         // Only a string is echoed: String() of an object can throw (`{"toString": 1}`).
         const { type } = message;
@@ -451,7 +467,7 @@ export class Relay {
     }
     if (client.dropped > burst) {
       client.rateLimited = true;
-      client.socket.close(CloseCode.rateLimited, 'rate limit exceeded');
+      closeSoon(client.socket, CloseCode.rateLimited, 'rate limit exceeded');
       this.options.log(`disconnected ${client.id} in ${client.room}: rate limit`);
     }
     return false;

@@ -80,7 +80,7 @@ export class RelayRoom implements Room {
   private unreachableTold = false;
   /** What the relay refused before it welcomed this socket: told with the close that follows, which says if it is final. */
   private refusal?: RelayError;
-  /** The refusal of the last socket, when the relay asked to be tried again (full): what an outage then tells. */
+  /** The last socket's refusal for want of a place (relay-full), which asks to try again: what an outage then tells. */
   private retryRefusal?: RelayError;
   /** Set when metadata changed after the last socket's address was made: sent once that socket is welcomed. */
   private metaUnsent = false;
@@ -198,7 +198,7 @@ export class RelayRoom implements Room {
         );
         return;
       }
-      this.retryRefusal = refusal;
+      this.retryRefusal = refusal?.code === 'relay-full' ? refusal : undefined;
       this.awaitWelcome();
       const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
       this.retryTimer = setTimeout(() => this.connect(), delay);

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startRelayServer } from '../../server/http.js';
-import { CloseCode, MAX_BUFFERED_BYTES, MAX_HELD_BYTES, MAX_MESSAGE_BYTES } from '../../server/relay.js';
+import {
+  CLOSE_WAIT_MS,
+  CloseCode,
+  MAX_BUFFERED_BYTES,
+  MAX_HELD_BYTES,
+  MAX_MESSAGE_BYTES,
+} from '../../server/relay.js';
 import { TestClient, until } from './client.js';
 
 /** @type {Awaited<ReturnType<typeof startRelayServer>>} */
@@ -551,6 +557,26 @@ describe('upgrades that are not for the relay', () => {
       socket.on('error', reject);
       socket.setTimeout(3000, () => reject(new Error(`no answer to an upgrade for ${target}`)));
     });
+
+  it('cuts a refused client that never answers the close, instead of keeping its socket 30 s', async () => {
+    const closed = new Promise((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () =>
+        socket.write(
+          `GET ${server.relay.options.path}?room=no%20spaces HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\n` +
+            'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        ),
+      );
+      let answer = '';
+      // Read, never answered: the client does not send its close frame.
+      socket.on('data', (data) => (answer += data.toString('latin1')));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+      socket.setTimeout(CLOSE_WAIT_MS + 5000, () => reject(new Error('the refused socket was kept open')));
+    });
+    const answer = /** @type {string} */ (await closed);
+    assert.match(answer, /^HTTP\/1\.1 101 /);
+    assert.match(answer, /"code":"bad-room"/);
+  });
 
   it('answers one for another path, or a target that is no URL, with 404, and goes on serving', async () => {
     assert.equal(await upgrade('/elsewhere?room=r'), 'HTTP/1.1 404 Not Found');
