@@ -25,6 +25,27 @@ function join(room, query = {}, options = {}, url = server.url) {
   return client;
 }
 
+/**
+ * Sends a raw upgrade request for `target` and resolves with all that is read until the server closes the connection;
+ * nothing is sent back (not even a close frame). Fails if the server sends nothing for `idleMs`.
+ */
+const rawUpgrade = (/** @type {string} */ target, idleMs = 3000) =>
+  /** @type {Promise<string>} */ (
+    new Promise((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () =>
+        socket.write(
+          `GET ${target} HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        ),
+      );
+      let answer = '';
+      socket.on('data', (data) => (answer += data.toString('latin1')));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+      socket.setTimeout(idleMs, () => reject(new Error(`the connection for ${target} was kept open`)));
+    })
+  );
+
 const uniqueRoom = () => `room-${counter++}`;
 
 before(async () => {
@@ -531,6 +552,12 @@ describe('bad input', () => {
     assert.equal((await badId.closing()).code, CloseCode.badRequest);
   });
 
+  it('cuts a refused client that never answers the close, instead of keeping its socket 30 s', async () => {
+    const answer = await rawUpgrade(`${server.relay.options.path}?room=no%20spaces`, CLOSE_WAIT_MS + 5000);
+    assert.match(answer, /^HTTP\/1\.1 101 /);
+    assert.match(answer, /"code":"bad-room"/);
+  });
+
   it('survives a refused client that sends more than 64 KiB as it is refused, and goes on serving', async () => {
     const refused = new TestClient(`${server.url}?room=${encodeURIComponent('no spaces')}`);
     clients.push(refused);
@@ -543,40 +570,7 @@ describe('bad input', () => {
 
 describe('upgrades that are not for the relay', () => {
   /** Sends a raw upgrade request for `target` and resolves with the first line of the answer. */
-  const upgrade = (/** @type {string} */ target) =>
-    new Promise((resolve, reject) => {
-      const socket = connect(server.port, '127.0.0.1', () =>
-        socket.write(
-          `GET ${target} HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-        ),
-      );
-      let answer = '';
-      socket.on('data', (data) => (answer += data.toString()));
-      socket.on('close', () => resolve(answer.split('\r\n')[0]));
-      socket.on('error', reject);
-      socket.setTimeout(3000, () => reject(new Error(`no answer to an upgrade for ${target}`)));
-    });
-
-  it('cuts a refused client that never answers the close, instead of keeping its socket 30 s', async () => {
-    const closed = new Promise((resolve, reject) => {
-      const socket = connect(server.port, '127.0.0.1', () =>
-        socket.write(
-          `GET ${server.relay.options.path}?room=no%20spaces HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\n` +
-            'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-        ),
-      );
-      let answer = '';
-      // Read, never answered: the client does not send its close frame.
-      socket.on('data', (data) => (answer += data.toString('latin1')));
-      socket.on('close', () => resolve(answer));
-      socket.on('error', reject);
-      socket.setTimeout(CLOSE_WAIT_MS + 5000, () => reject(new Error('the refused socket was kept open')));
-    });
-    const answer = /** @type {string} */ (await closed);
-    assert.match(answer, /^HTTP\/1\.1 101 /);
-    assert.match(answer, /"code":"bad-room"/);
-  });
+  const upgrade = async (/** @type {string} */ target) => (await rawUpgrade(target)).split('\r\n')[0];
 
   it('answers one for another path, or a target that is no URL, with 404, and goes on serving', async () => {
     assert.equal(await upgrade('/elsewhere?room=r'), 'HTTP/1.1 404 Not Found');
