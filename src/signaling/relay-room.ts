@@ -82,6 +82,8 @@ export class RelayRoom implements Room {
   private refusal?: RelayError;
   /** The last socket's refusal for want of a place (relay-full), which asks to try again: what an outage then tells. */
   private retryRefusal?: RelayError;
+  /** Set while what an outage tells waits for the end of the try under way (see awaitWelcome). */
+  private tellAtClose = false;
   /** Set when metadata changed after the last socket's address was made: sent once that socket is welcomed. */
   private metaUnsent = false;
   /** Whether a socket of this join was welcomed (see connect). */
@@ -199,6 +201,7 @@ export class RelayRoom implements Room {
         return;
       }
       this.retryRefusal = refusal?.code === 'relay-full' ? refusal : undefined;
+      if (this.tellAtClose) this.tellNotLetIn();
       this.awaitWelcome();
       const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
       this.retryTimer = setTimeout(() => this.connect(), delay);
@@ -208,28 +211,45 @@ export class RelayRoom implements Room {
   /**
    * Tells, once, that no socket was welcomed for 5 s from now (a join, or the loss of the open socket), unless that is
    * being waited for or was told already. Timed rather than counted in failed tries: a host that drops packets takes
-   * far longer than that to fail one.
+   * far longer than that to fail one. After a refusal for want of a place, a try under way when the 5 s are up
+   * decides what is told: refused again, as the relay answers within a round trip, the refusal is told as it closes;
+   * still under way 5 s later, the relay is out of reach (the network went down after the refusal).
    */
   private awaitWelcome(): void {
     if (this.unreachableTimer !== undefined || this.unreachableTold) return;
     this.unreachableTimer = setTimeout(() => {
-      this.unreachableTimer = undefined;
-      this.unreachableTold = true;
-      // Not the whole address: its query may hold a token, and error messages end up in logs.
-      const { origin, pathname } = new URL(this.url);
-      const where = `${origin}${pathname}`;
-      // The relay answered, and asked to be tried again: its reason, not a relay out of reach.
-      const refused = this.retryRefusal;
-      this.listener?.error(
-        refused
-          ? new RelayError(
-              refused.code,
-              `the relay at ${where} has not let this side in for 5 s (${refused.reason}); still trying`,
-            )
-          : new RelayError('unreachable', `no connection to the relay at ${where} for 5 s; still trying`),
-        false,
-      );
+      const state = this.socket?.readyState;
+      if (this.retryRefusal && (state === WebSocket.CONNECTING || state === WebSocket.OPEN)) {
+        this.tellAtClose = true;
+        this.unreachableTimer = setTimeout(() => {
+          this.retryRefusal = undefined;
+          this.tellNotLetIn((2 * UNREACHABLE_TOLD_AFTER_MS) / 1000);
+        }, UNREACHABLE_TOLD_AFTER_MS);
+      } else this.tellNotLetIn();
     }, UNREACHABLE_TOLD_AFTER_MS);
+  }
+
+  /** Tells that no socket was welcomed for `seconds` (see awaitWelcome): the relay's refusal for want of a place, or no relay. */
+  private tellNotLetIn(seconds = UNREACHABLE_TOLD_AFTER_MS / 1000): void {
+    this.stopAwaitingWelcome();
+    this.unreachableTold = true;
+    // Not the whole address: its query may hold a token, and error messages end up in logs.
+    const { origin, pathname } = new URL(this.url);
+    const where = `${origin}${pathname}`;
+    // The relay answered, and asked to be tried again: its reason, not a relay out of reach.
+    const refused = this.retryRefusal;
+    this.listener?.error(
+      refused
+        ? new RelayError(
+            refused.code,
+            `the relay at ${where} has not let this side in for ${seconds} s (${refused.reason}); still trying`,
+          )
+        : new RelayError(
+            'unreachable',
+            `no connection to the relay at ${where} for ${seconds} s; still trying`,
+          ),
+      false,
+    );
   }
 
   /** Stops waiting for a welcome (see awaitWelcome): one came, this side joins anew, left, or was refused for good. */
@@ -237,6 +257,7 @@ export class RelayRoom implements Room {
     clearTimeout(this.unreachableTimer);
     this.unreachableTimer = undefined;
     this.unreachableTold = false;
+    this.tellAtClose = false;
   }
 
   private receive(text: unknown): void {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, it } from 'node:test';
@@ -367,5 +367,89 @@ it('closes at once, on leave(), a socket still connecting to a relay that does n
     self?.leave();
     for (const socket of accepted) socket.destroy();
     silent.close();
+  }
+});
+
+/**
+ * A relay for two peers, both taken, behind a port of the test's own: the first try goes through at once (and is
+ * refused for want of a place); later ones go through once `later` resolves, or, with `never`, are taken and never
+ * answered, as over a network gone down. Returns the address of the port and a function that ends it all.
+ * @param {Promise<void> | 'never'} later
+ */
+async function fullRelayBehind(later) {
+  const full = await startRelayServer({ port: 0, maxPeers: 2, graceMs: 5000 });
+  const fillers = [1, 2].map((i) => new TestClient(`${full.url}?room=filler-${i}`));
+  await Promise.all(fillers.map((filler) => filler.welcomed()));
+  const relayUrl = new URL(full.url);
+  /** @type {import('node:net').Socket[]} */
+  const sockets = [];
+  let tries = 0;
+  const front = createServer((socket) => {
+    tries++;
+    sockets.push(socket);
+    socket.pause();
+    const pass = () => {
+      if (socket.destroyed) return;
+      const relay = connect(Number(relayUrl.port), '127.0.0.1');
+      sockets.push(relay);
+      socket.pipe(relay).pipe(socket);
+      socket.resume();
+    };
+    if (tries === 1) pass();
+    else if (later === 'never') socket.resume();
+    else void later.then(pass);
+  });
+  await new Promise((resolve) => front.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (front.address());
+  return {
+    url: `ws://127.0.0.1:${port}${relayUrl.pathname}`,
+    tries: () => tries,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      for (const filler of fillers) filler.close();
+      front.close();
+      await full.close();
+    },
+  };
+}
+
+it('tells a relay out of reach, not a full one, when the network goes down after the relay refused it for want of a place', async () => {
+  const behind = await fullRelayBehind('never');
+  const { heard, listener } = listening();
+  const self = new RelayRoom(`${behind.url}?room=after-full`);
+  try {
+    self.join(listener, {});
+    await until(() => behind.tries() > 1, 'a try after the refusal');
+    await until(() => heard.length > 0, 'an error', 15000);
+    // The refusal's 5 s, then 5 s more that the try under way took without an answer.
+    assert.deepEqual(heard, [
+      `error unreachable: no connection to the relay at ${behind.url} for 10 s; still trying`,
+    ]);
+  } finally {
+    self.leave();
+    await behind.close();
+  }
+});
+
+it('tells a full relay when its refusal ends a try that was under way as the 5 s ran out', async () => {
+  /** @type {() => void} */
+  let release = () => {};
+  const behind = await fullRelayBehind(new Promise((resolve) => (release = () => resolve(undefined))));
+  const { heard, listener } = listening();
+  const self = new RelayRoom(`${behind.url}?room=after-full`);
+  try {
+    self.join(listener, {});
+    await until(() => behind.tries() > 1, 'a try after the refusal');
+    // Held past the 5 s, the try is then refused as the first was.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    assert.deepEqual(heard, []);
+    release();
+    await until(() => heard.length > 0, 'an error', 5000);
+    assert.deepEqual(heard, [
+      `error relay-full: the relay at ${behind.url} has not let this side in for 5 s (the relay already has 2 peers; try again later); still trying`,
+    ]);
+  } finally {
+    self.leave();
+    await behind.close();
   }
 });
