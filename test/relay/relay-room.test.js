@@ -404,6 +404,10 @@ async function fullRelayBehind(later) {
   return {
     url: `ws://127.0.0.1:${port}${relayUrl.pathname}`,
     tries: () => tries,
+    /** Frees a place in the relay: a peer that only closes its socket keeps its place through its grace. */
+    freePlace: () => fillers[0].send({ type: 'leave' }),
+    /** How many peers the relay has in a room. */
+    peersIn: (/** @type {string} */ room) => full.relay.rooms.get(room)?.size ?? 0,
     async close() {
       for (const socket of sockets) socket.destroy();
       for (const filler of fillers) filler.close();
@@ -448,6 +452,33 @@ it('tells a full relay when its refusal ends a try that was under way as the 5 s
     assert.deepEqual(heard, [
       `error relay-full: the relay at ${behind.url} has not let this side in for 5 s (the relay already has 2 peers; try again later); still trying`,
     ]);
+  } finally {
+    self.leave();
+    await behind.close();
+  }
+});
+
+it('tells nothing when the try under way as the 5 s ran out, after a refusal for want of a place, is welcomed', async () => {
+  /** @type {() => void} */
+  let release = () => {};
+  const behind = await fullRelayBehind(new Promise((resolve) => (release = () => resolve(undefined))));
+  const { heard, listener } = listening();
+  const self = new RelayRoom(`${behind.url}?room=after-full`);
+  try {
+    self.join(listener, {});
+    await until(() => behind.tries() > 1, 'a try after the refusal');
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    // A place comes free while the try is held: let through, it is welcomed, and the wait for it ends.
+    behind.freePlace();
+    await until(() => behind.peersIn('filler-1') === 0, 'the place free');
+    release();
+    await until(() => behind.peersIn('after-full') === 1, 'the held try welcomed', 5000);
+    // Past the end of the wait for the held try (5 s after the first 5 s).
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    assert.deepEqual(
+      heard.filter((line) => line.startsWith('error')),
+      [],
+    );
   } finally {
     self.leave();
     await behind.close();
