@@ -921,8 +921,7 @@ describe('<peer-connection>', () => {
       // The far side offers: the same o= line as its answer.
       far.addTransceiver('video', { direction: 'recvonly' });
       await far.setLocalDescription();
-      const farOffer = sameSecond(far.localDescription!.toJSON());
-      deliver({ description: farOffer });
+      deliver({ description: sameSecond(far.localDescription!.toJSON()) });
       await until(() => far.signalingState === 'stable', "the far side's offer answered");
       // This side offers: the far side's answer has that o= line again.
       const camera = document.createElement('local-track');
@@ -933,17 +932,6 @@ describe('<peer-connection>', () => {
       await until(() => a.signalingState === 'stable', "the camera's offer answered");
       await framesDecoded(far, video.receiver.track, 10);
       // Each answer was taken as it came: no offer was sent again for want of one.
-      expect(received).to.deep.equal(['answer', 'offer']);
-      // The far side's offer again, late (a channel that delivers twice): answered and superseded, it is dropped, not
-      // taken as new (which undid the camera's exchange, or answered it once more).
-      const remote = a.connection!.remoteDescription!.sdp;
-      deliver({ description: farOffer });
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(a.signalingState).to.equal('stable');
-      // Compared as a flag: a failure would print two whole descriptions.
-      expect(a.connection!.remoteDescription!.sdp === remote, 'the remote description as it was').to.equal(
-        true,
-      );
       expect(received).to.deep.equal(['answer', 'offer']);
       expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
     } finally {

@@ -157,11 +157,6 @@ export class PerfectNegotiator {
    * of `currentRemoteDescription` builds a new description, about 60 us on the path of every incoming description.
    */
   #remoteOrigin?: Origin;
-  /**
-   * The far side's descriptions applied under its current `o=` line, oldest first: more than one only from a far side
-   * that gives several descriptions one `o=` line (see repeatedDescription).
-   */
-  #appliedUnderOrigin: string[] = [];
 
   readonly #pc: RTCPeerConnection;
   readonly #channel: SignalingChannel;
@@ -494,10 +489,7 @@ export class PerfectNegotiator {
     if (type === 'answer' && this.#pc.signalingState === 'stable') return true;
     // aiortc writes the time in seconds as both the session id and the version of each description, so two of its
     // descriptions within a second share one `o=` line: only their text tells that the second is a new one.
-    // One that negotiates something else is new, unless it is an earlier one of that `o=` line, delivered late or
-    // twice: applied already and superseded, it is dropped (an answer sent again for it would answer a later offer).
-    if (incoming.version === current.version && !sameNegotiation(incoming.sdp, current.sdp))
-      return this.#appliedUnderOrigin.some((sdp) => sameNegotiation(incoming.sdp, sdp));
+    if (incoming.version === current.version && !sameNegotiation(incoming.sdp, current.sdp)) return false;
     // An answer to an earlier offer, delivered late, must not pass for the answer to the offer now waiting. Browsers
     // give each answer a new version; a far side that keeps the version of an unchanged answer (RFC 3264 allows it)
     // has its answer taken once the offer was sent again.
@@ -509,21 +501,6 @@ export class PerfectNegotiator {
     const answer = this.#pc.currentLocalDescription;
     if (incoming.version === current.version && answer?.type === 'answer') this.#sendAgain(answer);
     return true;
-  }
-
-  /** Notes the far side's description now applied (see repeatedDescription and appliedUnderOrigin). */
-  #setRemoteOrigin(sdp: string | undefined): void {
-    const previous = this.#remoteOrigin;
-    const next = origin(sdp);
-    const sameLine = !!next && next.session === previous?.session && next.version === previous.version;
-    // A bound: aiortc makes a few descriptions within one second at most, but a far side that never changes its `o=`
-    // line (against RFC 8866) would grow this with every exchange.
-    this.#appliedUnderOrigin = sameLine
-      ? [...this.#appliedUnderOrigin.slice(-15), next.sdp]
-      : next
-        ? [next.sdp]
-        : [];
-    this.#remoteOrigin = next;
   }
 
   async #applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
@@ -591,7 +568,7 @@ export class PerfectNegotiator {
     // A far side's rollback of its first offer leaves no description (rare: read it then).
     this.#remoteDescribed = description.type !== 'rollback' || !!this.#pc.remoteDescription;
     // An answer is the current remote description once set; an offer, once answered.
-    if (description.type === 'answer') this.#setRemoteOrigin(description.sdp);
+    if (description.type === 'answer') this.#remoteOrigin = origin(description.sdp);
     for (const { candidate, mayFail } of this.#earlyCandidates.splice(0))
       this.#addCandidate(candidate, mayFail);
     this.#callbacks.descriptionApplied();
@@ -599,7 +576,7 @@ export class PerfectNegotiator {
       try {
         this.#callbacks.describing();
         await this.#pc.setLocalDescription();
-        this.#setRemoteOrigin(description.sdp);
+        this.#remoteOrigin = origin(description.sdp);
         // Read once, as for an offer: in Firefox each read builds a new description.
         const answer = this.#pc.localDescription;
         // An answer whose send threw is told, and this side goes on: the far side's offer comes again for it.
