@@ -939,6 +939,59 @@ describe('<peer-connection>', () => {
     }
   });
 
+  it('drops a late copy of a description from an earlier second of a far side that writes the time into its o= line (aiortc)', async () => {
+    // aiortc writes the time in seconds as both the session id and the version: here each description is a second on.
+    let second = 1700000000;
+    const nextSecond = (description: RTCSessionDescriptionInit) => {
+      second++;
+      return {
+        type: description.type,
+        sdp: description.sdp!.replace(
+          /^o=(\S+) \d+ \d+ /m,
+          (_, user: string) => `o=${user} ${second} ${second} `,
+        ),
+      };
+    };
+    const { far, channel, deliver, received } = plainAnswerer(nextSecond);
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
+    );
+    try {
+      const errors = record<CallErrorEvent>(a, 'error');
+      await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
+      received.length = 0;
+      // The far side offers, a second later than its answer.
+      far.addTransceiver('video', { direction: 'recvonly' });
+      await far.setLocalDescription();
+      const farOffer = nextSecond(far.localDescription!.toJSON());
+      deliver({ description: farOffer });
+      await until(() => far.signalingState === 'stable', "the far side's offer answered");
+      // This side offers; the far side's answer is a second later again.
+      const camera = document.createElement('local-track');
+      camera.kind = 'video';
+      a.append(camera);
+      const video = far.getTransceivers().find((t) => t.receiver.track.kind === 'video')!;
+      await until(() => video.currentDirection === 'recvonly', 'the camera negotiated');
+      await until(() => a.signalingState === 'stable', "the camera's offer answered");
+      expect(received).to.deep.equal(['answer', 'offer']);
+      // The far side's offer again, late (a channel that delivers twice): older than the answer since, it is dropped,
+      // not taken as new, which undid the camera's exchange.
+      const remote = a.connection!.remoteDescription!.sdp;
+      deliver({ description: farOffer });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(a.signalingState).to.equal('stable');
+      // Compared as a flag: a failure would print two whole descriptions.
+      expect(a.connection!.remoteDescription!.sdp === remote, 'the remote description as it was').to.equal(
+        true,
+      );
+      expect(received).to.deep.equal(['answer', 'offer']);
+      await framesDecoded(far, video.receiver.track, 10);
+      expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      far.close();
+    }
+  });
+
   it("replaces a connected call with the far side's new connection, taking the candidates that came after its offer", async () => {
     // The far side's page closed the connection this side knows and offers from a new one, its candidates right after.
     // This side, connected for all it knows, tries the offer apart, then replaces its connection; the candidates,

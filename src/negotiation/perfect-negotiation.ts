@@ -485,10 +485,20 @@ export class PerfectNegotiator {
    */
   #repeatedDescription(type: RTCSdpType, incoming: Origin | undefined): boolean {
     const current = this.#remoteOrigin;
-    if (!current || !incoming || current.session !== incoming.session) return false;
+    if (!current || !incoming) return false;
+    // aiortc writes the time in seconds as both the session id and the version of each description: across seconds
+    // the session id changes (see fromNewConnection), and one older than the current is a late copy, to drop (not
+    // answer again). Only where both say so: another far side's new session id may come with any version.
+    if (current.session !== incoming.session)
+      return (
+        this.#farRewritesSessionIds &&
+        [current, incoming].every(({ session, version }) => session === String(version)) &&
+        incoming.version < current.version
+      );
     if (type === 'answer' && this.#pc.signalingState === 'stable') return true;
-    // aiortc writes the time in seconds as both the session id and the version of each description, so two of its
-    // descriptions within a second share one `o=` line: only their text tells that the second is a new one.
+    // So two of aiortc's descriptions within a second share one `o=` line: only their text tells that the second is a
+    // new one. A late copy of an earlier one of that second passes for new too: its text is also what a track removed
+    // and added back within the second gives, and dropping that would leave a call waiting.
     if (incoming.version === current.version && !sameNegotiation(incoming.sdp, current.sdp)) return false;
     // An answer to an earlier offer, delivered late, must not pass for the answer to the offer now waiting. Browsers
     // give each answer a new version; a far side that keeps the version of an unchanged answer (RFC 3264 allows it)
