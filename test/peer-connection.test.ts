@@ -986,6 +986,13 @@ describe('<peer-connection>', () => {
       );
       expect(received).to.deep.equal(['answer', 'offer']);
       await framesDecoded(far, video.receiver.track, 10);
+      // A new offer with an older time (the far side's clock set back) is not a copy: it is answered.
+      second = 1699999990;
+      far.addTransceiver('audio', { direction: 'recvonly' });
+      await far.setLocalDescription();
+      deliver({ description: nextSecond(far.localDescription!.toJSON()) });
+      await until(() => far.signalingState === 'stable', 'the offer of the clock set back answered');
+      expect(received).to.deep.equal(['answer', 'offer', 'answer']);
       expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
     } finally {
       far.close();

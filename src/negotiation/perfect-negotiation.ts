@@ -157,6 +157,11 @@ export class PerfectNegotiator {
    * of `currentRemoteDescription` builds a new description, about 60 us on the path of every incoming description.
    */
   #remoteOrigin?: Origin;
+  /**
+   * The far side's description last applied under each of its latest session ids (see repeatedDescription): one for a
+   * far side that keeps its session id, as browsers do; one a second for aiortc, the latest few kept.
+   */
+  readonly #appliedBySession = new Map<string, string>();
 
   readonly #pc: RTCPeerConnection;
   readonly #channel: SignalingChannel;
@@ -487,14 +492,12 @@ export class PerfectNegotiator {
     const current = this.#remoteOrigin;
     if (!current || !incoming) return false;
     // aiortc writes the time in seconds as both the session id and the version of each description: across seconds
-    // the session id changes (see fromNewConnection), and one older than the current is a late copy, to drop (not
-    // answer again). Only where both say so: another far side's new session id may come with any version.
-    if (current.session !== incoming.session)
-      return (
-        this.#farRewritesSessionIds &&
-        [current, incoming].every(({ session, version }) => session === String(version)) &&
-        incoming.version < current.version
-      );
+    // the session id changes (see fromNewConnection). An older one is a late copy, to drop (not answer again), when it
+    // is the one applied under its session id: a wall clock set back may give a new one an older version.
+    if (current.session !== incoming.session) {
+      const applied = this.#farRewritesSessionIds && this.#appliedBySession.get(incoming.session);
+      return !!applied && incoming.version < current.version && sameNegotiation(incoming.sdp, applied);
+    }
     if (type === 'answer' && this.#pc.signalingState === 'stable') return true;
     // So two of aiortc's descriptions within a second share one `o=` line: only their text tells that the second is a
     // new one. A late copy of an earlier one of that second passes for new too: its text is also what a track removed
@@ -511,6 +514,17 @@ export class PerfectNegotiator {
     const answer = this.#pc.currentLocalDescription;
     if (incoming.version === current.version && answer?.type === 'answer') this.#sendAgain(answer);
     return true;
+  }
+
+  /** Notes the far side's description now applied (see remoteOrigin and appliedBySession). */
+  #setRemoteOrigin(sdp: string | undefined): void {
+    const applied = (this.#remoteOrigin = origin(sdp));
+    if (!applied) return;
+    // Last in the map's order, then the oldest beyond eight go.
+    this.#appliedBySession.delete(applied.session);
+    this.#appliedBySession.set(applied.session, applied.sdp);
+    for (const session of this.#appliedBySession.keys())
+      if (this.#appliedBySession.size > 8) this.#appliedBySession.delete(session);
   }
 
   async #applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
@@ -578,7 +592,7 @@ export class PerfectNegotiator {
     // A far side's rollback of its first offer leaves no description (rare: read it then).
     this.#remoteDescribed = description.type !== 'rollback' || !!this.#pc.remoteDescription;
     // An answer is the current remote description once set; an offer, once answered.
-    if (description.type === 'answer') this.#remoteOrigin = origin(description.sdp);
+    if (description.type === 'answer') this.#setRemoteOrigin(description.sdp);
     for (const { candidate, mayFail } of this.#earlyCandidates.splice(0))
       this.#addCandidate(candidate, mayFail);
     this.#callbacks.descriptionApplied();
@@ -586,7 +600,7 @@ export class PerfectNegotiator {
       try {
         this.#callbacks.describing();
         await this.#pc.setLocalDescription();
-        this.#remoteOrigin = origin(description.sdp);
+        this.#setRemoteOrigin(description.sdp);
         // Read once, as for an offer: in Firefox each read builds a new description.
         const answer = this.#pc.localDescription;
         // An answer whose send threw is told, and this side goes on: the far side's offer comes again for it.
