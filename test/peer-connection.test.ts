@@ -117,6 +117,49 @@ function plainAnswerer(outgoing = (description: RTCSessionDescriptionInit) => de
   return { far, channel, deliver, received };
 }
 
+/**
+ * A call with a far side of plain code that writes `time()` as both the session id and the version of each of its
+ * descriptions, as aiortc writes the time in seconds. The far side offers (a video m-line to receive on), then this
+ * side offers its camera; resolves once both exchanges are done, `received` cleared before them.
+ */
+async function aiortcExchanges(time: () => number) {
+  const rewrite = (description: RTCSessionDescriptionInit) => {
+    const now = time();
+    return {
+      type: description.type,
+      sdp: description.sdp!.replace(/^o=(\S+) \d+ \d+ /m, (_, user: string) => `o=${user} ${now} ${now} `),
+    };
+  };
+  const { far, channel, deliver, received } = plainAnswerer(rewrite);
+  try {
+    return await exchanges();
+  } catch (error) {
+    far.close();
+    throw error;
+  }
+
+  async function exchanges() {
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
+    );
+    const errors = record<CallErrorEvent>(a, 'error');
+    await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
+    received.length = 0;
+    far.addTransceiver('video', { direction: 'recvonly' });
+    await far.setLocalDescription();
+    const farOffer = rewrite(far.localDescription!.toJSON());
+    deliver({ description: farOffer });
+    await until(() => far.signalingState === 'stable', "the far side's offer answered");
+    const camera = document.createElement('local-track');
+    camera.kind = 'video';
+    a.append(camera);
+    const video = far.getTransceivers().find((t) => t.receiver.track.kind === 'video')!;
+    await until(() => video.currentDirection === 'recvonly', 'the camera negotiated');
+    await until(() => a.signalingState === 'stable', "the camera's offer answered");
+    return { a, far, deliver, received, errors, farOffer, video, rewrite };
+  }
+}
+
 /** The ICE username fragment a description starts with. */
 const ufragOf = (description: RTCSessionDescription | null) =>
   /^a=ice-ufrag:(\S+)/m.exec(description?.sdp ?? '')?.[1];
@@ -903,33 +946,8 @@ describe('<peer-connection>', () => {
   it('takes each new description of a far side that gives two descriptions one o= line (aiortc within a second)', async () => {
     // aiortc writes the time in seconds as both the session id and the version: within one second, every description
     // it makes has the same o= line, and only the rest of the text is new.
-    const sameSecond = (description: RTCSessionDescriptionInit) => ({
-      type: description.type,
-      sdp: description.sdp!.replace(
-        /^o=(\S+) \d+ \d+ /m,
-        (_, user: string) => `o=${user} 1700000000 1700000000 `,
-      ),
-    });
-    const { far, channel, deliver, received } = plainAnswerer(sameSecond);
-    const a = await fixture<PeerConnection>(
-      html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
-    );
+    const { far, received, errors, video } = await aiortcExchanges(() => 1700000000);
     try {
-      const errors = record<CallErrorEvent>(a, 'error');
-      await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
-      received.length = 0;
-      // The far side offers: the same o= line as its answer.
-      far.addTransceiver('video', { direction: 'recvonly' });
-      await far.setLocalDescription();
-      deliver({ description: sameSecond(far.localDescription!.toJSON()) });
-      await until(() => far.signalingState === 'stable', "the far side's offer answered");
-      // This side offers: the far side's answer has that o= line again.
-      const camera = document.createElement('local-track');
-      camera.kind = 'video';
-      a.append(camera);
-      const video = far.getTransceivers().find((t) => t.receiver.track.kind === 'video')!;
-      await until(() => video.currentDirection === 'recvonly', 'the camera negotiated');
-      await until(() => a.signalingState === 'stable', "the camera's offer answered");
       await framesDecoded(far, video.receiver.track, 10);
       // Each answer was taken as it came: no offer was sent again for want of one.
       expect(received).to.deep.equal(['answer', 'offer']);
@@ -940,40 +958,12 @@ describe('<peer-connection>', () => {
   });
 
   it('drops a late copy of a description from an earlier second of a far side that writes the time into its o= line (aiortc)', async () => {
-    // aiortc writes the time in seconds as both the session id and the version: here each description is a second on.
+    // Here each description of the far side is a second on from the one before.
     let second = 1700000000;
-    const nextSecond = (description: RTCSessionDescriptionInit) => {
-      second++;
-      return {
-        type: description.type,
-        sdp: description.sdp!.replace(
-          /^o=(\S+) \d+ \d+ /m,
-          (_, user: string) => `o=${user} ${second} ${second} `,
-        ),
-      };
-    };
-    const { far, channel, deliver, received } = plainAnswerer(nextSecond);
-    const a = await fixture<PeerConnection>(
-      html`<peer-connection .signaling=${channel}><local-track kind="audio"></local-track></peer-connection>`,
+    const { a, far, deliver, received, errors, farOffer, video, rewrite } = await aiortcExchanges(
+      () => ++second,
     );
     try {
-      const errors = record<CallErrorEvent>(a, 'error');
-      await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
-      received.length = 0;
-      // The far side offers, a second later than its answer.
-      far.addTransceiver('video', { direction: 'recvonly' });
-      await far.setLocalDescription();
-      const farOffer = nextSecond(far.localDescription!.toJSON());
-      deliver({ description: farOffer });
-      await until(() => far.signalingState === 'stable', "the far side's offer answered");
-      // This side offers; the far side's answer is a second later again.
-      const camera = document.createElement('local-track');
-      camera.kind = 'video';
-      a.append(camera);
-      const video = far.getTransceivers().find((t) => t.receiver.track.kind === 'video')!;
-      await until(() => video.currentDirection === 'recvonly', 'the camera negotiated');
-      await until(() => a.signalingState === 'stable', "the camera's offer answered");
-      expect(received).to.deep.equal(['answer', 'offer']);
       // The far side's offer again, late (a channel that delivers twice): older than the answer since, it is dropped,
       // not taken as new, which undid the camera's exchange.
       const remote = a.connection!.remoteDescription!.sdp;
@@ -990,7 +980,7 @@ describe('<peer-connection>', () => {
       second = 1699999990;
       far.addTransceiver('audio', { direction: 'recvonly' });
       await far.setLocalDescription();
-      deliver({ description: nextSecond(far.localDescription!.toJSON()) });
+      deliver({ description: rewrite(far.localDescription!.toJSON()) });
       await until(() => far.signalingState === 'stable', 'the offer of the clock set back answered');
       expect(received).to.deep.equal(['answer', 'offer', 'answer']);
       expect(errors.flat().map((e) => e.message)).to.deep.equal([]);

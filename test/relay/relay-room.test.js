@@ -371,16 +371,20 @@ it('closes at once, on leave(), a socket still connecting to a relay that does n
 });
 
 /**
- * A relay for two peers, both taken, behind a port of the test's own: the first try goes through at once (and is
- * refused for want of a place); later ones go through once `later` resolves, or, with `never`, are taken and never
- * answered, as over a network gone down. Returns the address of the port and a function that ends it all.
- * @param {Promise<void> | 'never'} later
+ * A room joined through a port of the test's own, in front of a relay for two peers, both taken: the first try goes
+ * through at once and is refused for want of a place; later ones go through once `release()` is called, or, with
+ * `never`, are taken and never answered, as over a network gone down. Resolves once a try after the refusal is under
+ * way, with the room, what it heard, and a function that ends it all.
+ * @param {'held' | 'never'} later
  */
-async function fullRelayBehind(later) {
+async function joinedAfterRefusal(later) {
   const full = await startRelayServer({ port: 0, maxPeers: 2, graceMs: 5000 });
   const fillers = [1, 2].map((i) => new TestClient(`${full.url}?room=filler-${i}`));
   await Promise.all(fillers.map((filler) => filler.welcomed()));
   const relayUrl = new URL(full.url);
+  /** @type {() => void} */
+  let release = () => {};
+  const released = new Promise((resolve) => (release = () => resolve(undefined)));
   /** @type {import('node:net').Socket[]} */
   const sockets = [];
   let tries = 0;
@@ -397,82 +401,77 @@ async function fullRelayBehind(later) {
     };
     if (tries === 1) pass();
     else if (later === 'never') socket.resume();
-    else void later.then(pass);
+    else void released.then(pass);
   });
   await new Promise((resolve) => front.listen(0, '127.0.0.1', () => resolve(undefined)));
   const { port } = /** @type {import('node:net').AddressInfo} */ (front.address());
+  const url = `ws://127.0.0.1:${port}${relayUrl.pathname}`;
+  const { heard, listener } = listening();
+  const self = new RelayRoom(`${url}?room=after-full`);
+  const close = async () => {
+    self.leave();
+    for (const socket of sockets) socket.destroy();
+    for (const filler of fillers) filler.close();
+    front.close();
+    await full.close();
+  };
+  try {
+    self.join(listener, {});
+    await until(() => tries > 1, 'a try after the refusal');
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return {
-    url: `ws://127.0.0.1:${port}${relayUrl.pathname}`,
-    tries: () => tries,
+    url,
+    heard,
+    release,
     /** Frees a place in the relay: a peer that only closes its socket keeps its place through its grace. */
     freePlace: () => fillers[0].send({ type: 'leave' }),
     /** How many peers the relay has in a room. */
     peersIn: (/** @type {string} */ room) => full.relay.rooms.get(room)?.size ?? 0,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      for (const filler of fillers) filler.close();
-      front.close();
-      await full.close();
-    },
+    close,
   };
 }
 
 it('tells a relay out of reach, not a full one, when the network goes down after the relay refused it for want of a place', async () => {
-  const behind = await fullRelayBehind('never');
-  const { heard, listener } = listening();
-  const self = new RelayRoom(`${behind.url}?room=after-full`);
+  const { url, heard, close } = await joinedAfterRefusal('never');
   try {
-    self.join(listener, {});
-    await until(() => behind.tries() > 1, 'a try after the refusal');
     await until(() => heard.length > 0, 'an error', 15000);
     // The refusal's 5 s, then 5 s more that the try under way took without an answer.
     assert.deepEqual(heard, [
-      `error unreachable: no connection to the relay at ${behind.url} for 10 s; still trying`,
+      `error unreachable: no connection to the relay at ${url} for 10 s; still trying`,
     ]);
   } finally {
-    self.leave();
-    await behind.close();
+    await close();
   }
 });
 
 it('tells a full relay when its refusal ends a try that was under way as the 5 s ran out', async () => {
-  /** @type {() => void} */
-  let release = () => {};
-  const behind = await fullRelayBehind(new Promise((resolve) => (release = () => resolve(undefined))));
-  const { heard, listener } = listening();
-  const self = new RelayRoom(`${behind.url}?room=after-full`);
+  const { url, heard, release, close } = await joinedAfterRefusal('held');
   try {
-    self.join(listener, {});
-    await until(() => behind.tries() > 1, 'a try after the refusal');
     // Held past the 5 s, the try is then refused as the first was.
     await new Promise((resolve) => setTimeout(resolve, 6000));
     assert.deepEqual(heard, []);
     release();
     await until(() => heard.length > 0, 'an error', 5000);
     assert.deepEqual(heard, [
-      `error relay-full: the relay at ${behind.url} has not let this side in for 5 s (the relay already has 2 peers; try again later); still trying`,
+      `error relay-full: the relay at ${url} has not let this side in for 5 s (the relay already has 2 peers; try again later); still trying`,
     ]);
   } finally {
-    self.leave();
-    await behind.close();
+    await close();
   }
 });
 
 it('tells nothing when the try under way as the 5 s ran out, after a refusal for want of a place, is welcomed', async () => {
-  /** @type {() => void} */
-  let release = () => {};
-  const behind = await fullRelayBehind(new Promise((resolve) => (release = () => resolve(undefined))));
-  const { heard, listener } = listening();
-  const self = new RelayRoom(`${behind.url}?room=after-full`);
+  const { heard, release, freePlace, peersIn, close } = await joinedAfterRefusal('held');
   try {
-    self.join(listener, {});
-    await until(() => behind.tries() > 1, 'a try after the refusal');
     await new Promise((resolve) => setTimeout(resolve, 6000));
     // A place comes free while the try is held: let through, it is welcomed, and the wait for it ends.
-    behind.freePlace();
-    await until(() => behind.peersIn('filler-1') === 0, 'the place free');
+    freePlace();
+    await until(() => peersIn('filler-1') === 0, 'the place free');
     release();
-    await until(() => behind.peersIn('after-full') === 1, 'the held try welcomed', 5000);
+    await until(() => peersIn('after-full') === 1, 'the held try welcomed', 5000);
     // Past the end of the wait for the held try (5 s after the first 5 s).
     await new Promise((resolve) => setTimeout(resolve, 4500));
     assert.deepEqual(
@@ -480,7 +479,6 @@ it('tells nothing when the try under way as the 5 s ran out, after a refusal for
       [],
     );
   } finally {
-    self.leave();
-    await behind.close();
+    await close();
   }
 });
