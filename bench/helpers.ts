@@ -246,10 +246,30 @@ export const mLines = (description: RTCSessionDescription | null | undefined): n
 
 /**
  * A transparent recorder of every `RTCPeerConnection` made and every track `getUserMedia` captured in this page,
- * by the kit or by plain code. It holds them weakly, so it hides no leak: what is left is what the page keeps.
+ * by the kit or by plain code. It holds them weakly, so it hides no leak: what is left is what the page keeps. One
+ * garbage-collected before it was closed or ended counts as left too (see collectedOpen): held weakly, it would
+ * otherwise drop out of the count as if it had been let go.
  */
 const connections = new Set<WeakRef<RTCPeerConnection>>();
 const tracks = new Set<WeakRef<MediaStreamTrack>>();
+type Kind = 'connections' | 'tracks';
+/** Set once a recorded connection is closed, or a recorded track stopped or ended. */
+const endings = new WeakMap<object, { ended: boolean }>();
+/** Recorded connections and tracks collected before they were closed or ended. */
+const collectedOpen: Record<Kind, number> = { connections: 0, tracks: 0 };
+const collection = new FinalizationRegistry<{ kind: Kind; ending: { ended: boolean } }>(
+  ({ kind, ending }) => {
+    if (!ending.ended) collectedOpen[kind]++;
+  },
+);
+
+function record<T extends object>(kind: Kind, refs: Set<WeakRef<T>>, target: T): { ended: boolean } {
+  const ending = { ended: false };
+  endings.set(target, ending);
+  collection.register(target, { kind, ending });
+  refs.add(new WeakRef(target));
+  return ending;
+}
 
 export function installRecorder(): void {
   const Native = globalThis.RTCPeerConnection;
@@ -257,22 +277,41 @@ export function installRecorder(): void {
   class Recorded extends Native {
     constructor(configuration?: RTCConfiguration) {
       super(configuration);
-      connections.add(new WeakRef(this));
+      record('connections', connections, this);
+    }
+
+    // Only close() closes a connection.
+    override close(): void {
+      const ending = endings.get(this);
+      if (ending) ending.ended = true;
+      super.close();
     }
   }
   globalThis.RTCPeerConnection = Recorded;
+  // stop() ends a track without its ended event.
+  const stop = MediaStreamTrack.prototype.stop;
+  MediaStreamTrack.prototype.stop = function (this: MediaStreamTrack) {
+    const ending = endings.get(this);
+    if (ending) ending.ended = true;
+    stop.call(this);
+  };
   const media = navigator.mediaDevices;
   const getUserMedia = media.getUserMedia.bind(media);
   media.getUserMedia = async (constraints) => {
     const stream = await getUserMedia(constraints);
-    for (const track of stream.getTracks()) tracks.add(new WeakRef(track));
+    for (const track of stream.getTracks()) {
+      const ending = record('tracks', tracks, track);
+      // The source ending it (a device lost), which fires ended.
+      track.addEventListener('ended', () => (ending.ended = true));
+    }
     return stream;
   };
 }
 
 /**
- * Connections not closed and captured tracks still live. Closed connections and ended tracks cannot come back, so
- * they are dropped from the record here, which keeps the recorder's own memory flat over a long churn.
+ * Connections not closed and captured tracks still live, those collected so included. Closed connections and ended
+ * tracks cannot come back, so they are dropped from the record here, which keeps the recorder's own memory flat over
+ * a long churn.
  */
 export function leftovers(): { connections: number; tracks: number } {
   for (const ref of connections) {
@@ -283,7 +322,10 @@ export function leftovers(): { connections: number; tracks: number } {
     const track = ref.deref();
     if (!track || track.readyState === 'ended') tracks.delete(ref);
   }
-  return { connections: connections.size, tracks: tracks.size };
+  return {
+    connections: connections.size + collectedOpen.connections,
+    tracks: tracks.size + collectedOpen.tracks,
+  };
 }
 
 /**
