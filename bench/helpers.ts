@@ -263,11 +263,15 @@ const collection = new FinalizationRegistry<{ kind: Kind; ending: { ended: boole
   },
 );
 
-function record<T extends object>(kind: Kind, refs: Set<WeakRef<T>>, target: T): { ended: boolean } {
+function record(target: RTCPeerConnection | MediaStreamTrack): { ended: boolean } {
   const ending = { ended: false };
   endings.set(target, ending);
+  let kind: Kind = 'connections';
+  if (target instanceof MediaStreamTrack) {
+    kind = 'tracks';
+    tracks.add(new WeakRef(target));
+  } else connections.add(new WeakRef(target));
   collection.register(target, { kind, ending });
-  refs.add(new WeakRef(target));
   return ending;
 }
 
@@ -277,7 +281,7 @@ export function installRecorder(): void {
   class Recorded extends Native {
     constructor(configuration?: RTCConfiguration) {
       super(configuration);
-      record('connections', connections, this);
+      record(this);
     }
 
     // Only close() closes a connection.
@@ -300,7 +304,7 @@ export function installRecorder(): void {
   media.getUserMedia = async (constraints) => {
     const stream = await getUserMedia(constraints);
     for (const track of stream.getTracks()) {
-      const ending = record('tracks', tracks, track);
+      const ending = record(track);
       // The source ending it (a device lost), which fires ended.
       track.addEventListener('ended', () => (ending.ended = true));
     }

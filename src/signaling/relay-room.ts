@@ -201,7 +201,7 @@ export class RelayRoom implements Room {
         return;
       }
       this.retryRefusal = refusal?.code === 'relay-full' ? refusal : undefined;
-      if (this.tellAtClose) this.tellNotLetIn();
+      if (this.tellAtClose) this.tellNotLetIn(UNREACHABLE_TOLD_AFTER_MS / 1000, this.retryRefusal);
       this.awaitWelcome();
       const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
       this.retryTimer = setTimeout(() => this.connect(), delay);
@@ -221,23 +221,23 @@ export class RelayRoom implements Room {
       const state = this.socket?.readyState;
       if (this.retryRefusal && (state === WebSocket.CONNECTING || state === WebSocket.OPEN)) {
         this.tellAtClose = true;
-        this.unreachableTimer = setTimeout(() => {
-          this.retryRefusal = undefined;
-          this.tellNotLetIn((2 * UNREACHABLE_TOLD_AFTER_MS) / 1000);
-        }, UNREACHABLE_TOLD_AFTER_MS);
-      } else this.tellNotLetIn();
+        // No refusal came for it: the relay is out of reach now.
+        this.unreachableTimer = setTimeout(
+          () => this.tellNotLetIn((2 * UNREACHABLE_TOLD_AFTER_MS) / 1000, undefined),
+          UNREACHABLE_TOLD_AFTER_MS,
+        );
+      } else this.tellNotLetIn(UNREACHABLE_TOLD_AFTER_MS / 1000, this.retryRefusal);
     }, UNREACHABLE_TOLD_AFTER_MS);
   }
 
-  /** Tells that no socket was welcomed for `seconds` (see awaitWelcome): the relay's refusal for want of a place, or no relay. */
-  private tellNotLetIn(seconds = UNREACHABLE_TOLD_AFTER_MS / 1000): void {
+  /** Tells that no socket was welcomed for `seconds` (see awaitWelcome): `refused`, the relay's refusal for want of a place, or no relay. */
+  private tellNotLetIn(seconds: number, refused: RelayError | undefined): void {
     this.stopAwaitingWelcome();
     this.unreachableTold = true;
     // Not the whole address: its query may hold a token, and error messages end up in logs.
     const { origin, pathname } = new URL(this.url);
     const where = `${origin}${pathname}`;
     // The relay answered, and asked to be tried again: its reason, not a relay out of reach.
-    const refused = this.retryRefusal;
     this.listener?.error(
       refused
         ? new RelayError(
