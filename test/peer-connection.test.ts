@@ -156,7 +156,7 @@ async function aiortcExchanges(time: () => number) {
     const video = far.getTransceivers().find((t) => t.receiver.track.kind === 'video')!;
     await until(() => video.currentDirection === 'recvonly', 'the camera negotiated');
     await until(() => a.signalingState === 'stable', "the camera's offer answered");
-    return { a, far, deliver, received, errors, farOffer, video, rewrite };
+    return { a, far, channel, deliver, received, errors, farOffer, video, rewrite };
   }
 }
 
@@ -986,6 +986,39 @@ describe('<peer-connection>', () => {
       expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
     } finally {
       far.close();
+    }
+  });
+
+  it('drops a late copy from an earlier second of a replaced connection of a far side that writes the time into its o= line (aiortc)', async () => {
+    let second = 1700000000;
+    const { a, far, channel, deliver, errors, farOffer } = await aiortcExchanges(() => ++second);
+    const { far: next, gathered } = await plainOfferer();
+    try {
+      // The far side offers from a new connection, which replaces the call; that one answers this side's offers.
+      const first = a.connection;
+      const atNext = async (message: NegotiationMessage) => {
+        if ('candidate' in message) return next.addIceCandidate(message.candidate);
+        if (!('description' in message)) return;
+        await next.setRemoteDescription(message.description);
+        if (message.description.type !== 'offer') return;
+        await next.setLocalDescription();
+        deliver({ description: next.localDescription!.toJSON() });
+      };
+      channel.send = (message) => void atNext(message).catch(() => {});
+      deliver({ description: next.localDescription!.toJSON() });
+      for (const candidate of gathered) deliver({ candidate });
+      await until(() => a.connection !== first && a.state === 'connected', 'the new call');
+      const renewed = a.connection;
+      // The old connection's offer, from the second before its last description, comes late: it is dropped, not taken
+      // for an offer from yet another connection, which replaced the call again.
+      deliver({ description: farOffer });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(a.connection === renewed, 'the connection that replaced the call').to.equal(true);
+      expect(a.state).to.equal('connected');
+      expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      far.close();
+      next.close();
     }
   });
 

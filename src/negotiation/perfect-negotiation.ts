@@ -7,6 +7,10 @@ import { malformedMLine, origin, sameNegotiation, shares, type Origin } from './
 const MAX_EARLY_CANDIDATES = 256;
 /** A bound on candidates kept to send again with their description; a browser gathers a few per network interface. */
 const MAX_GATHERED_CANDIDATES = 64;
+/** The session ids a connection replacing others keeps of theirs (see leftBehind): so many renewals do not grow it. */
+const MAX_LEFT_BEHIND_SESSIONS = 32;
+/** The far side's session ids whose last description is kept (see appliedBySession): aiortc's latest seconds. */
+const MAX_APPLIED_SESSIONS = 8;
 
 /**
  * How long the polite side waits for the offer it asked for before making its own (see requestOffer): longer than two
@@ -241,12 +245,16 @@ export class PerfectNegotiator {
     this.#bounds.delete(stop);
   }
 
-  /** What a negotiator of a connection that replaces this one must know of the far side's (see Renewal). */
+  /**
+   * What a negotiator of a connection that replaces this one must know of the far side's (see Renewal). Its session
+   * ids are every one its descriptions were applied under: a far side that writes a new one each second (aiortc) may
+   * still deliver a late copy from an earlier second. The latest few renewals' are kept.
+   */
   leftBehind(farSession?: string): Pick<Renewal, 'farSessions' | 'requestsAnswered'> {
-    const sessions = [this.#remoteOrigin?.session, farSession].filter((id): id is string => !!id);
+    const sessions = [...this.#appliedBySession.keys(), farSession].filter((id): id is string => !!id);
     return {
       requestsAnswered: this.#requestsAnswered,
-      farSessions: [...(this.#renewal?.farSessions ?? []), ...sessions],
+      farSessions: [...(this.#renewal?.farSessions ?? []), ...sessions].slice(-MAX_LEFT_BEHIND_SESSIONS),
     };
   }
 
@@ -520,11 +528,11 @@ export class PerfectNegotiator {
   #setRemoteOrigin(sdp: string | undefined): void {
     const applied = (this.#remoteOrigin = origin(sdp));
     if (!applied) return;
-    // Last in the map's order, then the oldest beyond eight go.
+    // Last in the map's order, then the oldest beyond the bound go.
     this.#appliedBySession.delete(applied.session);
     this.#appliedBySession.set(applied.session, applied.sdp);
     for (const session of this.#appliedBySession.keys())
-      if (this.#appliedBySession.size > 8) this.#appliedBySession.delete(session);
+      if (this.#appliedBySession.size > MAX_APPLIED_SESSIONS) this.#appliedBySession.delete(session);
   }
 
   async #applyDescription(description: RTCSessionDescriptionInit): Promise<void> {
