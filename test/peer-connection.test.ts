@@ -882,6 +882,78 @@ describe('<peer-connection>', () => {
     }
   });
 
+  it('offers when asked for an ICE restart before it ever described itself (a page that started over)', async () => {
+    // The far side's page reloaded: its new connection has nothing to restart, and the browser would ask for no
+    // negotiation, but the polite side waits for an offer.
+    const sent: NegotiationMessage[] = [];
+    let deliver: (message: unknown) => void = () => {};
+    const channel: SignalingChannel = {
+      polite: false,
+      start: (listener) => (deliver = (message) => listener.message(message)),
+      send: (message) => void sent.push(message),
+      close: () => {},
+    };
+    const a = await fixture<PeerConnection>(html`<peer-connection .signaling=${channel}></peer-connection>`);
+    const errors = record<CallErrorEvent>(a, 'error');
+    deliver({ offerWanted: {}, iceRestart: true });
+    await until(
+      () => sent.some((message) => 'description' in message && message.description.type === 'offer'),
+      'an offer',
+      3000,
+    );
+    expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+  });
+
+  it('offers on its own, as the polite side, when plain code that offered once does not take its requests', async () => {
+    // Plain code, the impolite side here, ignores `offerWanted`. Its own first offer came while this side's request was
+    // open, and took up this side's camera; it is not an answer to requests, so the screen added next is offered by this
+    // side, 5 s on, rather than asked for again and again.
+    const far = new RTCPeerConnection();
+    far.addTransceiver('audio');
+    far.addTransceiver('video');
+    const sent: NegotiationMessage[] = [];
+    let toListener: (message: unknown) => void = () => {};
+    const atFar = async (message: NegotiationMessage): Promise<void> => {
+      sent.push(message);
+      if ('candidate' in message) return far.addIceCandidate(message.candidate);
+      if (!('description' in message)) return;
+      await far.setRemoteDescription(message.description);
+      if (message.description.type !== 'offer') return;
+      await far.setLocalDescription();
+      toListener({ description: far.localDescription!.toJSON() });
+    };
+    far.onicecandidate = ({ candidate }) => candidate && toListener({ candidate: candidate.toJSON() });
+    const channel: SignalingChannel = {
+      polite: true,
+      start: (listener) => (toListener = (message) => listener.message(message)),
+      send: (message) => void atFar(message).catch(() => {}),
+      close: () => far.close(),
+    };
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection .signaling=${channel}><local-track kind="video"></local-track></peer-connection>`,
+    );
+    try {
+      const errors = record<CallErrorEvent>(a, 'error');
+      await until(() => sent.some((message) => 'offerWanted' in message), "this side's request");
+      await far.setLocalDescription();
+      toListener({ description: far.localDescription!.toJSON() });
+      await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
+      const receiving = () =>
+        far
+          .getTransceivers()
+          .filter((t) => t.receiver.track.kind === 'video' && /recv/.test(t.currentDirection ?? ''));
+      await until(() => receiving().length === 1, "the camera in the far side's offer");
+      const screen = document.createElement('local-track');
+      screen.kind = 'video';
+      a.append(screen);
+      await until(() => receiving().length === 2, 'the screen offered by this side', 8000);
+      await framesDecoded(far, receiving()[1].receiver.track, 10);
+      expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      far.close();
+    }
+  });
+
   it('keeps its connection with a far side that gives each description a new session id but the same credentials', async () => {
     // aiortc writes the time in seconds as the session id of each description. Only another certificate as well then
     // means a new connection of the far side; these are renegotiations and ICE restarts.

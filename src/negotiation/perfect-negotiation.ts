@@ -98,7 +98,8 @@ export interface Renewal {
  * m-lines its new tracks need) and makes its other changes in its answer. Two kits therefore never glare. Chromium
  * needs this: after the polite side's offer is rolled back on glare, it may go on decoding the far side's video but
  * never again deliver a frame to its tracks (seen with offers that add m-lines and with ones that change nothing).
- * A far side that never answers a request (another implementation) gets the polite side's own offer after 5 s.
+ * A far side whose offers do not say that it takes requests (another implementation) gets the polite side's own offer
+ * after 5 s.
  *
  * Messages may be lost, repeated or reordered: an offer is sent again until answered, and a description already
  * applied is recognised by its `o=` line and not applied twice.
@@ -138,7 +139,11 @@ export class PerfectNegotiator {
   #offerRequest?: ReturnType<typeof setTimeout>;
   /** Set when an asked-for offer did not come: the next offer is this side's own. */
   #offerAnyway = false;
-  /** Set once the far side answered a request with an offer: it takes requests, so a lost one is made again. */
+  /**
+   * Set once an offer of the far side said that it makes offers when asked (`takesRequests`): a request that goes
+   * unanswered was lost, and is made again. Plain code's offers do not say so: one that merely comes while a request
+   * is open is no answer to it.
+   */
   #requestsAnswered = false;
   /** Set by `restartIce()` until an offer is answered: the polite side's request asks for a restart. */
   #restartWanted = false;
@@ -310,7 +315,7 @@ export class PerfectNegotiator {
       // Without it, the connection stayed in have-local-offer with nothing to take it out.
       this.#offerSends = 1;
       this.#awaitAnswer();
-      this.#send({ description: offer.toJSON() });
+      this.#send(this.#describe(offer));
     } catch (error) {
       this.#negotiationFailed(error);
     } finally {
@@ -342,8 +347,14 @@ export class PerfectNegotiator {
   }
 
   #sendAgain(description: RTCSessionDescription): void {
-    this.#send({ description: description.toJSON() });
+    this.#send(this.#describe(description));
     for (const candidate of this.#candidatesFor(description.sdp)) this.#send({ candidate });
+  }
+
+  /** A description of this side as sent; the impolite side's offers say that it makes offers when asked. */
+  #describe(description: RTCSessionDescription): NegotiationMessage {
+    const takesRequests = description.type === 'offer' && !this.#callbacks.polite();
+    return { description: description.toJSON(), ...(takesRequests && { takesRequests }) };
   }
 
   #send(message: NegotiationMessage): void {
@@ -420,6 +431,7 @@ export class PerfectNegotiator {
   async #receive(message: NegotiationMessage): Promise<void> {
     if (this.#pc.signalingState === 'closed') return;
     if ('description' in message) {
+      if (message.takesRequests) this.#requestsAnswered = true;
       this.#applyingDescription = true;
       try {
         await this.#applyDescription(message.description);
@@ -486,8 +498,10 @@ export class PerfectNegotiator {
         added = true;
       }
     }
-    // Added m-lines and restarts make the browser ask for negotiation; otherwise an offer is made now.
-    if (!added && !iceRestart) void this.#offer();
+    // Added m-lines and restarts make the browser ask for negotiation; otherwise an offer is made now. A restart of a
+    // connection that never described itself (the far side's page started over) has no credentials to replace, and the
+    // browser asks for nothing.
+    if (!added && !(iceRestart && this.#pc.localDescription)) void this.#offer();
   }
 
   /**
@@ -582,7 +596,7 @@ export class PerfectNegotiator {
     this.#ignoreOffer = !this.#callbacks.polite() && collision;
     if (this.#ignoreOffer) return;
     if (description.type === 'offer') {
-      if (this.#offerRequest) this.#requestsAnswered = true;
+      // The offer may cover what was asked for; if not, the browser asks for negotiation again once it is answered.
       clearTimeout(this.#offerRequest);
       this.#offerRequest = undefined;
     }
@@ -612,7 +626,7 @@ export class PerfectNegotiator {
         // Read once, as for an offer: in Firefox each read builds a new description.
         const answer = this.#pc.localDescription;
         // An answer whose send threw is told, and this side goes on: the far side's offer comes again for it.
-        if (answer) this.#send({ description: answer.toJSON() });
+        if (answer) this.#send(this.#describe(answer));
         this.#restartWanted = false;
       } catch (error) {
         this.#negotiationFailed(error);

@@ -53,19 +53,26 @@ export function parseNegotiationMessage(message: unknown): NegotiationMessage {
   }
   switch (field) {
     case 'description':
-      return { description: parseDescription(value) };
+      return {
+        description: parseDescription(value),
+        ...(optionalFlag(message, 'takesRequests') && { takesRequests: true }),
+      };
     case 'candidate':
       return { candidate: parseCandidate(value) };
     default:
-      if (message.iceRestart !== undefined && typeof message.iceRestart !== 'boolean')
-        throw new SignalingMessageError(
-          `"iceRestart" must be a boolean, got ${describe(message.iceRestart)}`,
-        );
       return {
         offerWanted: parseOfferWanted(value),
-        ...(message.iceRestart === true && { iceRestart: true }),
+        ...(optionalFlag(message, 'iceRestart') && { iceRestart: true }),
       };
   }
+}
+
+/** A flag a message may carry beside its field: absent, or a boolean. */
+function optionalFlag(message: Record<string, unknown>, name: 'iceRestart' | 'takesRequests'): boolean {
+  const value = message[name];
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new SignalingMessageError(`"${name}" must be a boolean, got ${describe(value)}`);
+  return value === true;
 }
 
 function parseOfferWanted(value: Record<string, unknown>): OfferWanted {

@@ -5,13 +5,14 @@
  */
 
 /**
- * One negotiation message as it travels: a session description, an ICE candidate, the polite side asking the
+ * One negotiation message as it travels: a session description (`takesRequests`: sent by a side that makes offers
+ * when asked, as this kit's impolite side does), an ICE candidate, the polite side asking the
  * other to make an offer (`offerWanted`: how many new audio and video m-lines it needs; `iceRestart`: restart ICE), or
  * the polite side asking the other to replace its connection when ICE failed before it ever connected (`renew`: the
  * session id, from the `o=` line, of the one to replace; `from`: the asking side's).
  */
 export type NegotiationMessage =
-  | { description: RTCSessionDescriptionInit }
+  | { description: RTCSessionDescriptionInit; takesRequests?: boolean }
   | { candidate: RTCIceCandidateInit }
   | { offerWanted: OfferWanted; iceRestart?: boolean }
   | { renew: string; from: string };

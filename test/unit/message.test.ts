@@ -19,6 +19,23 @@ describe('parseNegotiationMessage', () => {
     });
   });
 
+  it('keeps the flag of a side that takes requests for offers, and drops a false one', () => {
+    const description = { type: 'offer', sdp: 'v=0' } as const;
+    expect(parseNegotiationMessage({ description, takesRequests: true })).to.deep.equal({
+      description,
+      takesRequests: true,
+    });
+    expect(parseNegotiationMessage({ description, takesRequests: false })).to.deep.equal({ description });
+  });
+
+  it(
+    'refuses a flag of a side that takes requests that is not a boolean',
+    bad(
+      { description: { type: 'offer', sdp: 'v=0' }, takesRequests: 'yes' },
+      /"takesRequests" must be a boolean/,
+    ),
+  );
+
   it('accepts a rollback without sdp', () => {
     expect(parseNegotiationMessage({ description: { type: 'rollback' } })).to.deep.equal({
       description: { type: 'rollback', sdp: undefined },
