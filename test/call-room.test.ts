@@ -415,6 +415,20 @@ describe('<call-room>', () => {
     });
   }
 
+  it('takes signaling set to undefined as none, and tells a value that is neither an address nor a room', async () => {
+    // A framework binds undefined while the address is still loading; a page may hand over the wrong object.
+    const room = await fixture<CallRoom>(html`<call-room .signaling=${undefined}></call-room>`);
+    const errors = record<ErrorEvent>(room, 'error');
+    await room.updateComplete;
+    expect([room.state, errors.length]).to.deep.equal(['idle', 0]);
+    room.signaling = { join() {} } as unknown as Room;
+    await room.updateComplete;
+    expect(errors.map((e) => e.message)).to.deep.equal([
+      'SignalingAddressError: signaling must be an address or an object with join(), send(), setMeta(), leave(); got an object without send(), setMeta(), leave()',
+    ]);
+    expect(room.state).to.equal('error');
+  });
+
   it('reports a bad room address, also to a page that listens once it registered the element, and stays usable', async () => {
     // Markup already in the page is upgraded inside customElements.define(), before the page's next line can listen.
     const root = await fixture<HTMLElement>(html`<div></div>`);

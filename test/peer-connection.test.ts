@@ -1274,6 +1274,44 @@ describe('<peer-connection>', () => {
     pc.remove();
   });
 
+  it('takes signaling set to undefined as none, and tells a value that is neither an address nor a channel', async () => {
+    // A framework binds undefined while the address is still loading; a page may hand over the wrong object.
+    const pc = await fixture<PeerConnection>(
+      html`<peer-connection .signaling=${undefined}
+        ><local-track kind="audio"></local-track
+      ></peer-connection>`,
+    );
+    const errors = record<CallErrorEvent>(pc, 'error');
+    await until(() => pc.querySelector('local-track')!.state === 'live', 'the microphone');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(errors.map((e) => e.message)).to.deep.equal([]);
+    for (const value of [{ send() {} }, 42]) {
+      pc.signaling = value as unknown as SignalingChannel;
+      await pc.updateComplete;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
+      [
+        'attribute',
+        'SignalingAddressError: signaling must be an address or an object with start(), send(), close(); got an object without start(), close()',
+      ],
+      [
+        'attribute',
+        'SignalingAddressError: signaling must be an address or an object with start(), send(), close(); got number',
+      ],
+    ]);
+    // An address set next is used.
+    const name = uniqueName();
+    pc.signaling = `loopback:${name}`;
+    const far = await fixture<PeerConnection>(
+      html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
+    await until(
+      () => far.remoteStreams.length === 1 && far.state === 'connected',
+      'the microphone at the far side',
+    );
+  });
+
   it('takes an attribute removed as its default, with no error', async () => {
     const pc = await fixture<PeerConnection>(
       html`<peer-connection streamless="separate" ice-servers="[]"></peer-connection>`,

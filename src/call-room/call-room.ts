@@ -19,7 +19,7 @@ import { TrackHost } from '../shared/track-host.js';
 import { roomAdapters } from '../signaling/adapters.js';
 import { registerNetworkAdapters } from '../signaling/network-adapters.js';
 import { AWAY_GRACE_MS, PeerChannel, type LeaveReason, type Room, type RoomPeer } from '../signaling/room.js';
-import { createSignaling } from '../signaling/signaling.js';
+import { createSignaling, signalingObject } from '../signaling/signaling.js';
 import type { StreamlessPolicy } from '../streams/stream-assembler.js';
 import { styles } from './call-room.styles.js';
 
@@ -32,6 +32,9 @@ export interface RoomMember {
 }
 
 export type CallRoomState = 'idle' | 'joined' | 'error' | 'left';
+
+/** What a page's own room, given as `signaling`, must have (see Room). */
+const ROOM_METHODS = ['join', 'send', 'setMeta', 'leave'];
 
 interface Member {
   peer: RoomPeer;
@@ -211,11 +214,15 @@ export class CallRoom extends LitElement {
     this.leftByPage = false;
     const { signaling } = this;
     this.joinedWith = signaling;
-    if (signaling === null || signaling === '') return;
+    // Also undefined, as a framework may bind an unset value.
+    if (signaling == null || signaling === '') return;
     let room: Room;
     try {
       registerNetworkAdapters();
-      room = typeof signaling === 'string' ? createSignaling(signaling, roomAdapters) : signaling;
+      room =
+        typeof signaling === 'string'
+          ? createSignaling(signaling, roomAdapters)
+          : signalingObject(signaling, ROOM_METHODS);
     } catch (error) {
       this.setState('error');
       this.reportError(error, 'attribute');

@@ -19,12 +19,15 @@ import { signalingAdapters } from '../signaling/adapters.js';
 import { EarlyMessages } from '../signaling/early-messages.js';
 import { inertSignaling } from '../signaling/inert.js';
 import { LoopbackFullError } from '../signaling/loopback.js';
-import { createSignaling, type SignalingChannel } from '../signaling/signaling.js';
+import { createSignaling, signalingObject, type SignalingChannel } from '../signaling/signaling.js';
 import type { StreamlessPolicy } from '../streams/stream-assembler.js';
 import { styles } from './peer-connection.styles.js';
 
 /** `state` before the first connection exists, and the browser's `connectionState` after (see `state`). */
 export type PeerConnectionState = RTCPeerConnectionState;
+
+/** What a page's own channel, given as `signaling`, must have (see SignalingChannel). */
+const CHANNEL_METHODS = ['start', 'send', 'close'];
 
 /**
  * A WebRTC connection to one far side. The `<local-track>` elements inside it (or naming it with `for`) are what it
@@ -414,9 +417,10 @@ export class PeerConnection extends LitElement {
   #openChannel(): SignalingChannel {
     const { signaling } = this;
     this.#ownsChannel = typeof signaling === 'string';
-    if (signaling === null || signaling === '') return inertSignaling();
-    if (typeof signaling !== 'string') return signaling;
+    // Also undefined, as a framework may bind an unset value.
+    if (signaling == null || signaling === '') return inertSignaling();
     try {
+      if (typeof signaling !== 'string') return signalingObject(signaling, CHANNEL_METHODS);
       return createSignaling(signaling, signalingAdapters, this.polite ? { polite: true } : {});
     } catch (error) {
       // An element that replaces one of a loopback pair within one task (a framework re-keying a list) finds the pair

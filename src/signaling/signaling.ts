@@ -107,6 +107,22 @@ export class SignalingAddressError extends Error {
 }
 
 /**
+ * Checks a `signaling` property that is not an address: a page's own channel (or room) has these methods. A wrong
+ * value is told as it is set, rather than failing later inside negotiation.
+ */
+export function signalingObject<T>(value: unknown, methods: readonly string[]): T {
+  const missing = methods.filter(
+    (name) => typeof (value as Record<string, unknown> | null)?.[name] !== 'function',
+  );
+  if (typeof value === 'object' && value !== null && missing.length === 0) return value as T;
+  const got =
+    typeof value === 'object' && value ? `an object without ${missing.join('(), ')}()` : typeof value;
+  throw new SignalingAddressError(
+    `signaling must be an address or an object with ${methods.join('(), ')}(); got ${got}`,
+  );
+}
+
+/**
  * Turns a `signaling` attribute into a channel (or, for rooms, a room). Adapters are looked up by scheme
  * (`loopback:NAME`), so each stays in its own module.
  */
