@@ -215,6 +215,14 @@ describe('<remote-stream>', () => {
     expect(second.stream).to.equal(b.remoteStreams[1]);
     await until(() => playing(second), 'the second stream playing');
     expect(errors).to.have.length(2);
+    // A framework may set the attribute's text as the property (Vue, React 19): "0" is 0, as for built-in elements.
+    (second as unknown as { index: string }).index = '0';
+    await second.updateComplete;
+    expect(second.stream).to.equal(b.remoteStreams[0]);
+    expect(errors).to.have.length(2);
+    (second as unknown as { index: string }).index = 'two';
+    await second.updateComplete;
+    expect(errors[2]?.message).to.equal('TypeError: index must be a whole number from 0, got "two"');
   });
 
   it('plays a stream set through the property, and mutes playback with muted', async () => {

@@ -118,11 +118,11 @@ export class RemoteStream extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('index') && !isIndex(this.index)) {
-      // The attribute's text says more than NaN.
-      const given = Number.isNaN(this.index)
-        ? JSON.stringify(this.getAttribute('index'))
-        : String(this.index);
+    if (changed.has('index') && !isIndex(this.#indexNumber())) {
+      // The text given says more than NaN.
+      const index: unknown = this.index;
+      const text = typeof index === 'string' ? index : Number.isNaN(index) && this.getAttribute('index');
+      const given = typeof text === 'string' ? JSON.stringify(text) : String(index);
       this.#emit(
         new CallErrorEvent(new TypeError(`index must be a whole number from 0, got ${given}`), 'attribute'),
       );
@@ -202,7 +202,17 @@ export class RemoteStream extends LitElement {
     const streams = this.#link.current?.streams() ?? [];
     if (this.streamId) return streams.find((s) => s.id === this.streamId) ?? null;
     // A bad index plays the default's stream (as HTML does with a bad number), not nothing; its error is told once.
-    return streams[isIndex(this.index) ? this.index : 0] ?? null;
+    const index = this.#indexNumber();
+    return streams[isIndex(index) ? index : 0] ?? null;
+  }
+
+  /**
+   * `index` as a number: a framework may set an attribute's text as the property (Vue, React 19), and as with the number
+   * properties of built-in elements, "1" means 1.
+   */
+  #indexNumber(): number {
+    const index: unknown = this.index;
+    return typeof index === 'string' && index.trim() !== '' ? Number(index) : (index as number);
   }
 
   #observe(host: ConnectionHost | undefined): void {
