@@ -649,6 +649,30 @@ describe('<local-track>', () => {
     expect(a.connection!.getSenders()).to.have.length(0);
   });
 
+  it('a stream that is not text gives an attribute error, and the track is sent with no names', async () => {
+    // An array of names, or a MediaStream as <remote-stream> takes: set through the property by a page or framework.
+    const local = Object.assign(document.createElement('local-track'), { kind: 'audio' as const });
+    const errors = record<CallErrorEvent>(local, 'error');
+    (local as unknown as { stream: string[] }).stream = ['cam'];
+    const [a, b] = await callPair(
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
+    a.append(local);
+    await until(() => b.remoteStreams.length === 1, 'the microphone at the far side');
+    expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
+      ['attribute', 'TypeError: stream must be space-separated names, got an array'],
+    ]);
+    // Names given next are taken: the far side receives the track in another stream.
+    const [unnamed] = b.remoteStreams;
+    local.stream = 'cam';
+    await until(
+      () => b.remoteStreams.length === 1 && b.remoteStreams[0] !== unnamed,
+      'the microphone in its named stream',
+    );
+    expect(errors).to.have.length(1);
+  });
+
   it('a missing device gives an error event and state error', async () => {
     const local = await fixture<LocalTrack>(
       html`<local-track kind="video" device="no-such-camera"></local-track>`,

@@ -21,7 +21,8 @@ export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
  * @summary A camera, microphone or screen track sent on a `<peer-connection>`.
  *
  * @fires {TrackChangeEvent} trackchange - The element's track changed (`event.track`, `null` when it has none).
- * @fires {CallErrorEvent} error - Capture or sending failed (`event.error`, `event.operation`). Does not bubble.
+ * @fires {CallErrorEvent} error - Capture or sending failed, or `kind` or `stream` is not a value the element takes
+ *   (`event.error`, `event.operation`). Does not bubble.
  *
  * @csspart preview - The `<video>` of the local preview (with `preview`, for video and screen).
  *
@@ -159,6 +160,17 @@ export class LocalTrack extends LitElement {
 
   // Capture starts before render, so the `acquiring` state lands in this update rather than scheduling another.
   protected override willUpdate(changed: PropertyValues<this>): void {
+    // Names are text; anything else (an array, a MediaStream) is told, and the track is sent as one with no names.
+    const stream: unknown = this.stream;
+    if (changed.has('stream') && stream != null && typeof stream !== 'string')
+      this.#emit(
+        new CallErrorEvent(
+          new TypeError(
+            `stream must be space-separated names, got ${Array.isArray(stream) ? 'an array' : typeof stream}`,
+          ),
+          'attribute',
+        ),
+      );
     if (['kind', 'device', 'constraints', 'track'].some((p) => changed.has(p as keyof LocalTrack))) {
       void this.#refreshTrack();
     }
@@ -366,7 +378,8 @@ class Attachment implements AttachedTrack {
   }
 
   get streamNames(): string[] {
-    return parseStreamNames(this.#element.stream);
+    const { stream } = this.#element;
+    return typeof stream === 'string' ? parseStreamNames(stream) : [];
   }
 
   reportError(error: unknown, operation: ErrorOperation): void {
