@@ -415,6 +415,16 @@ describe('<call-room>', () => {
     });
   }
 
+  it('tells a streamless attribute that is neither policy, as <peer-connection> does', async () => {
+    const room = await fixture<CallRoom>(html`<call-room streamless="shared"></call-room>`);
+    const errors = record<ErrorEvent>(room, 'error');
+    room.setAttribute('streamless', 'sometimes');
+    await room.updateComplete;
+    expect(errors.map((e) => e.message)).to.deep.equal([
+      'TypeError: streamless="sometimes" is not "shared" or "separate"; using "shared"',
+    ]);
+  });
+
   it('takes signaling set to undefined as none, and tells a value that is neither an address nor a room', async () => {
     // A framework binds undefined while the address is still loading; a page may hand over the wrong object.
     const room = await fixture<CallRoom>(html`<call-room .signaling=${undefined}></call-room>`);

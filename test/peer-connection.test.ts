@@ -571,6 +571,14 @@ describe('<peer-connection>', () => {
       parent.append(a);
       await until(() => a.state === 'connected' && b.state === 'connected', 'a new call');
       expect(a.connection).to.not.equal(connection);
+      // close() once the removal ended the call has nothing to close: the next insertion starts anew as well.
+      const second = a.connection!;
+      a.remove();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      a.close();
+      parent.append(a);
+      await until(() => a.state === 'connected' && b.state === 'connected', 'a third call');
+      expect(a.connection).to.not.equal(second);
     });
   });
 

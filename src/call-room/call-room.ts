@@ -20,7 +20,7 @@ import { roomAdapters } from '../signaling/adapters.js';
 import { registerNetworkAdapters } from '../signaling/network-adapters.js';
 import { AWAY_GRACE_MS, PeerChannel, type LeaveReason, type Room, type RoomPeer } from '../signaling/room.js';
 import { createSignaling, signalingObject } from '../signaling/signaling.js';
-import type { StreamlessPolicy } from '../streams/stream-assembler.js';
+import { streamlessError, type StreamlessPolicy } from '../streams/stream-assembler.js';
 import { styles } from './call-room.styles.js';
 
 /** One remote peer of the room and the connection to it. */
@@ -198,6 +198,8 @@ export class CallRoom extends LitElement {
     // A new address joins anew, also when the element had none before or had left.
     if (changed.has('signaling') && this.signaling !== this.joinedWith) this.join();
     else this.tellName();
+    const badStreamless = changed.has('streamless') && streamlessError(this.streamless);
+    if (badStreamless) this.reportError(badStreamless, 'attribute');
     if (changed.has('configuration') && changed.get('configuration') !== undefined) {
       for (const { session } of this.members.values())
         try {

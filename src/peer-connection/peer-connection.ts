@@ -20,7 +20,7 @@ import { EarlyMessages } from '../signaling/early-messages.js';
 import { inertSignaling } from '../signaling/inert.js';
 import { LoopbackFullError } from '../signaling/loopback.js';
 import { createSignaling, signalingObject, type SignalingChannel } from '../signaling/signaling.js';
-import type { StreamlessPolicy } from '../streams/stream-assembler.js';
+import { streamlessError, type StreamlessPolicy } from '../streams/stream-assembler.js';
 import { styles } from './peer-connection.styles.js';
 
 /** `state` before the first connection exists, and the browser's `connectionState` after (see `state`). */
@@ -216,9 +216,13 @@ export class PeerConnection extends LitElement {
   /**
    * Closes the connection and the signaling channel. The closed connection stays readable in `connection`; later
    * attempts to send report `InvalidStateError`. A new connection starts when `signaling` changes or the element is
-   * inserted again after a removal; a move (out and back in within a task) leaves it closed.
+   * inserted again after a removal; a move (out and back in within a task) leaves it closed. Once a removal ended the
+   * call, there is nothing to close.
    */
   close(): void {
+    // Out of the document once the removal's teardown ended the call (or never inserted), there is nothing to close,
+    // and an insertion starts a call as the removal promised.
+    if (!this.isConnected && !this.#channel) return;
     // The page's tracks end with the call it closed; a later one sends only what it is given then.
     this.#pageTracks.clear();
     // Made if it was not yet, so that it is there to read, and attempts to send on it report InvalidStateError.
@@ -248,12 +252,8 @@ export class PeerConnection extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (!this.isConnected) return;
-    if (changed.has('streamless') && this.streamless !== 'shared' && this.streamless !== 'separate') {
-      this.#reportError(
-        new TypeError(`streamless="${this.streamless}" is not "shared" or "separate"; using "shared"`),
-        'attribute',
-      );
-    }
+    const badStreamless = changed.has('streamless') && streamlessError(this.streamless);
+    if (badStreamless) this.#reportError(badStreamless, 'attribute');
     this.#followProperties();
   }
 

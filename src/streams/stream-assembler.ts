@@ -1,6 +1,12 @@
 /** Where a remote track that names no stream goes (the two patterns of the addTrack reference page). */
 export type StreamlessPolicy = 'shared' | 'separate';
 
+/** The error for a `streamless` attribute that is neither policy, or undefined for one that is. */
+export function streamlessError(value: unknown): TypeError | undefined {
+  if (value === 'shared' || value === 'separate') return undefined;
+  return new TypeError(`streamless="${String(value)}" is not "shared" or "separate"; using "shared"`);
+}
+
 export interface StreamAssemblerCallbacks {
   added(stream: MediaStream): void;
   removed(stream: MediaStream): void;
