@@ -423,6 +423,10 @@ describe('<call-room>', () => {
     expect(errors.map((e) => e.message)).to.deep.equal([
       'TypeError: streamless="sometimes" is not "shared" or "separate"; using "shared"',
     ]);
+    // Removed, it is its default again, with no error.
+    room.removeAttribute('streamless');
+    await room.updateComplete;
+    expect([room.streamless, errors.length]).to.deep.equal(['shared', 1]);
   });
 
   it('takes signaling set to undefined as none, and tells a value that is neither an address nor a room', async () => {

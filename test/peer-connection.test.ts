@@ -954,7 +954,7 @@ describe('<peer-connection>', () => {
       const screen = document.createElement('local-track');
       screen.kind = 'video';
       a.append(screen);
-      await until(() => receiving().length === 2, 'the screen offered by this side', 8000);
+      await until(() => receiving().length === 2, 'the screen offered by this side');
       await framesDecoded(far, receiving()[1].receiver.track, 10);
       expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
     } finally {
@@ -1092,7 +1092,11 @@ describe('<peer-connection>', () => {
       // The old connection's offer, from the second before its last description, comes late: it is dropped, not taken
       // for an offer from yet another connection, which replaced the call again.
       deliver({ description: farOffer });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // An offer of the new connection right after it is taken in turn, after the copy: answered on the same connection.
+      next.addTransceiver('video', { direction: 'recvonly' });
+      await next.setLocalDescription();
+      deliver({ description: next.localDescription!.toJSON() });
+      await until(() => next.signalingState === 'stable', "the new connection's next offer answered");
       expect(a.connection === renewed, 'the connection that replaced the call').to.equal(true);
       expect(a.state).to.equal('connected');
       expect(errors.flat().map((e) => e.message)).to.deep.equal([]);

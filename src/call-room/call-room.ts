@@ -81,7 +81,7 @@ export class CallRoom extends LitElement {
     return {
       signaling: {},
       name: {},
-      streamless: {},
+      streamless: { converter: (value: string | null) => value ?? 'shared' },
       configuration: { attribute: false },
       state: { reflect: true },
     };

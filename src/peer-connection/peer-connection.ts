@@ -216,8 +216,8 @@ export class PeerConnection extends LitElement {
   /**
    * Closes the connection and the signaling channel. The closed connection stays readable in `connection`; later
    * attempts to send report `InvalidStateError`. A new connection starts when `signaling` changes or the element is
-   * inserted again after a removal; a move (out and back in within a task) leaves it closed. Once a removal ended the
-   * call, there is nothing to close.
+   * inserted again after a removal; a move (out and back in within a task) leaves it closed. Before the first insertion,
+   * or once a removal ended the call, there is nothing to close.
    */
   close(): void {
     // Out of the document once the removal's teardown ended the call (or never inserted), there is nothing to close,
