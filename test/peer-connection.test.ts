@@ -87,6 +87,21 @@ async function plainOfferer(): Promise<{
 }
 
 /**
+ * How plain code takes a message of this side: a candidate is added, a description applied, and an offer answered
+ * through `deliver`.
+ */
+function plainReceiver(pc: RTCPeerConnection, deliver: (message: unknown) => void) {
+  return async (message: NegotiationMessage): Promise<void> => {
+    if ('candidate' in message) return pc.addIceCandidate(message.candidate);
+    if (!('description' in message)) return;
+    await pc.setRemoteDescription(message.description);
+    if (message.description.type !== 'offer') return;
+    await pc.setLocalDescription();
+    deliver({ description: pc.localDescription!.toJSON() });
+  };
+}
+
+/**
  * A far side of plain code that answers the offers this side sends it (one that collides with its own it ignores, as
  * an impolite side does), behind a channel that makes this side the impolite one. `outgoing` may rewrite each
  * description it sends; `received` lists the types of those it got; `deliver` hands this side a message from it.
@@ -921,20 +936,15 @@ describe('<peer-connection>', () => {
     far.addTransceiver('video');
     const sent: NegotiationMessage[] = [];
     let toListener: (message: unknown) => void = () => {};
-    const atFar = async (message: NegotiationMessage): Promise<void> => {
-      sent.push(message);
-      if ('candidate' in message) return far.addIceCandidate(message.candidate);
-      if (!('description' in message)) return;
-      await far.setRemoteDescription(message.description);
-      if (message.description.type !== 'offer') return;
-      await far.setLocalDescription();
-      toListener({ description: far.localDescription!.toJSON() });
-    };
+    const atFar = plainReceiver(far, (message) => toListener(message));
     far.onicecandidate = ({ candidate }) => candidate && toListener({ candidate: candidate.toJSON() });
     const channel: SignalingChannel = {
       polite: true,
       start: (listener) => (toListener = (message) => listener.message(message)),
-      send: (message) => void atFar(message).catch(() => {}),
+      send: (message) => {
+        sent.push(message);
+        atFar(message).catch(() => {});
+      },
       close: () => far.close(),
     };
     const a = await fixture<PeerConnection>(
@@ -1076,14 +1086,7 @@ describe('<peer-connection>', () => {
     try {
       // The far side offers from a new connection, which replaces the call; that one answers this side's offers.
       const first = a.connection;
-      const atNext = async (message: NegotiationMessage) => {
-        if ('candidate' in message) return next.addIceCandidate(message.candidate);
-        if (!('description' in message)) return;
-        await next.setRemoteDescription(message.description);
-        if (message.description.type !== 'offer') return;
-        await next.setLocalDescription();
-        deliver({ description: next.localDescription!.toJSON() });
-      };
+      const atNext = plainReceiver(next, deliver);
       channel.send = (message) => void atNext(message).catch(() => {});
       deliver({ description: next.localDescription!.toJSON() });
       for (const candidate of gathered) deliver({ candidate });
