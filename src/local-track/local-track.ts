@@ -4,6 +4,7 @@ import { CallErrorEvent, TrackChangeEvent, type ErrorOperation } from '../events
 import type { AttachedTrack, ConnectionHost } from '../shared/connection-context.js';
 import { ConnectionLink } from '../shared/connection-link.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
+import { describe } from '../signaling/message.js';
 import { parseStreamNames } from '../streams/local-streams.js';
 import { acquireTrack, parseKind, type LocalTrackKind } from './acquire.js';
 import { muteTrack, unmuteTrack } from './track-mutes.js';
@@ -165,9 +166,7 @@ export class LocalTrack extends LitElement {
     if (changed.has('stream') && stream != null && typeof stream !== 'string')
       this.#emit(
         new CallErrorEvent(
-          new TypeError(
-            `stream must be space-separated names, got ${Array.isArray(stream) ? 'an array' : typeof stream}`,
-          ),
+          new TypeError(`stream must be space-separated names, got ${describe(stream)}`),
           'attribute',
         ),
       );

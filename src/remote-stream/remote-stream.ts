@@ -119,10 +119,14 @@ export class RemoteStream extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('index') && !isIndex(this.#indexNumber())) {
-      // The text given says more than NaN.
+      // The text given (the property's, else the attribute's) says more than NaN.
       const index: unknown = this.index;
-      const text = typeof index === 'string' ? index : Number.isNaN(index) && this.getAttribute('index');
-      const given = typeof text === 'string' ? JSON.stringify(text) : String(index);
+      const given =
+        typeof index === 'string'
+          ? JSON.stringify(index)
+          : Number.isNaN(index)
+            ? JSON.stringify(this.getAttribute('index'))
+            : String(index);
       this.#emit(
         new CallErrorEvent(new TypeError(`index must be a whole number from 0, got ${given}`), 'attribute'),
       );

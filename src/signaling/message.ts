@@ -152,7 +152,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A short, safe rendering of a bad value for an error message (never the whole of a huge string). */
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') {
