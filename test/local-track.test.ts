@@ -1,4 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
+import { render } from 'lit';
 import { sendMouse } from '@web/test-runner-commands';
 import type { LocalTrack, PeerConnection, SignalingChannel, TrackChangeEvent } from '../src/index.js';
 import { CallErrorEvent, loopbackSignaling } from '../src/index.js';
@@ -248,6 +249,38 @@ describe('<local-track>', () => {
     expect(transceiver.direction).to.equal('sendrecv');
     expect(negotiations).to.deep.equal([]);
     await decodedFrame(b.remoteStreams[0]);
+  });
+
+  it('page tracks rendered in a list without keys are all sent when one is inserted in the middle', async () => {
+    const canvases = [0, 1, 2].map(() => document.createElement('canvas').captureStream());
+    const [t1, t2, t3] = canvases.map((stream) => stream.getVideoTracks()[0]);
+    const [a, b] = await callPair(
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
+    const errors = record<CallErrorEvent>(a, 'error');
+    // Without keys lit reuses the elements in order: the second takes t2 (a replaceTrack, landing a task later) while a
+    // new third one takes t3, which the second's sender still has until then.
+    const show = (tracks: MediaStreamTrack[]) =>
+      render(
+        html`${tracks.map((track, i) => html`<local-track stream="s${i}" .track=${track}></local-track>`)}`,
+        a,
+      );
+    try {
+      show([t1, t3]);
+      await until(() => b.remoteStreams.length === 2, 'two streams at the far side');
+      const localErrors = [...a.querySelectorAll('local-track')].map((local) => record(local, 'error'));
+      show([t1, t2, t3]);
+      localErrors.push(record(a.querySelectorAll('local-track')[2], 'error'));
+      await until(() => b.remoteStreams.length === 3, 'three streams at the far side');
+      await settled(a, b);
+      const sent = a.connection!.getSenders().map((sender) => sender.track);
+      expect(new Set(sent)).to.deep.equal(new Set([t1, t2, t3]));
+      expect(localErrors.flat().map((e) => (e as CallErrorEvent).message)).to.deep.equal([]);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      for (const stream of canvases) for (const track of stream.getTracks()) track.stop();
+    }
   });
 
   it('a capture given up for the page track it had before leaves it live, holding nothing back', async () => {

@@ -49,6 +49,13 @@ export class SenderReconciler {
 
   /** Sources whose sending waits for the browser to finish applying an offer (see holdAdds), in arrival order. */
   readonly #held = new Set<TrackSource>();
+  /** Sources refused a track another source sends: tried again once that one lets the track go. */
+  readonly #refused = new Set<TrackSource>();
+  /**
+   * Sources whose new track another sender of this connection still has while it switches away from it: addTrack
+   * would refuse it until then (see #conflict). Tried again whenever a sender lets a track go.
+   */
+  readonly #waiting = new Set<TrackSource>();
 
   readonly #pc: RTCPeerConnection;
   readonly #onError: (source: TrackSource, error: unknown, operation: ErrorOperation) => void;
@@ -79,8 +86,10 @@ export class SenderReconciler {
 
   /** Makes what is sent for `source` match its current track and streams. */
   sync(source: TrackSource): void {
-    // A held source starts over with what it wants now.
+    // A held, refused or waiting source starts over with what it wants now.
     this.#held.delete(source);
+    this.#refused.delete(source);
+    this.#waiting.delete(source);
     const current = this.#sending.get(source);
     const { track, streamNames } = source;
     if (!current) {
@@ -100,6 +109,8 @@ export class SenderReconciler {
   /** Stops sending for `source` (its element left); says whether it was being sent. Safe on a closed connection. */
   remove(source: TrackSource): boolean {
     this.#held.delete(source);
+    this.#refused.delete(source);
+    this.#waiting.delete(source);
     const sent = this.#sending.has(source);
     this.#stop(source);
     return sent;
@@ -114,7 +125,11 @@ export class SenderReconciler {
 
   #start(source: TrackSource, track: MediaStreamTrack, names: readonly string[]): void {
     this.#assertOpen();
-    this.#assertNotSent(track);
+    if (this.#conflict(track, source) === 'leaving' && !this.#idleTransceiver(track.kind, key(names))) {
+      // addTrack would refuse a track still on a sender that switches away from it; a reused transceiver would not.
+      this.#waiting.add(source);
+      return;
+    }
     if (this.#holdAdds()) {
       this.#held.add(source);
       return;
@@ -163,7 +178,7 @@ export class SenderReconciler {
    * @throws InvalidAccessError for a track sent already, or about to be (its `replaceTrack` not landed yet).
    */
   addSender(track: MediaStreamTrack, streams: readonly MediaStream[]): RTCRtpSender {
-    this.#assertNotSent(track);
+    if (this.#conflict(track) === 'leaving') throw alreadySent();
     return this.#pc.addTrack(track, ...streams);
   }
 
@@ -183,16 +198,19 @@ export class SenderReconciler {
         this.#watch(source, 'remove-track', sender, null);
       } else {
         this.#pc.removeTrack(sender);
+        this.#retryWaiting();
       }
     } catch (error) {
       this.#onError(source, error, 'remove-track');
     }
+    this.#retryRefused(track);
   }
 
   #replace(source: TrackSource, current: Sending, track: MediaStreamTrack, names: readonly string[]): void {
     // Told here: replaceTrack's own refusal on a closed connection is not told, as it may be a call that close() cut off.
     this.#assertOpen();
-    this.#assertNotSent(track);
+    // replaceTrack, unlike addTrack, takes a track another sender still has.
+    this.#conflict(track, source);
     this.localStreams.remove(current.track);
     const streams = this.localStreams.place(track, names);
     const restreamed = key(names) !== key(current.streamNames);
@@ -205,6 +223,7 @@ export class SenderReconciler {
       ...(restreamed && { setStreams: streams }),
     });
     this.#watch(source, 'replace-track', current.transceiver.sender, track);
+    this.#retryRefused(current.track);
   }
 
   #restream(source: TrackSource, current: Sending, names: readonly string[]): void {
@@ -269,11 +288,36 @@ export class SenderReconciler {
       throw new DOMException('The RTCPeerConnection is closed.', 'InvalidStateError');
   }
 
-  #assertNotSent(track: MediaStreamTrack): void {
-    const intended = [...this.#sending.values(), ...this.#held].some((s) => s.track === track);
-    if (intended || this.#pc.getSenders().some((sender) => sender.track === track)) {
-      throw new DOMException('The track is already sent on this connection.', 'InvalidAccessError');
+  /**
+   * Throws InvalidAccessError if another source sends `track` and still wants it, or a sender this reconciler does not
+   * manage (one the page added) has it. Says `leaving` if only a sender of this reconciler's has it, whose source has
+   * moved on to another track (its replaceTrack not landed yet, or the source not synced yet): a list re-rendered
+   * without keys, two elements swapping tracks.
+   */
+  #conflict(track: MediaStreamTrack, source?: TrackSource): 'leaving' | undefined {
+    const wanted =
+      [...this.#sending].some(
+        ([s, sending]) => s !== source && s.track === track && sending.track === track,
+      ) || [...this.#held].some((s) => s !== source && s.track === track);
+    const holders = this.#pc.getSenders().filter((sender) => sender.track === track);
+    const managed = new Set([...this.#sending.values()].map((s) => s.transceiver.sender));
+    if (wanted || holders.some((sender) => !managed.has(sender) && !this.#replacing.has(sender))) {
+      if (source) this.#refused.add(source);
+      throw alreadySent();
     }
+    return holders.length > 0 ? 'leaving' : undefined;
+  }
+
+  /** Tries again the sources refused `track`, which a source just let go. */
+  #retryRefused(track: MediaStreamTrack): void {
+    for (const source of [...this.#refused]) if (source.track === track) this.sync(source);
+  }
+
+  /** Tries again the sources waiting for a sender to let their track go. */
+  #retryWaiting(): void {
+    // Closed meanwhile, there is nothing to send on (and nothing to report: close() ended the call).
+    if (this.#pc.signalingState === 'closed') return;
+    for (const source of [...this.#waiting]) this.sync(source);
   }
 
   #guard(source: TrackSource, operation: ErrorOperation, work: () => void): void {
@@ -298,9 +342,13 @@ export class SenderReconciler {
       })
       .finally(() => {
         if (this.#replacing.get(sender) === done) this.#replacing.delete(sender);
+        this.#retryWaiting();
       });
     this.#replacing.set(sender, done);
   }
 }
+
+const alreadySent = (): DOMException =>
+  new DOMException('The track is already sent on this connection.', 'InvalidAccessError');
 
 const key = (names: readonly string[]): string => names.join(' ');

@@ -1,4 +1,4 @@
-import { expect } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import { SenderReconciler, type TrackSource } from '../../src/senders/sender-reconciler.js';
 
 /**
@@ -81,5 +81,103 @@ describe('SenderReconciler, holding new senders', () => {
     hold = false;
     senders.sendHeld();
     expect(sent()).to.deep.equal([track]);
+  });
+});
+
+/**
+ * Tracks handed from one source to another: a sender switching away from a track (its replaceTrack not landed yet)
+ * still has it, and addTrack refuses a track a sender has; a source refused a track another one sends gets it once
+ * that one lets it go.
+ */
+describe('SenderReconciler, tracks changing hands', () => {
+  const made: MediaStreamTrack[] = [];
+  const canvasTrack = (): MediaStreamTrack => {
+    const [track] = document.createElement('canvas').captureStream().getVideoTracks();
+    made.push(track);
+    return track;
+  };
+  let pc: RTCPeerConnection;
+  let errors: string[];
+  let senders: SenderReconciler;
+
+  beforeEach(() => {
+    pc = new RTCPeerConnection();
+    errors = [];
+    senders = new SenderReconciler(pc, (_source, error, operation) =>
+      errors.push(`${operation}: ${(error as Error).name}`),
+    );
+  });
+
+  afterEach(() => {
+    pc.close();
+    for (const track of made.splice(0)) track.stop();
+  });
+
+  const sent = () => pc.getSenders().flatMap((sender) => (sender.track ? [sender.track] : []));
+  const source = (track: MediaStreamTrack): { track: MediaStreamTrack | null; streamNames: string[] } => ({
+    track,
+    streamNames: [],
+  });
+
+  it('sends a track another source is switching away from once that sender lets it go (a list re-rendered without keys)', async () => {
+    const [t1, t2, t3] = [canvasTrack(), canvasTrack(), canvasTrack()];
+    const first = source(t1);
+    const second = source(t3);
+    senders.sync(first);
+    senders.sync(second);
+    // [t1, t3] rendered again as [t1, t2, t3]: the second element now shows t2, and a new third one gets t3.
+    second.track = t2;
+    senders.sync(second);
+    senders.sync(source(t3));
+    expect(errors).to.deep.equal([]);
+    await waitUntil(() => sent().length === 3, 'all three tracks sent');
+    expect(new Set(sent())).to.deep.equal(new Set([t1, t2, t3]));
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('lets two sources swap their tracks in one task', async () => {
+    const [t1, t2] = [canvasTrack(), canvasTrack()];
+    const a = source(t1);
+    const b = source(t2);
+    senders.sync(a);
+    senders.sync(b);
+    const [senderA, senderB] = pc.getSenders();
+    a.track = t2;
+    b.track = t1;
+    senders.sync(a);
+    senders.sync(b);
+    await waitUntil(() => senderA.track === t2 && senderB.track === t1, 'the senders swapped their tracks');
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('takes a track back that its replaceTrack has not left yet', async () => {
+    const [t1, t2] = [canvasTrack(), canvasTrack()];
+    const one = source(t1);
+    senders.sync(one);
+    one.track = t2;
+    senders.sync(one);
+    one.track = t1;
+    senders.sync(one);
+    expect(errors).to.deep.equal([]);
+    // Both replaceTrack calls settled: the sender ends on t1.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sent()).to.deep.equal([t1]);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('sends the track of a source refused as a duplicate once the source that sent it is removed', async () => {
+    const track = canvasTrack();
+    const first = source(track);
+    const second = source(track);
+    senders.sync(first);
+    senders.sync(second);
+    expect(errors).to.deep.equal(['add-track: InvalidAccessError']);
+    senders.remove(first);
+    await waitUntil(() => sent().length === 1, 'the second source sends the track');
+    expect(sent()).to.deep.equal([track]);
+    expect(errors, 'refused once, not again').to.deep.equal(['add-track: InvalidAccessError']);
+    // And it is the second source's now: removing it stops the track being sent.
+    senders.remove(second);
+    expect(sent()).to.deep.equal([]);
   });
 });
