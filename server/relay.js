@@ -4,7 +4,11 @@
  * id, key and meta optional), learn who else is there, and send messages addressed to one peer of the same room. The relay never reads what peers send each other.
  *
  * Protocol (JSON text frames):
- *   server → client  {type:'welcome', id, room, peers:[{id, meta}]}   once, after joining
+ *   server → client  {type:'welcome', id, room, peers:[{id, meta}], heartbeatMs}
+ *                                                                      once, after joining
+ *                    {type:'ping'}                                     every heartbeatMs: a page cannot see the
+ *                                                                      socket's own pings, and needs something to
+ *                                                                      tell a dead path from a quiet room
  *                    {type:'joined', peer:{id, meta}}                  someone joined (or came back)
  *                    {type:'updated', peer:{id, meta}}                 someone changed their metadata
  *                    {type:'left', id, reason:'leave'|'gone'}          someone said goodbye, or vanished and did
@@ -35,6 +39,9 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
  * the stack on a few thousand levels, which fit in one frame. The kit's own messages nest 3.
  */
 export const MAX_NESTING = 64;
+
+/** The text frame each client gets every ping interval. */
+const HEARTBEAT = Buffer.from(JSON.stringify({ type: 'ping' }));
 
 /** Close codes the relay uses; 4000–4999 are the application's range. */
 export const CloseCode = Object.freeze({
@@ -357,6 +364,7 @@ export class Relay {
       id,
       room,
       peers: [...members.values()].filter((c) => c !== client).map(peerOf),
+      heartbeatMs: this.options.pingIntervalMs,
     });
     for (const held of previous?.held ?? []) this.send(client, held);
     this.broadcast(client, { type: 'joined', peer: peerOf(client) });
@@ -494,7 +502,10 @@ export class Relay {
       this.broadcast(client, { type: 'left', id: client.id, reason: client.leaving ?? 'gone' });
   }
 
-  /** Terminates clients that did not answer the last ping, pings the others. */
+  /**
+   * Terminates clients that did not answer the last ping, pings the others: a WebSocket ping, which the browser
+   * answers, and a text frame, which the page sees (see the protocol above).
+   */
   ping() {
     for (const members of this.rooms.values()) {
       for (const client of members.values()) {
@@ -505,6 +516,7 @@ export class Relay {
         }
         client.alive = false;
         client.socket.ping();
+        this.send(client, HEARTBEAT);
       }
     }
   }

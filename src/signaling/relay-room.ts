@@ -30,7 +30,7 @@ export const MAX_META_CHARS = 2048;
 
 /** A frame from the relay, checked (see parseFrame); `other`: a type this client does not know, ignored. */
 type Frame =
-  | { type: 'welcome'; peers: RoomPeer[] }
+  | { type: 'welcome'; peers: RoomPeer[]; heartbeatMs?: number }
   | { type: 'joined' | 'updated'; peer: RoomPeer }
   | { type: 'left'; id: string; reason: unknown }
   | { type: 'signal'; from: string; data: unknown }
@@ -55,6 +55,13 @@ const MAX_META_IN_ADDRESS = 4096;
  * which calls ride out, and short enough for a page that names a relay that is not there to learn it.
  */
 const UNREACHABLE_TOLD_AFTER_MS = 5000;
+/**
+ * How many of the relay's heartbeats (a frame every `heartbeatMs`, 10 s by default) may be missed before its socket is
+ * taken for dead and replaced. A path that dies without a word (a NAT or firewall forgetting the connection, a laptop
+ * asleep) leaves the socket open for minutes: the relay finds it dead and reports this peer gone, its partners let the
+ * call go, and a peer waiting alone is left out of the room for good, while the page has no ping of its own to see.
+ */
+const MISSED_HEARTBEATS = 2.5;
 
 /**
  * A room on the kit's WebSocket relay (`ws://host/signal?room=NAME`). A dropped socket reconnects with exponential
@@ -88,6 +95,10 @@ export class RelayRoom implements Room {
   private metaUnsent = false;
   /** Whether a socket of this join was welcomed (see connect). */
   private welcomedOnce = false;
+  /** The relay's heartbeat interval, from its welcome; undefined for a relay that sends none. */
+  private heartbeatMs?: number;
+  /** Runs out when the relay has been silent past its heartbeats (see MISSED_HEARTBEATS). */
+  private silenceTimer?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly url: string) {}
 
@@ -147,6 +158,7 @@ export class RelayRoom implements Room {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.silenceTimer);
     this.stopAwaitingWelcome();
     // Said also before the welcome: the relay admits a socket as it opens, before it reads anything, and a socket
     // closed then without a goodbye stays in the room for its grace, then is reported gone. One still connecting is
@@ -185,27 +197,50 @@ export class RelayRoom implements Room {
     const socket = this.socket;
     socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = (event) => {
-      if (socket !== this.socket) return;
-      this.open = false;
-      const refusal = this.refusal;
-      this.refusal = undefined;
-      if (this.closed) return;
-      if (FINAL_CLOSE_CODES.has(event.code)) {
-        this.closed = true;
-        this.stopAwaitingWelcome();
-        this.listener?.error(
-          refusal ??
-            new RelayError('closed', event.reason || `the relay closed the connection (${event.code})`),
-          true,
-        );
-        return;
-      }
-      this.retryRefusal = refusal?.code === 'relay-full' ? refusal : undefined;
-      if (this.tellAtClose) this.tellNotLetIn(UNREACHABLE_TOLD_AFTER_MS / 1000, this.retryRefusal);
-      this.awaitWelcome();
-      const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
-      this.retryTimer = setTimeout(() => this.connect(), delay);
+      if (socket === this.socket) this.lost(event.code, event.reason);
     };
+  }
+
+  /** The socket closed, or was given up as dead: told if that is final, else tried again after a backoff. */
+  private lost(code: number, reason: string): void {
+    this.open = false;
+    clearTimeout(this.silenceTimer);
+    const refusal = this.refusal;
+    this.refusal = undefined;
+    if (this.closed) return;
+    if (FINAL_CLOSE_CODES.has(code)) {
+      this.closed = true;
+      this.stopAwaitingWelcome();
+      this.listener?.error(
+        refusal ?? new RelayError('closed', reason || `the relay closed the connection (${code})`),
+        true,
+      );
+      return;
+    }
+    this.retryRefusal = refusal?.code === 'relay-full' ? refusal : undefined;
+    if (this.tellAtClose) this.tellNotLetIn(UNREACHABLE_TOLD_AFTER_MS / 1000, this.retryRefusal);
+    this.awaitWelcome();
+    const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /**
+   * Heard from the relay: its socket is alive. Silent past its heartbeats, the socket is given up (closed, its close
+   * no longer waited for: over a dead path the closing handshake would wait as long) and a new one joins.
+   */
+  private heard(): void {
+    clearTimeout(this.silenceTimer);
+    if (this.heartbeatMs === undefined || !this.open) return;
+    this.silenceTimer = setTimeout(() => {
+      const dead = this.socket;
+      this.socket = undefined;
+      if (dead) {
+        // Nothing more from it counts, should it come after all.
+        dead.onmessage = null;
+        dead.close(1000, 'no heartbeat from the relay');
+      }
+      this.lost(1006, '');
+    }, this.heartbeatMs * MISSED_HEARTBEATS);
   }
 
   /**
@@ -263,6 +298,8 @@ export class RelayRoom implements Room {
   private receive(text: unknown): void {
     const listener = this.listener;
     if (!listener) return;
+    // Whatever it is, it came: the relay is there (see heard); the welcome, which says the interval, restarts it below.
+    this.heard();
     let frame: Frame | undefined;
     try {
       frame = parseFrame(JSON.parse(String(text)));
@@ -280,6 +317,7 @@ export class RelayRoom implements Room {
     switch (frame.type) {
       case 'welcome': {
         this.open = true;
+        this.heartbeatMs = frame.heartbeatMs;
         this.welcomedOnce = true;
         this.attempts = 0;
         this.stopAwaitingWelcome();
@@ -287,6 +325,7 @@ export class RelayRoom implements Room {
         // Peers not back yet after the relay restarted are reported gone; the room decides what that means.
         for (const [id, peer] of this.peers) if (!present.has(id)) this.forget(peer, 'gone');
         for (const peer of present.values()) this.learn(peer);
+        this.heard();
         if (this.metaUnsent) this.socket?.send(JSON.stringify({ type: 'meta', meta: this.meta }));
         this.metaUnsent = false;
         // Not to peers that did not come back (after a relay restart): the relay would answer each with an error.
@@ -341,7 +380,7 @@ function parseFrame(value: unknown): Frame | undefined {
   switch (type) {
     case 'welcome':
       return Array.isArray(frame.peers) && frame.peers.every(isPeer)
-        ? { type, peers: frame.peers }
+        ? { type, peers: frame.peers, heartbeatMs: positive(frame.heartbeatMs) }
         : undefined;
     case 'joined':
     case 'updated':
@@ -358,6 +397,10 @@ function parseFrame(value: unknown): Frame | undefined {
       return { type: 'other' };
   }
 }
+
+/** A heartbeat interval a relay gave: a positive number, else none (a relay that sends no heartbeat). */
+const positive = (value: unknown): number | undefined =>
+  typeof value === 'number' && value > 0 && Number.isFinite(value) ? value : undefined;
 
 function isPeer(value: unknown): value is RoomPeer {
   if (typeof value !== 'object' || value === null) return false;

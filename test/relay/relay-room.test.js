@@ -482,3 +482,61 @@ it('tells nothing when the try under way as the 5 s ran out, after a refusal for
     await close();
   }
 });
+
+it('joins again through a new socket when the relay goes silent, before the room hears it gone', async () => {
+  // A path that dies without a word (a NAT forgetting the connection): the first connection through this port stops
+  // carrying anything either way, and nothing of its end reaches the other side; later ones pass.
+  const quick = await startRelayServer({ port: 0, pingIntervalMs: 300, graceMs: 5000 });
+  const relayUrl = new URL(quick.url);
+  /** @type {import('node:net').Socket[]} */
+  const sockets = [];
+  let tries = 0;
+  let cut = false;
+  const front = createServer((socket) => {
+    const first = ++tries === 1;
+    const relay = connect(Number(relayUrl.port), '127.0.0.1');
+    sockets.push(socket, relay);
+    socket.on('error', () => {});
+    relay.on('error', () => {});
+    socket.on('data', (data) => (first && cut) || relay.write(data));
+    relay.on('data', (data) => (first && cut) || socket.write(data));
+    socket.on('close', () => (first && cut) || relay.destroy());
+    relay.on('close', () => (first && cut) || socket.destroy());
+  });
+  await new Promise((resolve) => front.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (front.address());
+  const self = new RelayRoom(`ws://127.0.0.1:${port}${relayUrl.pathname}?room=silent-path`);
+  const other = new RelayRoom(`${quick.url}?room=silent-path`);
+  const mine = listening();
+  const theirs = listening();
+  try {
+    self.join(mine.listener, {});
+    other.join(theirs.listener, {});
+    await until(() => theirs.heard.includes(`joined ${self.selfId}`), 'the other peer meeting this one');
+    cut = true;
+    await until(() => tries === 2, 'a new socket after the relay went silent', 5000);
+    await until(
+      () => quick.relay.rooms.get('silent-path')?.get(self.selfId)?.socket.readyState === 1,
+      'rejoined',
+    );
+    other.send(self.selfId, 'after');
+    self.send(other.selfId, 'back');
+    await until(() => mine.heard.includes(`message ${other.selfId} "after"`), 'a message to this side');
+    await until(() => theirs.heard.includes(`message ${self.selfId} "back"`), 'a message from this side');
+    // Back within its place's grace: the room never heard it left (only that it came back, as `updated`).
+    assert.deepEqual(
+      theirs.heard.filter((line) => line.startsWith('error') || line.startsWith('left')),
+      [],
+    );
+    assert.deepEqual(
+      mine.heard.filter((line) => line.startsWith('error') || line.startsWith('left')),
+      [],
+    );
+  } finally {
+    self.leave();
+    other.leave();
+    for (const socket of sockets) socket.destroy();
+    front.close();
+    await quick.close();
+  }
+});

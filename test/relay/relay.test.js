@@ -80,6 +80,21 @@ describe('rooms', () => {
     assert.equal((await b.closing()).code, 1000);
   });
 
+  it('tells each peer its heartbeat interval, and sends it a heartbeat frame that often', async () => {
+    const a = join(uniqueRoom());
+    const welcome = await a.welcomed();
+    assert.equal(welcome.heartbeatMs, 300);
+    await a.until(
+      () => (a.messages.filter((m) => m.type === 'ping').length >= 2 ? true : undefined),
+      'two heartbeats',
+      2000,
+    );
+    assert.deepEqual(
+      a.messages.find((m) => m.type === 'ping'),
+      { type: 'ping' },
+    );
+  });
+
   it('says "gone" for a peer whose socket just closed', async () => {
     const room = uniqueRoom();
     const a = join(room);
