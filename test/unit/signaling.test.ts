@@ -15,8 +15,10 @@ import {
   type RoomListener,
 } from '../../src/signaling/room.js';
 import { BroadcastRoom } from '../../src/signaling/broadcast.js';
-import { signalingAdapters } from '../../src/signaling/adapters.js';
+import { roomAdapters, signalingAdapters } from '../../src/signaling/adapters.js';
+import { registerNetworkAdapters } from '../../src/signaling/network-adapters.js';
 import { EarlyMessages } from '../../src/signaling/early-messages.js';
+import { inertSignaling } from '../../src/signaling/inert.js';
 import { uniqueName, until } from '../helpers.js';
 
 const inbox = (channel: SignalingChannel) => {
@@ -54,6 +56,27 @@ describe('createSignaling', () => {
       SignalingAddressError,
       /not an address/,
     );
+  });
+});
+
+describe('registerNetworkAdapters', () => {
+  it("adds broadcast:, ws: and wss:, and keeps a site's own adapter for a scheme when called again", () => {
+    registerNetworkAdapters();
+    const kits = { signaling: signalingAdapters.wss, room: roomAdapters.wss };
+    expect(kits.signaling).to.be.a('function');
+    expect(roomAdapters.broadcast).to.be.a('function');
+    const own = { signaling: inertSignaling, room: () => ({}) as Room };
+    signalingAdapters.wss = own.signaling;
+    roomAdapters.wss = own.room;
+    try {
+      // As each <call-room> does when it joins.
+      registerNetworkAdapters();
+      expect(signalingAdapters.wss).to.equal(own.signaling);
+      expect(roomAdapters.wss).to.equal(own.room);
+    } finally {
+      signalingAdapters.wss = kits.signaling;
+      roomAdapters.wss = kits.room;
+    }
   });
 });
 
