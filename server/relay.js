@@ -22,8 +22,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 
-/** Frames beyond this are refused by the socket itself (close 1009). */
-export const MAX_MESSAGE_BYTES = 64 * 1024;
+/**
+ * Frames beyond this are refused by the socket itself (close 1009). Room for the offer of a connection that sends many
+ * tracks: sixteen cameras and a microphone made an offer of about 70 kB in Chromium (some 4 kB per video m-line).
+ */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
 
 /**
  * Bytes that may wait on the relay for one client: sent to its socket, not yet taken by its network. A client that

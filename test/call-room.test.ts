@@ -685,6 +685,35 @@ describe('over the relay (ws:)', () => {
     }
   });
 
+  // Their offer is about 70 kB in Chromium, more than the relay once took in one frame.
+  it('<peer-connection> negotiates sixteen cameras and a microphone over the relay', async function () {
+    this.timeout(60_000);
+    const { url, token } = await testRelay();
+    const address = `${url}?room=${uniqueName()}&token=${token}`;
+    const canvases = Array.from({ length: 16 }, () => document.createElement('canvas').captureStream());
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection signaling=${address}>
+          <local-track kind="audio" stream="cam0"></local-track>
+          ${canvases.map((stream, i) => html`<local-track stream="cam${i}" .track=${stream.getVideoTracks()[0]}></local-track>`)}
+        </peer-connection>
+        <peer-connection signaling=${address}></peer-connection>
+      </div>`,
+    );
+    const [a, b] = root.querySelectorAll('peer-connection');
+    const errors = [a, b].map((pc) => record<CallErrorEvent>(pc, 'error'));
+    try {
+      await until(() => b.remoteStreams.length === 16, 'sixteen streams at the far side', 45_000);
+      const tracks = b.remoteStreams.flatMap((stream) => stream.getTracks());
+      expect(tracks.filter((track) => track.kind === 'video')).to.have.length(16);
+      expect(tracks.filter((track) => track.kind === 'audio')).to.have.length(1);
+      expect(errors.flat().map((e) => `${e.operation}: ${e.message}`)).to.deep.equal([]);
+    } finally {
+      root.remove();
+      for (const stream of canvases) for (const track of stream.getTracks()) track.stop();
+    }
+  });
+
   it('<peer-connection> tells a refused join, and a relay it cannot reach, without the token', async () => {
     const { url } = await testRelay();
     const refused = document.createElement('peer-connection');

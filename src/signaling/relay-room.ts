@@ -24,7 +24,7 @@ export class RelayError extends Error {
 }
 
 /** The largest frame the relay takes (`MAX_MESSAGE_BYTES` in server/relay.js): it closes a socket that sends more. */
-export const MAX_FRAME_BYTES = 64 * 1024;
+export const MAX_FRAME_BYTES = 128 * 1024;
 /** The most characters of metadata JSON the relay takes (`MAX_META_CHARS` in server/relay.js). */
 export const MAX_META_CHARS = 2048;
 

@@ -379,7 +379,7 @@ describe('bad input', () => {
     assert.equal(a.closed, undefined);
   });
 
-  it('closes a connection that sends more than 64 KiB in one message', async () => {
+  it('closes a connection that sends more than 128 KiB in one message', async () => {
     const room = uniqueRoom();
     const a = join(room);
     const b = join(room);
@@ -573,7 +573,7 @@ describe('bad input', () => {
     assert.match(answer, /"code":"bad-room"/);
   });
 
-  it('survives a refused client that sends more than 64 KiB as it is refused, and goes on serving', async () => {
+  it('survives a refused client that sends more than 128 KiB as it is refused, and goes on serving', async () => {
     const refused = new TestClient(`${server.url}?room=${encodeURIComponent('no spaces')}`);
     clients.push(refused);
     refused.socket.on('open', () => refused.socket.send('x'.repeat(MAX_MESSAGE_BYTES + 1024)));

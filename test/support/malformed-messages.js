@@ -38,7 +38,7 @@
 /** @typedef {() => number} Random */
 
 /** The relay's MAX_MESSAGE_BYTES (server/relay.js), which this module cannot import; a test checks they agree. */
-export const MAX_RELAY_MESSAGE_BYTES = 64 * 1024;
+export const MAX_RELAY_MESSAGE_BYTES = 128 * 1024;
 
 /**
  * Stands for a real peer id in the frames, as the JSON string `"$PEER"`: replace it (for instance with
