@@ -105,7 +105,8 @@ export class RelayRoom implements Room {
   /** Joins, also again after `leave()`: the peers then present are met anew. */
   join(listener: RoomListener, meta: Record<string, unknown>): void {
     this.listener = listener;
-    this.meta = meta;
+    // Metadata the relay refuses would refuse the join itself, for good: told as setMeta tells it, and joined without.
+    this.meta = this.metaRefused(meta) ? {} : meta;
     this.closed = false;
     this.open = false;
     this.welcomedOnce = false;
@@ -139,19 +140,23 @@ export class RelayRoom implements Room {
   }
 
   setMeta(meta: Record<string, unknown>): void {
-    const text = JSON.stringify(meta);
     // Kept, metadata the relay refuses would go in the address of the next reconnection, refused there for good.
-    if (text.length > MAX_META_CHARS) {
-      this.listener?.error(
-        new RelayError('bad-meta', `metadata of ${text.length} characters of JSON is over ${MAX_META_CHARS}`),
-        false,
-      );
-      return;
-    }
+    if (this.metaRefused(meta)) return;
     this.meta = meta;
     if (this.open && this.socket?.readyState === WebSocket.OPEN)
       this.socket.send(JSON.stringify({ type: 'meta', meta }));
     else this.metaUnsent = true;
+  }
+
+  /** Tells metadata the relay would refuse (too long), and says so. */
+  private metaRefused(meta: Record<string, unknown>): boolean {
+    const { length } = JSON.stringify(meta);
+    if (length <= MAX_META_CHARS) return false;
+    this.listener?.error(
+      new RelayError('bad-meta', `metadata of ${length} characters of JSON is over ${MAX_META_CHARS}`),
+      false,
+    );
+    return true;
   }
 
   leave(): void {

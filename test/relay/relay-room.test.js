@@ -202,6 +202,29 @@ it('tells a message over the relay limit, or metadata it would refuse, and keeps
   other.close();
 });
 
+it('joins without metadata the relay would refuse, and tells it, rather than be refused for good', async () => {
+  const room = `long-name-${process.pid}`;
+  const other = new TestClient(`${server.url}?room=${room}&id=other-peer-3`);
+  await other.welcomed();
+  const { heard, listener } = listening();
+  const self = new RelayRoom(`${server.url}?room=${room}`);
+  try {
+    self.join(listener, { name: 'y'.repeat(MAX_META_CHARS) });
+    await until(() => heard.includes('joined other-peer-3'), 'the other peer met');
+    assert.deepEqual(
+      heard.filter((line) => line.startsWith('error')).map((line) => line.split(':')[0]),
+      ['error bad-meta'],
+    );
+    assert.deepEqual(server.relay.rooms.get(room)?.get(self.selfId)?.meta, {});
+    // Joined, it can still name itself.
+    self.setMeta({ name: 'Ana' });
+    await other.next((/** @type {any} */ m) => m.type === 'updated', 'the name');
+  } finally {
+    self.leave();
+    other.close();
+  }
+});
+
 it('sends metadata set before its welcome once welcomed', async () => {
   const room = `late-meta-${process.pid}`;
   const url = `${server.url}?room=${room}`;
