@@ -61,6 +61,8 @@ export const CloseCode = Object.freeze({
 
 const ROOM = /^[\w.~-]{1,64}$/;
 const PEER_ID = /^[\w-]{8,64}$/;
+/** The relay's token (`&token=`), as clients write it in the address. */
+const TOKEN = /^[\w.~-]{1,256}$/;
 /** A peer's secret (`&key=`): with it, only a connection bringing the same key takes that peer's id again. */
 const PEER_KEY = /^[\w-]{16,128}$/;
 /** Metadata given in the join URL (`&meta=` JSON), so the room learns a newcomer's name with its arrival. */
@@ -143,7 +145,7 @@ export class Relay {
     };
     // Refused here, not served wrong: a path with no leading slash matches no request (every upgrade got a 404), and a
     // room limit under 2 refuses every call.
-    const { path, maxPeersPerRoom, maxPeers } = this.options;
+    const { path, maxPeersPerRoom, maxPeers, token } = this.options;
     if (!path.startsWith('/'))
       throw new TypeError(`the path must start with "/", got ${JSON.stringify(path)}`);
     // Compared with the path of each request as a browser sends it: percent-encoded, with no dot segments.
@@ -151,6 +153,13 @@ export class Relay {
     if (sent !== path)
       throw new TypeError(
         `the path must be written as browsers send it, ${JSON.stringify(sent)}, got ${JSON.stringify(path)}`,
+      );
+    // Clients pass it in the address as it is: `+`, `/`, `=` of base64 or `&` would reach the relay changed (a `+` as a
+    // space), and the right token be refused.
+    if (token !== undefined && !TOKEN.test(token))
+      throw new TypeError(
+        'the token must be 1 to 256 letters, digits or . _ ~ - (it goes in an address as it is: ' +
+          'use hex or base64url, such as `openssl rand -hex 24`)',
       );
     if (!Number.isInteger(maxPeersPerRoom) || maxPeersPerRoom < 2)
       throw new TypeError(`the most peers in a room must be a whole number from 2, got ${maxPeersPerRoom}`);

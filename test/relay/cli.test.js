@@ -32,6 +32,8 @@ describe('the relay command line', () => {
       [['--allowed-origins', ' , '], '--allowed-origins must not be empty'],
       [['--host', ''], '--host must not be empty'],
       [['--token', ''], '--token must not be empty'],
+      // Base64: its `+` would reach the relay as a space, and the right token be refused.
+      [['--token', 'ab+cd/ef=='], 'the token must be 1 to 256 letters, digits or . _ ~ -'],
     ])) {
       const { status, stderr } = run(...args);
       assert.equal(status, 2, args.join(' '));
@@ -75,6 +77,8 @@ describe('the relay command line', () => {
       /as browsers send it, "\/signal", got "\/a\/..\/signal"/,
     );
     assert.throws(() => new Relay({ maxPeersPerRoom: 1 }), /from 2, got 1/);
+    assert.throws(() => new Relay({ token: 'a&b' }), /the token must be 1 to 256 letters/);
+    assert.throws(() => new Relay({ token: '' }), /the token must be 1 to 256 letters/);
     assert.throws(() => new Relay({ maxPeers: 1.5 }), /in all must be a whole number from 2, got 1.5/);
   });
 
