@@ -21,23 +21,7 @@ export async function startRelayServer(options = {}) {
     );
   });
   const relay = new Relay(options).attach(server);
-  // Nothing else here takes upgrades: one for another path is answered, not left open until the client gives up.
-  server.on('upgrade', (request, socket) => {
-    if (relay.handles(request)) return;
-    // The server took its own error listener off the socket as it handed it over: a client that resets it now would
-    // make an unhandled error, which stops the process.
-    socket.on('error', () => socket.destroy());
-    // Once the answer is out, the socket goes: end() only half-closes it, and a client that never closes its side kept
-    // it open for good (an upgraded socket has no HTTP timeouts), and with it close() and the CLI's shutdown.
-    socket.once('finish', () => socket.destroy());
-    // Whatever the client sent after its request is read and dropped: closed with it unread, the socket would send a
-    // reset, which may discard the 404 before the client reads it.
-    socket.resume();
-    const body = `no WebSocket here; the relay is at ${relay.options.path}\n`;
-    socket.end(
-      `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
-  });
+  // Nothing else here takes upgrades: the relay answers one for another path 404 (see Relay.attach).
   await new Promise((resolve, reject) => {
     // Only a failure to listen closes the relay; the listener goes once listening.
     const failed = (/** @type {Error} */ error) => {

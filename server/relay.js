@@ -85,6 +85,11 @@ export const MAX_META_CHARS = 2048;
  */
 
 /**
+ * @typedef {(request: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void}
+ *   UpgradeListener
+ */
+
+/**
  * @typedef {object} Client
  * @property {import('ws').WebSocket} socket
  * @property {string} id
@@ -172,33 +177,30 @@ export class Relay {
     this.pinger = setInterval(() => this.ping(), this.options.pingIntervalMs);
     this.pinger.unref();
     this.closing = false;
-    /** @type {Set<import('node:http').Server>} The servers attached to (see attach). */
-    this.servers = new Set();
+    /** @type {Map<import('node:http').Server, UpgradeListener>} The servers attached to, with the listener on each. */
+    this.servers = new Map();
   }
 
   /**
-   * Serves the relay on an HTTP server's upgrade requests for its path; other upgrades (a dev server's own hot
-   * reload socket) are left to their owners.
+   * Serves the relay on an HTTP server's upgrade requests for its path. Other upgrades (a dev server's own hot reload
+   * socket) are left to their owners; with no other owner there, they are answered 404, as a server with no upgrade
+   * listener would refuse them: unanswered, each would hold its socket (and the server's close()) for good.
    * @param {import('node:http').Server} server
    */
   attach(server) {
     // Twice to one server, the second listener's handleUpgrade threw at the first client, inside the server's event:
     // the process stopped. Several servers (http and https) are fine.
     if (this.servers.has(server)) throw new Error('this relay is attached to that server already');
-    this.servers.add(server);
-    server.on('upgrade', this.onUpgrade);
+    /** @type {UpgradeListener} */
+    const listener = (request, socket, head) => {
+      if (this.handles(request))
+        this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
+      else if (server.listenerCount('upgrade') === 1) refuseUpgrade(socket, this.options.path);
+    };
+    this.servers.set(server, listener);
+    server.on('upgrade', listener);
     return this;
   }
-
-  /**
-   * @param {import('node:http').IncomingMessage} request
-   * @param {import('node:stream').Duplex} socket
-   * @param {Buffer} head
-   */
-  onUpgrade = (request, socket, head) => {
-    if (this.handles(request))
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
-  };
 
   /**
    * Whether an upgrade request is for the relay. A target that is no URL (`//[`, which Node's parser lets through) is
@@ -236,7 +238,7 @@ export class Relay {
     // Only now: an upgrade for the relay while it closed (a client reconnecting) is still answered (refused, 1001),
     // not left open, which held the server's close() for good. A relay attached to the same server after this one
     // closed gets the upgrades: this one would answer them 503.
-    for (const server of this.servers) server.off('upgrade', this.onUpgrade);
+    for (const [server, listener] of this.servers) server.off('upgrade', listener);
     this.servers.clear();
   }
 
@@ -638,4 +640,25 @@ function closeReason(message) {
   let reason = message;
   while (Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) reason = reason.slice(0, -1);
   return reason;
+}
+
+/**
+ * Answers an upgrade for another path 404 and lets its socket go.
+ * @param {import('node:stream').Duplex} socket
+ * @param {string} path The relay's path, named in the answer.
+ */
+export function refuseUpgrade(socket, path) {
+  // The server took its own error listener off the socket as it handed it over: a client that resets it now would
+  // make an unhandled error, which stops the process.
+  socket.on('error', () => socket.destroy());
+  // Once the answer is out, the socket goes: end() only half-closes it, and a client that never closes its side kept
+  // it open for good (an upgraded socket has no HTTP timeouts), and with it close() and the CLI's shutdown.
+  socket.once('finish', () => socket.destroy());
+  // Whatever the client sent after its request is read and dropped: closed with it unread, the socket would send a
+  // reset, which may discard the 404 before the client reads it.
+  socket.resume();
+  const body = `no WebSocket here; the relay is at ${path}\n`;
+  socket.end(
+    `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

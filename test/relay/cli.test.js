@@ -2,10 +2,12 @@
 /** The relay's command line: bad options and a port it cannot have are told in a line, with no stack. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRelayServer } from '../../server/http.js';
 import { Relay } from '../../server/relay.js';
+import { WebSocket } from 'ws';
 import { TestClient } from './client.js';
 
 const cli = fileURLToPath(new URL('../../server/cli.js', import.meta.url));
@@ -95,6 +97,49 @@ describe('the relay command line', () => {
     } finally {
       await next.close();
       await running.close();
+    }
+  });
+
+  it("a Relay attached to a server of the site's answers upgrades for other paths 404, unless another listener takes them", async () => {
+    const server = createServer();
+    // Let go at the end, also when the test fails: an upgrade left unanswered would hold the server's close() for good.
+    /** @type {import('node:net').Socket[]} */
+    const connections = [];
+    server.on('connection', (socket) => connections.push(socket));
+    const relay = new Relay().attach(server);
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+    /** The status of the answer to an upgrade for `path`, or `open` if the socket is upgraded. */
+    const upgrade = (/** @type {string} */ path) =>
+      /** @type {Promise<number | 'open'>} */ (
+        new Promise((resolve, reject) => {
+          const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+          const timer = setTimeout(() => reject(new Error(`no answer for ${path} within 3 s`)), 3000);
+          socket.on('unexpected-response', (_request, response) => {
+            clearTimeout(timer);
+            resolve(response.statusCode ?? 0);
+            socket.terminate();
+          });
+          socket.on('open', () => {
+            clearTimeout(timer);
+            resolve('open');
+            socket.terminate();
+          });
+          socket.on('error', () => {});
+        })
+      );
+    try {
+      assert.equal(await upgrade('/other'), 404);
+      // The site's own socket server, say: its upgrades are its own.
+      server.on('upgrade', (request, socket) => {
+        if (request.url === '/own') socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
+      });
+      assert.equal(await upgrade('/own'), 403);
+      assert.equal(await upgrade('/signal?room=still-served'), 'open');
+    } finally {
+      await relay.close();
+      for (const socket of connections) socket.destroy();
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
     }
   });
 });
