@@ -43,7 +43,7 @@ export { signalingAdapters, roomAdapters, type RoomFactory } from './signaling/a
 export { registerNetworkAdapters } from './signaling/network-adapters.js';
 export { parseNegotiationMessage, SignalingMessageError } from './signaling/message.js';
 export { PerfectNegotiator } from './negotiation/perfect-negotiation.js';
-export { SenderReconciler, type TrackSource } from './senders/sender-reconciler.js';
+export { FarSideStoppedError, SenderReconciler, type TrackSource } from './senders/sender-reconciler.js';
 export { StreamAssembler, type StreamlessPolicy } from './streams/stream-assembler.js';
 export { LocalStreams, parseStreamNames } from './streams/local-streams.js';
 export { PeerSession } from './session/peer-session.js';

@@ -868,6 +868,51 @@ describe('<peer-connection>', () => {
     }
   });
 
+  it('tells a track whose transceiver the far side stopped, and sends it anew once it changes', async () => {
+    const { far, channel, deliver } = plainAnswerer();
+    const canvases = [0, 1].map(() => document.createElement('canvas').captureStream());
+    const [first, second] = canvases.map((stream) => stream.getVideoTracks()[0]);
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection .signaling=${channel}
+        ><local-track .track=${first}></local-track
+      ></peer-connection>`,
+    );
+    const local = a.querySelector('local-track')!;
+    const errors = record<CallErrorEvent>(local, 'error');
+    try {
+      await until(() => a.state === 'connected' && far.signalingState === 'stable', 'the call');
+      // Plain code (or a server rejecting the m-line) stops receiving it: an offer with the m-line's port 0.
+      far.getTransceivers()[0].stop();
+      await far.setLocalDescription();
+      deliver({ description: far.localDescription!.toJSON() });
+      await until(() => errors.length > 0, 'an error on the element');
+      expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
+        [
+          'add-track',
+          'FarSideStoppedError: the far side stopped receiving this track; it is sent again when it changes or is inserted again',
+        ],
+      ]);
+      await until(
+        () => a.signalingState === 'stable' && far.signalingState === 'stable',
+        'the stop negotiated',
+      );
+      // Another device, say: sent on a new m-line, and received.
+      local.track = second;
+      await until(
+        () =>
+          far
+            .getTransceivers()
+            .some((t) => t.currentDirection === 'recvonly' && t.receiver.track.kind === 'video'),
+        'the new track received',
+      );
+      expect(a.connection!.getSenders().some((sender) => sender.track === second)).to.equal(true);
+      expect(errors).to.have.length(1);
+    } finally {
+      far.close();
+      for (const stream of canvases) for (const track of stream.getTracks()) track.stop();
+    }
+  });
+
   it("receives the far side's track when a track of its own comes while the far side's offer is being applied", async () => {
     // Chromium fired no track event for the far side's audio when a track was added while setRemoteDescription of the
     // offer was under way: the offer took up the transceiver that addTrack made, and the far side's media came with

@@ -166,9 +166,19 @@ export class SenderReconciler {
 
   /** Notes the transceivers a description just applied made send (see usedToSend). */
   descriptionApplied(): void {
-    for (const transceiver of this.#pc.getTransceivers()) {
+    const transceivers = this.#pc.getTransceivers();
+    for (const transceiver of transceivers) {
       const direction = transceiver.currentDirection;
       if (direction === 'sendrecv' || direction === 'sendonly') this.#usedToSend.add(transceiver);
+    }
+    // A transceiver the far side stopped (plain code's stop(), a server rejecting the m-line) sends nothing ever again,
+    // and takes no other track. Its source is told and let go: its next change (another device) or a re-insertion sends
+    // it on a new one. Not at once, which against a far side that rejects every m-line would offer again for ever.
+    for (const [source, { track, transceiver }] of this.#sending) {
+      if (transceivers.includes(transceiver) && transceiver.currentDirection !== 'stopped') continue;
+      this.#sending.delete(source);
+      this.localStreams.remove(track);
+      this.#onError(source, new FarSideStoppedError(), 'add-track');
     }
   }
 
@@ -345,6 +355,16 @@ export class SenderReconciler {
         this.#retryWaiting();
       });
     this.#replacing.set(sender, done);
+  }
+}
+
+/** A track's transceiver was stopped by the far side (see descriptionApplied). */
+export class FarSideStoppedError extends Error {
+  override get name(): 'FarSideStoppedError' {
+    return 'FarSideStoppedError';
+  }
+  constructor() {
+    super('the far side stopped receiving this track; it is sent again when it changes or is inserted again');
   }
 }
 
