@@ -521,6 +521,49 @@ describe('<peer-connection> over broadcast:', () => {
     }
   });
 
+  it('joins again when the page is shown again from the back/forward cache, as <peer-connection> and <call-room>', async () => {
+    const name = uniqueName();
+    const far = new BroadcastRoom(name);
+    const seen: string[] = [];
+    far.join(
+      {
+        joined: (peer) => seen.push(`joined ${peer.id}`),
+        left: (peer, reason) => seen.push(`left ${peer.id} ${reason}`),
+        updated: () => {},
+        message: () => {},
+        error: () => {},
+      },
+      {},
+    );
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection signaling="broadcast:${name}"></peer-connection>
+        <call-room signaling="broadcast:${name}"></call-room>
+      </div>`,
+    );
+    const room = root.querySelector('call-room')!;
+    try {
+      await until(() => seen.length === 2, 'both elements in the room');
+      const ids = seen.map((line) => line.slice('joined '.length)).sort();
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+      await until(() => seen.length === 4, 'their goodbyes');
+      expect(room.state).to.equal('left');
+      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+      await until(() => seen.length === 6, 'both back in the room');
+      // Each joined anew (<call-room> under a new id, as after any leave).
+      expect(seen.slice(2, 4).sort()).to.deep.equal(ids.map((id) => `left ${id} leave`));
+      expect(seen.slice(4).filter((line) => line.startsWith('joined '))).to.have.length(2);
+      expect(room.state).to.equal('joined');
+      // A page shown again that was not kept (a plain load fires pageshow too) changes nothing.
+      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(seen).to.have.length(6);
+    } finally {
+      root.remove();
+      far.leave();
+    }
+  });
+
   it('keeps the call while the room says the far side vanished but media flows (a relay restart), and negotiates once it is back', async function () {
     this.timeout(30000);
     const name = uniqueName();

@@ -112,6 +112,8 @@ export class CallRoom extends LitElement {
   private connecting = false;
   /** Set by the page's `leave()` until it joins again or a removal's teardown: a move does not join again. */
   private leftByPage = false;
+  /** Set while the page is hidden in the back/forward cache after the element left for it (see onPageHide). */
+  private leftForCache = false;
   /** The name the room was last told (see tellName). */
   private toldName?: string | null;
   /** Who the room says is there now, member or not (see the room's `message`). */
@@ -166,7 +168,9 @@ export class CallRoom extends LitElement {
    */
   leave(): void {
     this.leftByPage = true;
+    this.leftForCache = false;
     window.removeEventListener('pagehide', this.onPageHide);
+    window.removeEventListener('pageshow', this.onPageShow);
     for (const id of [...this.members.keys()]) this.drop(id, 'leave');
     // A room the page gave is left too: the element joined it, and a room still joined would keep telling the element
     // of peers, each a new connection, after it was removed.
@@ -387,7 +391,18 @@ export class CallRoom extends LitElement {
     this.emit(new PeerLeftEvent(member.peer, reason));
   }
 
-  private readonly onPageHide = (): void => this.leave();
+  /** A page kept in the back/forward cache joins again when shown again: the others let it go meanwhile. */
+  private readonly onPageHide = (event: PageTransitionEvent): void => {
+    this.leave();
+    if (!event.persisted) return;
+    this.leftForCache = true;
+    window.addEventListener('pageshow', this.onPageShow);
+  };
+
+  private readonly onPageShow = (event: PageTransitionEvent): void => {
+    // Left by the page meanwhile (a framework that unmounts on pagehide), it stays out.
+    if (this.leftForCache && event.persisted && this.isConnected) this.join();
+  };
 
   private streamsChanged(event: StreamAddedEvent | StreamRemovedEvent): void {
     this.connectionHost.changed();

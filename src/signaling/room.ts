@@ -125,6 +125,8 @@ export class FirstPeerChannel implements SignalingChannel {
   private awayCheck?: ReturnType<typeof setInterval>;
   /** Whether this side is in the room: from the first start to close. */
   private joined = false;
+  /** Set while the page is hidden in the back/forward cache after this side left for it (see onPageHide). */
+  private cached = false;
 
   constructor(private readonly room: Room) {}
 
@@ -181,7 +183,9 @@ export class FirstPeerChannel implements SignalingChannel {
 
   close(): void {
     this.joined = false;
+    this.cached = false;
     window.removeEventListener('pagehide', this.onPageHide);
+    window.removeEventListener('pageshow', this.onPageShow);
     this.partnerBack();
     this.partner?.close();
     // Started again after this (a channel of the page's), it joins anew and meets whoever is there then.
@@ -194,9 +198,24 @@ export class FirstPeerChannel implements SignalingChannel {
   /**
    * Closing or reloading the tab says goodbye at once, as `<call-room>` does: otherwise the far side keeps this peer
    * as its partner (for good over BroadcastChannel, which cannot tell a tab is gone; for the relay's grace over
-   * `ws:`), and ignores the reloaded page.
+   * `ws:`), and ignores the reloaded page. A page kept in the back/forward cache joins again when it is shown again:
+   * the others let it go meanwhile, and the listener starts over.
    */
-  private readonly onPageHide = (): void => this.close();
+  private readonly onPageHide = (event: PageTransitionEvent): void => {
+    this.close();
+    if (!event.persisted) return;
+    this.cached = true;
+    window.addEventListener('pageshow', this.onPageShow);
+  };
+
+  private readonly onPageShow = (event: PageTransitionEvent): void => {
+    window.removeEventListener('pageshow', this.onPageShow);
+    const { listener } = this;
+    if (!this.cached || !event.persisted || !listener) return;
+    this.cached = false;
+    listener.peerLeft?.();
+    this.start(listener);
+  };
 
   /**
    * The partner is reported gone while media with it still flows: a relay restart, or its socket down past the relay's

@@ -455,6 +455,28 @@ describe('FirstPeerChannel', () => {
     channel.close();
   });
 
+  it('joins again when the page is shown again from the back/forward cache, unless closed meanwhile', () => {
+    const fake = fakeRoom();
+    let joins = 0;
+    const room: Room = { ...fake.room, join: (listener, meta) => (joins++, fake.room.join(listener, meta)) };
+    const { channel, heard } = listened(room);
+    fake.join('far');
+    const hide = () => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+    const show = () => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    hide();
+    show();
+    expect(joins).to.equal(2);
+    expect(heard, 'the listener starts over').to.deep.equal(['peer left']);
+    fake.join('next');
+    fake.message('next', offer('v=0 next'));
+    expect(heard).to.deep.equal(['peer left', offer('v=0 next')]);
+    hide();
+    // The page's own pagehide handler removed the element, which closed its channel.
+    channel.close();
+    show();
+    expect(joins).to.equal(2);
+  });
+
   it('lets a partner go at once when it said goodbye, or vanished with no media flowing', () => {
     const fake = fakeRoom();
     const { channel, heard, media } = listened(fake.room);
