@@ -29,7 +29,12 @@ export {
   type SignalingOptions,
 } from './signaling/signaling.js';
 export { LoopbackChannel, LoopbackFullError, loopbackSignaling } from './signaling/loopback.js';
-export { BroadcastRoom, BroadcastMessageError, broadcastSignaling } from './signaling/broadcast.js';
+export {
+  BroadcastRoom,
+  BroadcastMessageError,
+  broadcastSignaling,
+  type BroadcastTiming,
+} from './signaling/broadcast.js';
 export { RelayRoom, RelayError, relaySignaling } from './signaling/relay-room.js';
 export {
   FirstPeerChannel,

@@ -4,6 +4,7 @@ import type {
   CallRoom,
   NegotiationMessage,
   PeerJoinedEvent,
+  PeerConnection,
   PeerLeftEvent,
   PeerUpdatedEvent,
   RemoteStreams,
@@ -518,6 +519,38 @@ describe('<peer-connection> over broadcast:', () => {
       pc.remove();
     } finally {
       far.leave();
+    }
+  });
+
+  it('<peer-connection> lets a partner tab that died without goodbye go, and calls the next one', async () => {
+    const name = uniqueName();
+    const wire = new BroadcastChannel(`webrtc-elements:${name}`);
+    const answered: unknown[] = [];
+    wire.onmessage = ({ data }) => answered.push(data);
+    const a = await fixture<PeerConnection>(
+      html`<peer-connection><local-track kind="video"></local-track></peer-connection>`,
+    );
+    a.signaling = new FirstPeerChannel(new BroadcastRoom(name, { aliveEveryMs: 100, goneAfterMs: 1000 }));
+    try {
+      await until(
+        () => answered.some((m) => (m as { type?: string }).type === 'hello'),
+        'the element in the room',
+      );
+      // A tab that says hello and dies: the element takes it for its partner, and sends it its offer.
+      wire.postMessage({ type: 'hello', from: 'ghost', meta: {} });
+      await until(
+        () => answered.some((m) => (m as { to?: string }).to === 'ghost'),
+        'the element meeting it',
+      );
+      wire.close();
+      const b = document.createElement('peer-connection');
+      b.signaling = `broadcast:${name}`;
+      a.after(b);
+      await until(() => b.remoteStreams.length === 1, 'the video at the next tab', 15000);
+      await decodedFrame(b.remoteStreams[0]);
+      b.remove();
+    } finally {
+      wire.close();
     }
   });
 

@@ -2,7 +2,7 @@ import { FirstPeerChannel, randomId, type Room, type RoomListener, type RoomPeer
 import type { SignalingChannel } from './signaling.js';
 
 type Wire =
-  | { type: 'hello' | 'here' | 'meta'; from: string; to?: string; meta: Record<string, unknown> }
+  | { type: 'hello' | 'here' | 'meta' | 'alive'; from: string; to?: string; meta: Record<string, unknown> }
   | { type: 'bye'; from: string }
   | { type: 'signal'; from: string; to: string; data: unknown };
 
@@ -15,8 +15,20 @@ export class BroadcastMessageError extends Error {
 }
 
 /**
+ * How often each member says it is alive, and after how long without a word from a peer it is taken for gone. A tab
+ * that crashed or was killed says no goodbye, and a BroadcastChannel cannot tell it is gone: without this, it stayed
+ * the partner of a `<peer-connection>` for good, which then ignored every newcomer. Generous, as a hidden tab's timers
+ * may run as rarely as once a minute.
+ */
+export interface BroadcastTiming {
+  aliveEveryMs: number;
+  goneAfterMs: number;
+}
+const TIMING: BroadcastTiming = { aliveEveryMs: 10_000, goneAfterMs: 75_000 };
+
+/**
  * A room among the tabs (and elements) of one browser and origin, over a BroadcastChannel: no server. A newcomer
- * says hello, the others answer "here"; messages carry their addressee.
+ * says hello, the others answer "here"; each says now and then that it is alive; messages carry their addressee.
  */
 export class BroadcastRoom implements Room {
   readonly selfId = randomId();
@@ -24,8 +36,15 @@ export class BroadcastRoom implements Room {
   private listener?: RoomListener;
   private meta: Record<string, unknown> = {};
   private readonly peers = new Map<string, RoomPeer>();
+  /** When each peer was last heard from. */
+  private readonly heard = new Map<string, number>();
+  private aliveTimer?: ReturnType<typeof setInterval>;
+  private lastBeat = 0;
 
-  constructor(private readonly name: string) {}
+  constructor(
+    private readonly name: string,
+    private readonly timing: BroadcastTiming = TIMING,
+  ) {}
 
   join(listener: RoomListener, meta: Record<string, unknown>): void {
     // Joined twice, the first channel would go on delivering every message a second time.
@@ -35,6 +54,8 @@ export class BroadcastRoom implements Room {
     this.channel = new BroadcastChannel(`webrtc-elements:${this.name}`);
     this.channel.onmessage = (event) => this.receive(event.data);
     this.post({ type: 'hello', from: this.selfId, meta });
+    this.lastBeat = Date.now();
+    this.aliveTimer = setInterval(() => this.beat(), this.timing.aliveEveryMs);
   }
 
   send(to: string, data: unknown): void {
@@ -50,9 +71,28 @@ export class BroadcastRoom implements Room {
     this.post({ type: 'bye', from: this.selfId });
     this.channel?.close();
     this.channel = undefined;
+    clearInterval(this.aliveTimer);
     // Met anew if this room is joined again.
     this.peers.clear();
+    this.heard.clear();
     this.listener = undefined;
+  }
+
+  /** Says this side is alive, and lets go the peers not heard from for too long. */
+  private beat(): void {
+    const now = Date.now();
+    // This side's own timer ran late (its tab was frozen or throttled): the silence was its own, not the others'.
+    const late = now - this.lastBeat > this.timing.goneAfterMs / 2;
+    this.lastBeat = now;
+    this.post({ type: 'alive', from: this.selfId, meta: this.meta });
+    for (const [id, peer] of this.peers) {
+      if (late) this.heard.set(id, now);
+      else if (now - (this.heard.get(id) ?? now) > this.timing.goneAfterMs) {
+        this.peers.delete(id);
+        this.heard.delete(id);
+        this.listener?.left(peer, 'gone');
+      }
+    }
   }
 
   private post(message: Wire): void {
@@ -68,12 +108,16 @@ export class BroadcastRoom implements Room {
     }
     if ('to' in message && message.to !== undefined && message.to !== this.selfId) return;
     const { from } = message;
+    const known = this.peers.has(from);
+    if (known || message.type !== 'signal') this.heard.set(from, Date.now());
+    // Only news if the peer is not known: one taken for gone, or whose hello this side missed.
+    if (message.type === 'alive' && known) return;
     switch (message.type) {
+      case 'alive':
       case 'hello':
       case 'here':
       case 'meta': {
         const peer = { id: from, meta: message.meta };
-        const known = this.peers.has(from);
         this.peers.set(from, peer);
         if (message.type === 'hello')
           this.post({ type: 'here', from: this.selfId, to: from, meta: this.meta });
@@ -84,6 +128,7 @@ export class BroadcastRoom implements Room {
       case 'bye': {
         const peer = this.peers.get(from);
         this.peers.delete(from);
+        this.heard.delete(from);
         if (peer) listener.left(peer, 'leave');
         return;
       }
@@ -99,7 +144,9 @@ function isWire(value: unknown): value is Wire {
   if (typeof from !== 'string' || (to !== undefined && typeof to !== 'string')) return false;
   if (type === 'bye' || type === 'signal') return true;
   return (
-    (type === 'hello' || type === 'here' || type === 'meta') && typeof meta === 'object' && meta !== null
+    (type === 'hello' || type === 'here' || type === 'meta' || type === 'alive') &&
+    typeof meta === 'object' &&
+    meta !== null
   );
 }
 

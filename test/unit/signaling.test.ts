@@ -213,6 +213,46 @@ describe('BroadcastRoom', () => {
       other.leave();
     }
   });
+
+  it('takes a peer that went silent without goodbye (a crashed tab) for gone, and one heard again for back', async () => {
+    const name = uniqueName();
+    const timing = { aliveEveryMs: 50, goneAfterMs: 300 };
+    const [room, live] = [new BroadcastRoom(name, timing), new BroadcastRoom(name, timing)];
+    const heard: string[] = [];
+    const quiet: RoomListener = {
+      joined: () => {},
+      left: () => {},
+      updated: () => {},
+      message: () => {},
+      error: () => {},
+    };
+    room.join(
+      {
+        ...quiet,
+        joined: (peer) => heard.push(`joined ${peer.id}`),
+        left: (peer, reason) => heard.push(`left ${peer.id} ${reason}`),
+      },
+      {},
+    );
+    live.join(quiet, {});
+    // A tab that says hello, then dies: its channel goes with no goodbye.
+    const ghost = new BroadcastChannel(`webrtc-elements:${name}`);
+    try {
+      ghost.postMessage({ type: 'hello', from: 'ghost', meta: {} });
+      await until(() => heard.includes('left ghost gone'), 'the silent peer gone', 3000);
+      expect(
+        heard.filter((line) => line.endsWith(live.selfId)),
+        'the live one stays',
+      ).to.deep.equal([`joined ${live.selfId}`]);
+      // Heard again (its tab was only throttled): it is back.
+      ghost.postMessage({ type: 'alive', from: 'ghost', meta: {} });
+      await until(() => heard.filter((line) => line === 'joined ghost').length === 2, 'the peer back');
+    } finally {
+      ghost.close();
+      room.leave();
+      live.leave();
+    }
+  });
 });
 
 describe('randomId', () => {
