@@ -179,6 +179,8 @@ export class SenderReconciler {
       this.#sending.delete(source);
       this.localStreams.remove(track);
       this.#onError(source, new FarSideStoppedError(), 'add-track');
+      // Another source refused this track (a duplicate) may have it now: it is sent on a new m-line, as a change is.
+      this.#retryRefused(track);
     }
   }
 
@@ -305,10 +307,7 @@ export class SenderReconciler {
    * without keys, two elements swapping tracks.
    */
   #conflict(track: MediaStreamTrack, source?: TrackSource): 'leaving' | undefined {
-    const wanted =
-      [...this.#sending].some(
-        ([s, sending]) => s !== source && s.track === track && sending.track === track,
-      ) || [...this.#held].some((s) => s !== source && s.track === track);
+    const wanted = this.#wantedByAnother(track, source);
     const holders = this.#pc.getSenders().filter((sender) => sender.track === track);
     const managed = new Set([...this.#sending.values()].map((s) => s.transceiver.sender));
     if (wanted || holders.some((sender) => !managed.has(sender) && !this.#replacing.has(sender))) {
@@ -318,9 +317,22 @@ export class SenderReconciler {
     return holders.length > 0 ? 'leaving' : undefined;
   }
 
-  /** Tries again the sources refused `track`, which a source just let go. */
+  /** Whether a source other than `source` sends `track` (or is held to) and still wants it. */
+  #wantedByAnother(track: MediaStreamTrack, source?: TrackSource): boolean {
+    return (
+      [...this.#sending].some(
+        ([s, sending]) => s !== source && s.track === track && sending.track === track,
+      ) || [...this.#held].some((s) => s !== source && s.track === track)
+    );
+  }
+
+  /**
+   * Tries again the sources refused `track`, which a source just let go: the first takes it, and the others stay
+   * refused without being told again.
+   */
   #retryRefused(track: MediaStreamTrack): void {
-    for (const source of [...this.#refused]) if (source.track === track) this.sync(source);
+    for (const source of [...this.#refused])
+      if (source.track === track && !this.#wantedByAnother(track, source)) this.sync(source);
   }
 
   /** Tries again the sources waiting for a sender to let their track go. */

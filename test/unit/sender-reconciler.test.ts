@@ -180,4 +180,20 @@ describe('SenderReconciler, tracks changing hands', () => {
     senders.remove(second);
     expect(sent()).to.deep.equal([]);
   });
+
+  it('gives a track let go to one of the sources refused it, and tells the others nothing more', async () => {
+    const track = canvasTrack();
+    const [first, second, third] = [source(track), source(track), source(track)];
+    for (const one of [first, second, third]) senders.sync(one);
+    expect(errors).to.deep.equal(['add-track: InvalidAccessError', 'add-track: InvalidAccessError']);
+    senders.remove(first);
+    await waitUntil(() => sent().length === 1, 'one source sends the track');
+    expect(errors, 'not told again').to.have.length(2);
+    // The one that has it lets it go: the last one takes it.
+    senders.remove(second);
+    await waitUntil(() => sent().length === 1, 'the last source sends the track');
+    senders.remove(third);
+    expect(sent()).to.deep.equal([]);
+    expect(errors).to.have.length(2);
+  });
 });
