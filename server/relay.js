@@ -4,7 +4,7 @@
  * id, key and meta optional), learn who else is there, and send messages addressed to one peer of the same room. The relay never reads what peers send each other.
  *
  * Protocol (JSON text frames):
- *   server → client  {type:'welcome', id, room, peers:[{id, meta}], heartbeatMs}
+ *   server → client  {type:'welcome', id, room, peers:[{id, meta}], heartbeatMs, maxMessageBytes}
  *                                                                      once, after joining
  *                    {type:'ping'}                                     every heartbeatMs: a page cannot see the
  *                                                                      socket's own pings, and needs something to
@@ -61,8 +61,11 @@ export const CloseCode = Object.freeze({
 
 const ROOM = /^[\w.~-]{1,64}$/;
 const PEER_ID = /^[\w-]{8,64}$/;
-/** The relay's token (`&token=`), as clients write it in the address. */
-const TOKEN = /^[\w.~-]{1,256}$/;
+/**
+ * What a token (`&token=`) must not hold: clients write it in the address as it is, and these reach the relay changed
+ * (`+` as a space, `%41` as `A`) or end the value (`&`, `#`).
+ */
+const TOKEN_REFUSED = /[\s+&#%]/;
 /** A peer's secret (`&key=`): with it, only a connection bringing the same key takes that peer's id again. */
 const PEER_KEY = /^[\w-]{16,128}$/;
 /** Metadata given in the join URL (`&meta=` JSON), so the room learns a newcomer's name with its arrival. */
@@ -161,10 +164,10 @@ export class Relay {
       );
     // Clients pass it in the address as it is: `+`, `/`, `=` of base64 or `&` would reach the relay changed (a `+` as a
     // space), and the right token be refused.
-    if (token !== undefined && !TOKEN.test(token))
+    if (token !== undefined && (token === '' || TOKEN_REFUSED.test(token)))
       throw new TypeError(
-        'the token must be 1 to 256 letters, digits or . _ ~ - (it goes in an address as it is: ' +
-          'use hex or base64url, such as `openssl rand -hex 24`)',
+        'the token must not be empty nor hold spaces or + & # % (it goes in an address as it is: ' +
+          'hex or base64url, such as `openssl rand -hex 24`, suit)',
       );
     if (!Number.isInteger(maxPeersPerRoom) || maxPeersPerRoom < 2)
       throw new TypeError(`the most peers in a room must be a whole number from 2, got ${maxPeersPerRoom}`);
@@ -379,6 +382,8 @@ export class Relay {
       room,
       peers: [...members.values()].filter((c) => c !== client).map(peerOf),
       heartbeatMs: this.options.pingIntervalMs,
+      // Relays differ (an older one took 64 KiB): a client sends nothing larger, which would close its socket.
+      maxMessageBytes: MAX_MESSAGE_BYTES,
     });
     for (const held of previous?.held ?? []) this.send(client, held);
     this.broadcast(client, { type: 'joined', peer: peerOf(client) });

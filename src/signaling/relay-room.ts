@@ -25,12 +25,14 @@ export class RelayError extends Error {
 
 /** The largest frame the relay takes (`MAX_MESSAGE_BYTES` in server/relay.js): it closes a socket that sends more. */
 export const MAX_FRAME_BYTES = 128 * 1024;
+/** What a relay that does not say its limit in its welcome takes: an earlier version's. */
+const UNSAID_FRAME_BYTES = 64 * 1024;
 /** The most characters of metadata JSON the relay takes (`MAX_META_CHARS` in server/relay.js). */
 export const MAX_META_CHARS = 2048;
 
 /** A frame from the relay, checked (see parseFrame); `other`: a type this client does not know, ignored. */
 type Frame =
-  | { type: 'welcome'; peers: RoomPeer[]; heartbeatMs?: number }
+  | { type: 'welcome'; peers: RoomPeer[]; heartbeatMs?: number; maxMessageBytes?: number }
   | { type: 'joined' | 'updated'; peer: RoomPeer }
   | { type: 'left'; id: string; reason: unknown }
   | { type: 'signal'; from: string; data: unknown }
@@ -77,7 +79,9 @@ export class RelayRoom implements Room {
   private meta: Record<string, unknown> = {};
   private readonly peers = new Map<string, RoomPeer>();
   /** Signals waiting for the socket, with the peer each is for (see send). */
-  private readonly queue: { to: string; data: unknown; text: string }[] = [];
+  private readonly queue: { to: string; data: unknown; text: string; bytes: number }[] = [];
+  /** The largest frame the relay takes, as its welcome said (see frameTooLarge); the kit's own before one came. */
+  private maxFrameBytes = MAX_FRAME_BYTES;
   private open = false;
   private closed = false;
   private attempts = 0;
@@ -120,23 +124,31 @@ export class RelayRoom implements Room {
 
   send(to: string, data: unknown): void {
     const text = JSON.stringify({ type: 'signal', to, data });
-    // Larger, the relay would close the socket, and each resend of the message close the next one: told, not sent.
-    const bytes = text.length > MAX_FRAME_BYTES / 3 ? new TextEncoder().encode(text).length : text.length;
-    if (bytes > MAX_FRAME_BYTES) {
-      this.listener?.error(
-        new RelayError(
-          'too-large',
-          `a message of ${bytes} bytes is over the relay's limit of ${MAX_FRAME_BYTES}`,
-        ),
-        false,
-      );
-      return;
-    }
+    const bytes = text.length > this.maxFrameBytes / 3 ? new TextEncoder().encode(text).length : text.length;
+    if (this.frameTooLarge(bytes)) return;
     if (this.open && this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);
     // Through an outage each call sends its offer again every 2 s with its candidates: only the latest of each peer's
     // is kept, as for a far side not there yet.
     else
-      queueForFarSide(this.queue, { to, data, text }, MAX_QUEUED, (q) => (q.to === to ? q.data : undefined));
+      queueForFarSide(this.queue, { to, data, text, bytes }, MAX_QUEUED, (q) =>
+        q.to === to ? q.data : undefined,
+      );
+  }
+
+  /**
+   * Tells a message larger than the relay takes: sent, it would close the socket, and each resend of it close the next
+   * one.
+   */
+  private frameTooLarge(bytes: number): boolean {
+    if (bytes <= this.maxFrameBytes) return false;
+    this.listener?.error(
+      new RelayError(
+        'too-large',
+        `a message of ${bytes} bytes is over the relay's limit of ${this.maxFrameBytes}`,
+      ),
+      false,
+    );
+    return true;
   }
 
   setMeta(meta: Record<string, unknown>): void {
@@ -236,7 +248,14 @@ export class RelayRoom implements Room {
   private heard(): void {
     clearTimeout(this.silenceTimer);
     if (this.heartbeatMs === undefined || !this.open) return;
+    this.awaitHeartbeat(this.heartbeatMs * MISSED_HEARTBEATS, this.heartbeatMs);
+  }
+
+  private awaitHeartbeat(ms: number, heartbeatMs: number): void {
+    const due = Date.now() + ms;
     this.silenceTimer = setTimeout(() => {
+      // Run late, the page's main thread was busy or suspended: what the relay sent meanwhile may wait to be read.
+      if (Date.now() - due > heartbeatMs) return this.awaitHeartbeat(heartbeatMs, heartbeatMs);
       const dead = this.socket;
       this.socket = undefined;
       if (dead) {
@@ -245,7 +264,7 @@ export class RelayRoom implements Room {
         dead.close(1000, 'no heartbeat from the relay');
       }
       this.lost(1006, '');
-    }, this.heartbeatMs * MISSED_HEARTBEATS);
+    }, ms);
   }
 
   /**
@@ -323,6 +342,7 @@ export class RelayRoom implements Room {
       case 'welcome': {
         this.open = true;
         this.heartbeatMs = frame.heartbeatMs;
+        this.maxFrameBytes = Math.min(MAX_FRAME_BYTES, frame.maxMessageBytes ?? UNSAID_FRAME_BYTES);
         this.welcomedOnce = true;
         this.attempts = 0;
         this.stopAwaitingWelcome();
@@ -334,7 +354,8 @@ export class RelayRoom implements Room {
         if (this.metaUnsent) this.socket?.send(JSON.stringify({ type: 'meta', meta: this.meta }));
         this.metaUnsent = false;
         // Not to peers that did not come back (after a relay restart): the relay would answer each with an error.
-        for (const { to, text } of this.queue.splice(0)) if (present.has(to)) this.socket?.send(text);
+        for (const { to, text, bytes } of this.queue.splice(0))
+          if (present.has(to) && !this.frameTooLarge(bytes)) this.socket?.send(text);
         return;
       }
       case 'joined':
@@ -385,7 +406,12 @@ function parseFrame(value: unknown): Frame | undefined {
   switch (type) {
     case 'welcome':
       return Array.isArray(frame.peers) && frame.peers.every(isPeer)
-        ? { type, peers: frame.peers, heartbeatMs: positive(frame.heartbeatMs) }
+        ? {
+            type,
+            peers: frame.peers,
+            heartbeatMs: positive(frame.heartbeatMs),
+            maxMessageBytes: positive(frame.maxMessageBytes),
+          }
         : undefined;
     case 'joined':
     case 'updated':

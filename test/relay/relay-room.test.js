@@ -4,6 +4,7 @@
  * as the browser would get it, over Node's `ws` client, which speaks the browser's WebSocket API (Node 20 has none).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect, createServer } from 'node:net';
@@ -561,5 +562,99 @@ it('joins again through a new socket when the relay goes silent, before the room
     for (const socket of sockets) socket.destroy();
     front.close();
     await quick.close();
+  }
+});
+
+it('keeps its socket when its own thread was busy past the heartbeats, and the relay was there all along', async () => {
+  // A relay of a process of its own, so that it goes on sending while this one is busy: its welcome and a heartbeat
+  // every 200 ms, and no WebSocket pings (which Node's client, unlike a browser, answers on the busy thread).
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { WebSocketServer } from 'ws';
+       const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+       server.on('connection', (socket) => {
+         socket.send(JSON.stringify({ type: 'welcome', id: 'x', room: 'busy', peers: [], heartbeatMs: 200 }));
+         setInterval(() => socket.send(JSON.stringify({ type: 'ping' })), 200);
+       });
+       server.on('listening', () => console.log(server.address().port));`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], cwd: new URL('../..', import.meta.url).pathname },
+  );
+  /** @type {InstanceType<typeof RelayRoom> | undefined} */
+  let self;
+  const Socket = globalThis.WebSocket;
+  try {
+    const port = await new Promise((resolve, reject) => {
+      child.stdout.once('data', (data) => resolve(String(data).trim()));
+      child.once('exit', () => reject(new Error('the relay exited')));
+    });
+    /** @type {unknown[]} */
+    const opened = [];
+    // Counts the sockets the room opens.
+    globalThis.WebSocket = /** @type {any} */ (
+      class extends /** @type {any} */ (Socket) {
+        /** @param {unknown[]} args */
+        constructor(...args) {
+          super(...args);
+          opened.push(this);
+        }
+      }
+    );
+    const { heard, listener } = listening();
+    self = new RelayRoom(`ws://127.0.0.1:${port}/signal?room=busy`);
+    self.join(listener, {});
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Busy for three times what 2.5 heartbeats are: the relay's frames wait to be read.
+    const busyUntil = Date.now() + 1500;
+    while (Date.now() < busyUntil);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(opened.length, 1, 'the same socket all along');
+    assert.deepEqual(heard, []);
+  } finally {
+    globalThis.WebSocket = Socket;
+    self?.leave();
+    child.kill();
+  }
+});
+
+it('sends nothing over the limit a relay says, or an earlier relay that says none (64 KiB), and tells it', async () => {
+  const fake = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: 64 * 1024 });
+  /** @type {unknown[]} */
+  const received = [];
+  let closes = 0;
+  fake.on('connection', (socket) => {
+    socket.send(
+      JSON.stringify({ type: 'welcome', id: 'x', room: 'old', peers: [{ id: 'other-peer-9', meta: {} }] }),
+    );
+    socket.on('message', (data) => received.push(JSON.parse(String(data))));
+    socket.on('close', () => closes++);
+  });
+  await new Promise((resolve) => fake.once('listening', resolve));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (fake.address());
+  const { heard, listener } = listening();
+  const self = new RelayRoom(`ws://127.0.0.1:${port}/signal?room=old`);
+  try {
+    self.join(listener, {});
+    await until(() => heard.includes('joined other-peer-9'), 'the welcome');
+    self.send('other-peer-9', { sdp: 'x'.repeat(80_000) });
+    self.send('other-peer-9', { small: true });
+    await until(() => received.length === 1, 'the small message');
+    assert.deepEqual(received, [{ type: 'signal', to: 'other-peer-9', data: { small: true } }]);
+    const bytes = JSON.stringify({
+      type: 'signal',
+      to: 'other-peer-9',
+      data: { sdp: 'x'.repeat(80_000) },
+    }).length;
+    assert.deepEqual(
+      heard.filter((line) => line.startsWith('error')),
+      [`error too-large: a message of ${bytes} bytes is over the relay's limit of ${64 * 1024}`],
+    );
+    assert.equal(closes, 0);
+  } finally {
+    self.leave();
+    await new Promise((resolve) => fake.close(resolve));
   }
 });

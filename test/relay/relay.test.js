@@ -84,6 +84,7 @@ describe('rooms', () => {
     const a = join(uniqueRoom());
     const welcome = await a.welcomed();
     assert.equal(welcome.heartbeatMs, 300);
+    assert.equal(welcome.maxMessageBytes, MAX_MESSAGE_BYTES);
     await a.until(
       () => (a.messages.filter((m) => m.type === 'ping').length >= 2 ? true : undefined),
       'two heartbeats',
