@@ -587,10 +587,13 @@ describe('<peer-connection> over broadcast:', () => {
       expect(seen.slice(2, 4).sort()).to.deep.equal(ids.map((id) => `left ${id} leave`));
       expect(seen.slice(4).filter((line) => line.startsWith('joined '))).to.have.length(2);
       expect(room.state).to.equal('joined');
-      // A page shown again that was not kept (a plain load fires pageshow too) changes nothing.
+      // Hidden again, then a pageshow that is no return from the cache (as a plain load fires): nothing joins.
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+      await until(() => seen.length === 8, 'their goodbyes again');
       window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }));
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(seen).to.have.length(6);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(seen).to.have.length(8);
+      expect(room.state).to.equal('left');
     } finally {
       root.remove();
       far.leave();
