@@ -484,6 +484,23 @@ async function broadcastPair() {
   return { name, root, a, b };
 }
 
+/** A BroadcastRoom of the test's own in the room `name`, writing down who joins and leaves. */
+function watchingRoom(name: string): { far: BroadcastRoom; seen: string[] } {
+  const far = new BroadcastRoom(name);
+  const seen: string[] = [];
+  far.join(
+    {
+      joined: (peer) => seen.push(`joined ${peer.id}`),
+      left: (peer, reason) => seen.push(`left ${peer.id} ${reason}`),
+      updated: () => {},
+      message: () => {},
+      error: () => {},
+    },
+    {},
+  );
+  return { far, seen };
+}
+
 describe('<peer-connection> over broadcast:', () => {
   it('calls the first other peer in the room', async () => {
     const { b } = await broadcastPair();
@@ -493,18 +510,7 @@ describe('<peer-connection> over broadcast:', () => {
 
   it('says goodbye when the tab is closed or reloaded (pagehide), so the far side does not wait for it', async () => {
     const name = uniqueName();
-    const far = new BroadcastRoom(name);
-    const seen: string[] = [];
-    far.join(
-      {
-        joined: (peer) => seen.push(`joined ${peer.id}`),
-        left: (peer, reason) => seen.push(`left ${peer.id} ${reason}`),
-        updated: () => {},
-        message: () => {},
-        error: () => {},
-      },
-      {},
-    );
+    const { far, seen } = watchingRoom(name);
     try {
       const pc = await fixture<HTMLElement>(
         html`<peer-connection signaling="broadcast:${name}"
@@ -556,18 +562,7 @@ describe('<peer-connection> over broadcast:', () => {
 
   it('joins again when the page is shown again from the back/forward cache, as <peer-connection> and <call-room>', async () => {
     const name = uniqueName();
-    const far = new BroadcastRoom(name);
-    const seen: string[] = [];
-    far.join(
-      {
-        joined: (peer) => seen.push(`joined ${peer.id}`),
-        left: (peer, reason) => seen.push(`left ${peer.id} ${reason}`),
-        updated: () => {},
-        message: () => {},
-        error: () => {},
-      },
-      {},
-    );
+    const { far, seen } = watchingRoom(name);
     const root = await fixture<HTMLElement>(
       html`<div>
         <peer-connection signaling="broadcast:${name}"></peer-connection>

@@ -1,17 +1,22 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import { SenderReconciler, type TrackSource } from '../../src/senders/sender-reconciler.js';
 
+/** The canvas tracks the tests made, stopped after each test. */
+const made: MediaStreamTrack[] = [];
+const canvasTrack = (): MediaStreamTrack => {
+  const [track] = document.createElement('canvas').captureStream().getVideoTracks();
+  made.push(track);
+  return track;
+};
+afterEach(() => {
+  for (const track of made.splice(0)) track.stop();
+});
+
 /**
  * The reconciler holding new senders back while told to (as it is while the browser applies an offer of the far side:
  * see holdAdds), on a connection of its own that negotiates nothing.
  */
 describe('SenderReconciler, holding new senders', () => {
-  const made: MediaStreamTrack[] = [];
-  const canvasTrack = (): MediaStreamTrack => {
-    const [track] = document.createElement('canvas').captureStream().getVideoTracks();
-    made.push(track);
-    return track;
-  };
   let pc: RTCPeerConnection;
   let hold: boolean;
   let errors: string[];
@@ -30,10 +35,7 @@ describe('SenderReconciler, holding new senders', () => {
     );
   });
 
-  afterEach(() => {
-    pc.close();
-    for (const track of made.splice(0)) track.stop();
-  });
+  afterEach(() => pc.close());
 
   const sent = () => pc.getSenders().map((sender) => sender.track);
 
@@ -90,12 +92,6 @@ describe('SenderReconciler, holding new senders', () => {
  * that one lets it go.
  */
 describe('SenderReconciler, tracks changing hands', () => {
-  const made: MediaStreamTrack[] = [];
-  const canvasTrack = (): MediaStreamTrack => {
-    const [track] = document.createElement('canvas').captureStream().getVideoTracks();
-    made.push(track);
-    return track;
-  };
   let pc: RTCPeerConnection;
   let errors: string[];
   let senders: SenderReconciler;
@@ -108,10 +104,7 @@ describe('SenderReconciler, tracks changing hands', () => {
     );
   });
 
-  afterEach(() => {
-    pc.close();
-    for (const track of made.splice(0)) track.stop();
-  });
+  afterEach(() => pc.close());
 
   const sent = () => pc.getSenders().flatMap((sender) => (sender.track ? [sender.track] : []));
   const source = (track: MediaStreamTrack): { track: MediaStreamTrack | null; streamNames: string[] } => ({
