@@ -162,8 +162,7 @@ export class Relay {
       throw new TypeError(
         `the path must be written as browsers send it, ${JSON.stringify(sent)}, got ${JSON.stringify(path)}`,
       );
-    // Clients pass it in the address as it is: `+`, `/`, `=` of base64 or `&` would reach the relay changed (a `+` as a
-    // space), and the right token be refused.
+    // One holding what an address changes (see TOKEN_REFUSED) would refuse the right token at every join.
     if (token !== undefined && (token === '' || TOKEN_REFUSED.test(token)))
       throw new TypeError(
         'the token must not be empty nor hold spaces or + & # % (it goes in an address as it is: ' +
@@ -652,7 +651,7 @@ function closeReason(message) {
  * @param {import('node:stream').Duplex} socket
  * @param {string} path The relay's path, named in the answer.
  */
-export function refuseUpgrade(socket, path) {
+function refuseUpgrade(socket, path) {
   // The server took its own error listener off the socket as it handed it over: a client that resets it now would
   // make an unhandled error, which stops the process.
   socket.on('error', () => socket.destroy());

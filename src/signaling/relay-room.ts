@@ -429,7 +429,7 @@ function parseFrame(value: unknown): Frame | undefined {
   }
 }
 
-/** A heartbeat interval a relay gave: a positive number, else none (a relay that sends no heartbeat). */
+/** A number a relay's welcome gave (an interval, a limit): positive, else none (a relay that does not say it). */
 const positive = (value: unknown): number | undefined =>
   typeof value === 'number' && value > 0 && Number.isFinite(value) ? value : undefined;
 

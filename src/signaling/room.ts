@@ -197,8 +197,8 @@ export class FirstPeerChannel implements SignalingChannel {
 
   /**
    * Closing or reloading the tab says goodbye at once, as `<call-room>` does: otherwise the far side keeps this peer
-   * as its partner (for good over BroadcastChannel, which cannot tell a tab is gone; for the relay's grace over
-   * `ws:`), and ignores the reloaded page. A page kept in the back/forward cache joins again when it is shown again:
+   * as its partner (over BroadcastChannel until the tab has been silent for 75 s; for the relay's grace over `ws:`),
+   * and ignores the reloaded page. A page kept in the back/forward cache joins again when it is shown again:
    * the others let it go meanwhile, and the listener starts over.
    */
   private readonly onPageHide = (event: PageTransitionEvent): void => {
