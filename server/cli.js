@@ -73,7 +73,8 @@ if (allowedOrigins?.length === 0) refuseEmpty('allowed-origins');
 
 const options = {
   port: integer(values.port, 'port', 0, 65535),
-  host: given(values.host, 'host'),
+  // Pasted with a space (`--host " 0.0.0.0"`), the address would fail to resolve.
+  host: given(values.host, 'host')?.trim(),
   allowedOrigins,
   maxPeersPerRoom: integer(values['max-peers'], 'max-peers', 2),
   maxPeers: integer(values['max-peers-total'], 'max-peers-total', 2),

@@ -1,7 +1,7 @@
 // @ts-check
 /** The relay's command line: bad options and a port it cannot have are told in a line, with no stack. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,39 @@ describe('the relay command line', () => {
       assert.ok(stderr.includes(said), stderr);
       assert.ok(stderr.includes('Usage:'), stderr);
       assert.ok(!stderr.includes('    at '), `no stack: ${stderr}`);
+    }
+  });
+
+  it('listens on a host given with spaces around it, and shuts down on SIGTERM', async () => {
+    const child = spawn(process.execPath, [cli, '--host', ' 127.0.0.1 ', '--port', '0']);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (data) => (out += data));
+    child.stderr.on('data', (data) => (err += data));
+    const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise((/** @type {(url: string) => void} */ resolve, reject) => {
+        child.stdout.on('data', () => {
+          const listening = /relay listening on (\S+)/.exec(out);
+          if (listening) resolve(listening[1]);
+        });
+        void exited.then((code) => reject(new Error(`exited ${code}: ${err}`)));
+      });
+      assert.match(url, /^ws:\/\/127\.0\.0\.1:\d+\/signal$/);
+      const socket = new WebSocket(`${url}?room=cli`);
+      const welcome = await new Promise(
+        (/** @type {(message: { type: string }) => void} */ resolve, reject) => {
+          socket.once('message', (data) => resolve(JSON.parse(String(data))));
+          socket.once('error', reject);
+        },
+      );
+      assert.equal(welcome.type, 'welcome');
+      socket.close();
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      assert.match(out, /shutting down/);
+    } finally {
+      child.kill();
     }
   });
 
