@@ -683,10 +683,13 @@ const testRelay = async (): Promise<{ url: string; token: string }> =>
   (await fetch('/test-relay.json')).json() as Promise<{ url: string; token: string }>;
 
 describe('over the relay (ws:)', () => {
-  it('a refused join is one error, and <call-room> goes to state error', async () => {
+  it('a refused join is one error, and <call-room> goes to state error, before it tells the error', async () => {
     const { url } = await testRelay();
     const room = document.createElement('call-room');
     const errors = record<CallErrorEvent>(room, 'error');
+    // A page that shows the room's state from its error listener (as the demo does) read 'joined'.
+    const statesTold: string[] = [];
+    room.addEventListener('error', () => statesTold.push(room.state));
     room.signaling = `${url}?room=${uniqueName()}&token=wrong`;
     document.body.append(room);
     try {
@@ -695,6 +698,7 @@ describe('over the relay (ws:)', () => {
       expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
         ['signaling', 'RelayError: unauthorized: wrong or missing token'],
       ]);
+      expect(statesTold).to.deep.equal(['error']);
     } finally {
       room.remove();
     }

@@ -267,9 +267,10 @@ export class CallRoom extends LitElement {
           this.members.get(from)?.channel.deliver(data);
         },
         error: (error, final) => {
-          this.reportError(error, 'signaling');
-          // Refused for good (a full room, a wrong token): out of the room, as a bad address is.
+          // Refused for good (a full room, a wrong token): out of the room, as a bad address is. The state first, so
+          // that a listener of the error reads the state it leaves.
           if (final && this.room === room) this.setState('error');
+          this.reportError(error, 'signaling');
         },
       },
       this.meta(),
