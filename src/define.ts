@@ -12,24 +12,25 @@ import { registerNetworkAdapters } from './signaling/network-adapters.js';
 registerNetworkAdapters();
 
 /**
- * Registers `element` under `name`. A name already taken is left alone rather than throwing; taken by another class
- * (another copy of the kit, or another library), the page is told, as the kit's elements of that name would otherwise
- * do nothing with no word why.
+ * Whether `name` is free for `element`. A name already taken is left alone rather than throwing; taken by another
+ * class (another copy of the kit, or another library), the page is told, as the kit's elements of that name would
+ * otherwise do nothing with no word why.
  */
-function define(name: string, element: CustomElementConstructor): void {
+function free(name: string, element: CustomElementConstructor): boolean {
   const taken = customElements.get(name);
-  if (!taken) customElements.define(name, element);
-  else if (taken !== element)
+  if (taken && taken !== element)
     console.warn(
       `webrtc-elements: <${name}> is defined already by another class (another copy of the kit?); left as it is`,
     );
+  return !taken;
 }
 
-// Parents first, so children upgraded after them find their connection at once.
-define('peer-connection', PeerConnection);
-define('call-room', CallRoom);
-define('local-track', LocalTrack);
-define('remote-stream', RemoteStream);
-define('remote-streams', RemoteStreams);
+// Parents first, so children upgraded after them find their connection at once. Each define call names its tag and
+// class literally: that is what the manifest's analyzer reads to list the definitions in custom-elements.json.
+if (free('peer-connection', PeerConnection)) customElements.define('peer-connection', PeerConnection);
+if (free('call-room', CallRoom)) customElements.define('call-room', CallRoom);
+if (free('local-track', LocalTrack)) customElements.define('local-track', LocalTrack);
+if (free('remote-stream', RemoteStream)) customElements.define('remote-stream', RemoteStream);
+if (free('remote-streams', RemoteStreams)) customElements.define('remote-streams', RemoteStreams);
 
 export * from './index.js';
