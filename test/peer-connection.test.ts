@@ -1633,6 +1633,36 @@ describe('<peer-connection>', () => {
     await decodedFrame(b.remoteStreams[0]);
   });
 
+  it('restartIce() on the polite side while it applies an offer still restarts ICE, and negotiation then rests', async () => {
+    const [a, b] = await liveCall();
+    await until(() => a.state === 'connected' && b.remoteStreams[0]?.getTracks().length === 2, 'the call');
+    await settled(a, b);
+    const ufrag = (pc: PeerConnection) => ufragOf(pc.connection!.localDescription);
+    const before = ufrag(b);
+    // The loopback makes the second to join polite: b asks a for offers, and a offers for its own new track.
+    const polite = b.connection!;
+    let asked = false;
+    polite.addEventListener('signalingstatechange', () => {
+      if (polite.signalingState !== 'have-remote-offer' || asked) return;
+      asked = true;
+      b.restartIce();
+    });
+    a.append(
+      Object.assign(document.createElement('local-track'), { kind: 'video' as const, stream: 'second' }),
+    );
+    await until(() => asked, "a's offer");
+    // The answer to that offer kept b's credentials; the restart was forgotten, and each answer after kept them too.
+    await until(() => ufrag(b) !== before, "the polite side's new ICE credentials");
+    await settled(a, b);
+    let offers = 0;
+    a.connection!.addEventListener('signalingstatechange', () => {
+      if (a.signalingState === 'have-local-offer') offers++;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(offers, 'offers once settled').to.equal(0);
+    await until(() => a.state === 'connected' && b.state === 'connected', 'connected');
+  });
+
   it("takes the channel's role over its polite attribute, so two sides that both set it do not both yield", async () => {
     // Requests for an offer each side sends: only a polite side sends them, and a polite side ignores them.
     const requests: string[] = [];

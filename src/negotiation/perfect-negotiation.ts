@@ -145,7 +145,7 @@ export class PerfectNegotiator {
    * is open is no answer to it.
    */
   #requestsAnswered = false;
-  /** Set by `restartIce()` until an offer is answered: the polite side's request asks for a restart. */
+  /** Set by `restartIce()` until this side's ICE credentials change: the polite side's request asks for a restart. */
   #restartWanted = false;
   /** The timers of incoming work still running (see withinBound). */
   readonly #bounds = new Set<() => void>();
@@ -621,13 +621,18 @@ export class PerfectNegotiator {
     if (description.type === 'offer') {
       try {
         this.#callbacks.describing();
+        // A restart this side wants is done once its credentials change: an answer to an offer that restarts nothing
+        // keeps them, and the browser, its restart still pending, asks for negotiation again; its request must then
+        // ask for the restart, or each answer keeps them and the two sides renegotiate for ever.
+        const credentialsBefore = this.#restartWanted ? (this.#pc.localDescription?.sdp ?? '') : undefined;
         await this.#pc.setLocalDescription();
         this.#setRemoteOrigin(description.sdp);
         // Read once, as for an offer: in Firefox each read builds a new description.
         const answer = this.#pc.localDescription;
         // An answer whose send threw is told, and this side goes on: the far side's offer comes again for it.
         if (answer) this.#send(this.#describe(answer));
-        this.#restartWanted = false;
+        if (credentialsBefore !== undefined && answer && !shares(answer.sdp, credentialsBefore, 'ice-ufrag'))
+          this.#restartWanted = false;
       } catch (error) {
         this.#negotiationFailed(error);
         return;
