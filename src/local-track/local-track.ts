@@ -3,6 +3,7 @@ import { live } from 'lit/directives/live.js';
 import { CallErrorEvent, TrackChangeEvent, type ErrorOperation } from '../events.js';
 import type { AttachedTrack, ConnectionHost } from '../shared/connection-context.js';
 import { ConnectionLink } from '../shared/connection-link.js';
+import { addState, deleteState } from '../shared/custom-states.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { describe } from '../signaling/message.js';
 import { parseStreamNames } from '../streams/local-streams.js';
@@ -134,7 +135,7 @@ export class LocalTrack extends LitElement {
   constructor() {
     super();
     // The first state too: `:state(idle)` matches from the start, as the `state` attribute says.
-    this.#internals.states?.add(this.state);
+    addState(this.#internals.states, this.state);
     new DisconnectGrace(this, () => this.#teardown());
   }
 
@@ -324,9 +325,9 @@ export class LocalTrack extends LitElement {
 
   #setState(state: LocalTrackState, tellConnection = true): void {
     const wasCapturing = this.state === 'acquiring';
-    this.#internals.states?.delete(this.state);
+    deleteState(this.#internals.states, this.state);
     this.state = state;
-    this.#internals.states?.add(state);
+    addState(this.#internals.states, state);
     // The connection may be holding other tracks back while this one was being captured.
     if (tellConnection && wasCapturing && state !== 'acquiring') this.#link.current?.update(this.#attachment);
   }
