@@ -207,10 +207,21 @@ export class PeerConnection extends LitElement {
 
   /**
    * Restarts ICE: the next negotiation gathers new candidates (after a network change or a failure). A connection
-   * whose ICE failed before it ever connected is replaced by a new one instead (see `connection`).
+   * whose ICE failed before it ever connected is replaced by a new one instead (see `connection`). With no open
+   * connection (closed, given up as `failed`, or the element not in a document) there is nothing to restart: that is
+   * told by an `error` event, not thrown, as the browser's `restartIce()` does not throw either.
    */
   restartIce(): void {
-    this.#openSession().restartIce();
+    const session = this.#ensureSession();
+    if (session && !session.closed) session.restartIce();
+    else
+      this.#reportError(
+        new DOMException(
+          'restartIce() found no open connection to restart; a new one starts when the element is inserted again or signaling changes',
+          'InvalidStateError',
+        ),
+        'connection',
+      );
   }
 
   /**
