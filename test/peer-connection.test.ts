@@ -1672,6 +1672,37 @@ describe('<peer-connection>', () => {
     await until(() => a.state === 'connected' && b.state === 'connected', 'connected');
   });
 
+  it("tells when the polite side's requests for an offer go unanswered, asks on, and sends once they get through", async function () {
+    this.timeout(60000);
+    // The far side hears nothing of the polite side's requests (a frozen tab, a route lost one way).
+    let dropping = false;
+    const name = uniqueName();
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <peer-connection .signaling=${tappedLoopback(name)}
+          ><local-track kind="video"></local-track
+        ></peer-connection>
+        <peer-connection
+          .signaling=${tappedLoopback(name, (m) => (dropping && 'offerWanted' in m ? null : undefined))}
+        ></peer-connection>
+      </div>`,
+    );
+    const [a, b] = root.querySelectorAll('peer-connection');
+    const errors = [record<CallErrorEvent>(a, 'error'), record<CallErrorEvent>(b, 'error')];
+    await until(() => b.remoteStreams.length === 1, "the impolite side's camera");
+    await settled(a, b);
+    dropping = true;
+    b.append(Object.assign(document.createElement('local-track'), { kind: 'video' as const }));
+    await until(() => errors[1].length > 0, 'an error', 20000);
+    expect(errors[1].map((e) => [e.operation, e.message])).to.deep.equal([
+      ['negotiation', 'Error: no offer came for a request sent 3 times in 15 s'],
+    ]);
+    dropping = false;
+    await until(() => a.remoteStreams.length === 1, "the polite side's camera", 10000);
+    await decodedFrame(a.remoteStreams[0]);
+    expect(errors.flat()).to.have.length(1);
+  });
+
   it("takes the channel's role over its polite attribute, so two sides that both set it do not both yield", async () => {
     // Requests for an offer each side sends: only a polite side sends them, and a polite side ignores them.
     const requests: string[] = [];

@@ -25,6 +25,8 @@ const OFFER_RESEND_MS = 2000;
 const OPERATION_BOUND_MS = 10_000;
 /** After this many sends of one offer without an answer, the far side is reported unreachable (sending goes on). */
 const OFFER_SENDS_BEFORE_ERROR = 5;
+/** Requests for an offer (see requestOffer) sent with no offer coming before that is told. */
+const REQUESTS_BEFORE_ERROR = 3;
 /**
  * How long ICE may stay unconnected after an exchange before this side sends its candidates again, and how many times
  * it does: a lossy channel may have dropped the ones that would connect. Firefox gives ICE up about 5 s after the
@@ -147,6 +149,8 @@ export class PerfectNegotiator {
   #requestsAnswered = false;
   /** Set by `restartIce()` until this side's ICE credentials change: the polite side's request asks for a restart. */
   #restartWanted = false;
+  /** Requests for an offer sent since the far side's last offer, where it takes requests (see requestOffer). */
+  #requestsUnanswered = 0;
   /** The timers of incoming work still running (see withinBound). */
   readonly #bounds = new Set<() => void>();
   /** Set while this side's offer waits for its answer. */
@@ -245,9 +249,13 @@ export class PerfectNegotiator {
       stop = () => clearTimeout(timer);
     });
     this.#bounds.add(stop);
-    await Promise.race([work, late]);
-    stop();
-    this.#bounds.delete(stop);
+    try {
+      await Promise.race([work, late]);
+    } finally {
+      // Also when the work threw: left running, the bound would end a later message's work as if it never settled.
+      stop();
+      this.#bounds.delete(stop);
+    }
   }
 
   /**
@@ -476,8 +484,19 @@ export class PerfectNegotiator {
     this.#offerRequest ??= setTimeout(() => {
       this.#offerRequest = undefined;
       if (this.#pc.signalingState !== 'stable') return;
-      if (this.#requestsAnswered) this.#requestOffer();
-      else {
+      if (this.#requestsAnswered) {
+        // Told once, as an unanswered offer is (see awaitAnswer), and asked on: a far side that hears nothing of this
+        // side (a frozen tab, a route lost one way) would otherwise leave the new tracks unsent with no word.
+        const present = this.#channel.farSidePresent !== false;
+        if (present && ++this.#requestsUnanswered === REQUESTS_BEFORE_ERROR) {
+          const seconds = (REQUESTS_BEFORE_ERROR * OFFER_REQUEST_TIMEOUT_MS) / 1000;
+          this.#callbacks.error(
+            new Error(`no offer came for a request sent ${REQUESTS_BEFORE_ERROR} times in ${seconds} s`),
+            'negotiation',
+          );
+        }
+        this.#requestOffer();
+      } else {
         this.#offerAnyway = true;
         void this.#offer();
       }
@@ -599,6 +618,7 @@ export class PerfectNegotiator {
       // The offer may cover what was asked for; if not, the browser asks for negotiation again once it is answered.
       clearTimeout(this.#offerRequest);
       this.#offerRequest = undefined;
+      this.#requestsUnanswered = 0;
     }
     if (description.type === 'offer') this.#offerBeingSet = description;
     try {
