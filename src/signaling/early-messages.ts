@@ -11,6 +11,8 @@ const MAX_EARLY_MESSAGES = 1000;
 export class EarlyMessages implements SignalingChannel {
   #listener?: SignalingListener;
   readonly #early: unknown[] = [];
+  /** Whether messages past the bound were told lost (see listen), since the kept ones were last handed over. */
+  #overflowTold = false;
   readonly #channel: SignalingChannel;
   readonly #arrived: () => void;
   readonly #failed: (error: Error) => void;
@@ -31,6 +33,15 @@ export class EarlyMessages implements SignalingChannel {
       message: (message) => {
         if (this.#listener) return this.#listener.message(message);
         if (this.#early.length < MAX_EARLY_MESSAGES) this.#early.push(message);
+        // The first ones are kept, so that none comes after a gap; the loss is told once per batch kept.
+        else if (this.#early.length === MAX_EARLY_MESSAGES && !this.#overflowTold) {
+          this.#overflowTold = true;
+          this.#failed(
+            new Error(
+              `more than ${MAX_EARLY_MESSAGES} messages came before the connection was made; later ones were dropped`,
+            ),
+          );
+        }
         this.#arrived();
       },
       peerLeft: () => {
@@ -39,6 +50,7 @@ export class EarlyMessages implements SignalingChannel {
         const listener = this.#listener;
         this.#listener = undefined;
         this.#early.length = 0;
+        this.#overflowTold = false;
         listener?.peerLeft?.();
       },
       connected: () => this.#listener?.connected?.() ?? false,
@@ -53,6 +65,7 @@ export class EarlyMessages implements SignalingChannel {
 
   start(listener: SignalingListener): void {
     this.#listener = listener;
+    this.#overflowTold = false;
     for (const message of this.#early.splice(0)) listener.message(message);
   }
 

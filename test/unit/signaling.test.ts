@@ -329,11 +329,19 @@ describe('EarlyMessages', () => {
     expect(inbox(held).received).to.deep.equal(['waiting offer']);
   });
 
-  it('keeps at most a thousand messages', () => {
+  it('keeps at most a thousand messages, and tells once that later ones were dropped', () => {
     const { channel, deliver } = wire();
-    const held = new EarlyMessages(channel, () => {});
+    const failures: string[] = [];
+    const held = new EarlyMessages(
+      channel,
+      () => {},
+      (error) => failures.push(error.message),
+    );
     held.listen();
     for (let i = 0; i < 1500; i++) deliver(i);
+    expect(failures).to.deep.equal([
+      'more than 1000 messages came before the connection was made; later ones were dropped',
+    ]);
     const { received } = inbox(held);
     expect(received.length).to.equal(1000);
     expect(received[999]).to.equal(999);
