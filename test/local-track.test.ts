@@ -583,6 +583,42 @@ describe('<local-track>', () => {
     expect(await letGo).to.deep.equal([null, 'error']);
   });
 
+  it('an error listener that sets another kind has it captured: a bad kind falls back to the camera', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const camera = local.track!;
+    const errors = record<CallErrorEvent>(local, 'error');
+    // The bad kind is told within the update that found it; the listener's change must not be lost in it.
+    local.addEventListener('error', () => (local.kind = 'video'), { once: true });
+    local.setAttribute('kind', 'camera');
+    await until(() => errors.length === 1, 'the bad kind told');
+    await until(() => local.state === 'live', 'live again with the fallback kind');
+    expect(local.getAttribute('kind')).to.equal('video');
+    expect(local.track).not.to.equal(camera);
+    expect(local.track!.kind).to.equal('video');
+    await until(() => !!senderOf(a, local.track), 'the new camera sent');
+    expect(errors.map((e) => e.operation)).to.deep.equal(['attribute']);
+  });
+
+  it('a trackchange listener that sets a kind when the page takes its track has it captured', async () => {
+    const own = (await capture({ video: true })).getVideoTracks()[0];
+    try {
+      const [a, , local] = await sendingOne(html`<local-track .track=${own}></local-track>`);
+      // A page that falls back to the camera whenever the element has no track.
+      local.addEventListener('trackchange', (event) => {
+        if (!event.track) local.kind = 'video';
+      });
+      local.track = null;
+      await until(
+        () => local.state === 'live' && !!local.track && local.track !== own,
+        'a camera in its place',
+      );
+      await until(() => !!senderOf(a, local.track), 'the camera sent');
+      expect(own.readyState, 'the page track is not stopped').to.equal('live');
+    } finally {
+      own.stop();
+    }
+  });
+
   it('a track changed on a closed connection gives InvalidStateError, as one added there does', async () => {
     const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     a.close();

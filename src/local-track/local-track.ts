@@ -124,12 +124,14 @@ export class LocalTrack extends LitElement {
    * capture fails (a new error, or the screen picker, at each move).
    */
   #lookedFor?: readonly unknown[];
+  /** The events that come up during an update, dispatched at its end (see emit). */
+  #held?: Event[];
   /** Settles at the end of the next exchange of the connection the element last left (see teardown). */
   #detached: Promise<void> = Promise.resolve();
   readonly #internals = this.attachInternals();
 
   /** This element as its connection sees it. */
-  readonly #attachment: AttachedTrack = new Attachment(this);
+  readonly #attachment: AttachedTrack = new Attachment(this, (event) => this.#emit(event));
   readonly #link = new ConnectionLink(this, (next, previous) => this.#relink(next, previous));
 
   constructor() {
@@ -162,6 +164,7 @@ export class LocalTrack extends LitElement {
 
   // Capture starts before render, so the `acquiring` state lands in this update rather than scheduling another.
   protected override willUpdate(changed: PropertyValues<this>): void {
+    this.#held = [];
     // Names are text; anything else (an array, a MediaStream) is told, and the track is sent as one with no names.
     const stream: unknown = this.stream;
     if (changed.has('stream') && stream != null && typeof stream !== 'string')
@@ -178,6 +181,9 @@ export class LocalTrack extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const event of held) this.dispatchEvent(event);
     if (changed.has('stream')) this.#link.current?.update(this.#attachment);
   }
 
@@ -332,9 +338,15 @@ export class LocalTrack extends LitElement {
     if (tellConnection && wasCapturing && state !== 'acquiring') this.#link.current?.update(this.#attachment);
   }
 
-  /** Dispatches one of the element's events (all listed under `@fires` above). */
+  /**
+   * Dispatches one of the element's events (all listed under `@fires` above). One that comes up during an update (an
+   * attribute error, a track let go or taken, the connection's error on being told) waits for the update's end: a
+   * listener that sets a property then (falls back to another kind) starts an update of its own, while within this
+   * one its change would come after the element looked at what changed, and be lost.
+   */
   #emit(event: Event): void {
-    this.dispatchEvent(event);
+    if (this.#held && this.isUpdatePending) this.#held.push(event);
+    else this.dispatchEvent(event);
   }
 
   override render() {
@@ -363,9 +375,11 @@ function constraintsKey(constraints: unknown): string | undefined {
 /** A `<local-track>` as its connection sees it: the live track to send, the streams it joins. */
 class Attachment implements AttachedTrack {
   readonly #element: LocalTrack;
+  readonly #emit: (event: Event) => void;
 
-  constructor(element: LocalTrack) {
+  constructor(element: LocalTrack, emit: (event: Event) => void) {
     this.#element = element;
+    this.#emit = emit;
   }
 
   get track(): MediaStreamTrack | null {
@@ -383,7 +397,7 @@ class Attachment implements AttachedTrack {
   }
 
   reportError(error: unknown, operation: ErrorOperation): void {
-    this.#element.dispatchEvent(new CallErrorEvent(error, operation));
+    this.#emit(new CallErrorEvent(error, operation));
   }
 }
 
