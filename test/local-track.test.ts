@@ -649,6 +649,30 @@ describe('<local-track>', () => {
     expect(local.track).not.to.equal(track);
   });
 
+  it('takes values that mean no device or no track ("", undefined) as no change, capturing nothing new', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const camera = local.track!;
+    const changes = record<TrackChangeEvent>(local, 'trackchange');
+    await withCapturesCounted(async (asked) => {
+      // A <select>'s "Default" option, and a framework passing undefined for none.
+      local.device = '';
+      await local.updateComplete;
+      (local as unknown as { device: undefined }).device = undefined;
+      await local.updateComplete;
+      (local as unknown as { track: undefined }).track = undefined;
+      await local.updateComplete;
+      await pause();
+      expect(asked).to.deep.equal([]);
+    });
+    expect([local.state, local.track, camera.readyState, changes.length]).to.deep.equal([
+      'live',
+      camera,
+      'live',
+      0,
+    ]);
+    expect(senderOf(a, camera)).to.exist;
+  });
+
   it('a capture on a closed connection gives InvalidStateError once', async () => {
     const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     a.close();

@@ -105,7 +105,8 @@ export class LocalTrack extends LitElement {
     return this.#current;
   }
   set track(track: MediaStreamTrack | null) {
-    this.#pageTrack = track;
+    // A framework may pass undefined for none.
+    this.#pageTrack = track ?? null;
   }
 
   #pageTrack: MediaStreamTrack | null = null;
@@ -187,12 +188,16 @@ export class LocalTrack extends LitElement {
     if (changed.has('stream')) this.#link.current?.update(this.#attachment);
   }
 
-  /** What the properties describe, to compare (see wanted). A screen has no device: a camera chosen asks no new share. */
+  /**
+   * What the properties describe, to compare (see wanted). A screen has no device: a camera chosen asks no new share.
+   * Each value that means none (no kind, the default device) has one form, as a `<select>`'s "Default" option gives
+   * `''` and a framework `undefined` for what was `null`: none of them opens the camera again.
+   */
   #described(): readonly unknown[] {
     return [
       this.#pageTrack,
-      this.kind,
-      this.kind === 'screen' ? null : this.device,
+      this.kind || '',
+      this.kind === 'screen' ? null : this.device || null,
       constraintsKey(this.constraints),
     ];
   }
