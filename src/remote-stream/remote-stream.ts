@@ -146,6 +146,23 @@ export class RemoteStream extends LitElement {
     this.#resetFrame();
   }
 
+  /**
+   * The play button goes in the render after playback starts. If it has the focus then, the focus would fall to the
+   * page's body, and a keyboard or screen reader user would have to find their place again: it moves to the video, or
+   * to the placeholder where no video shows (audio only), which take focus only so (tabindex -1). Done here, not in the
+   * button's click: Space starts playback at its keydown (a gesture, see setBlocked), and the button is gone before the
+   * keyup that would click it.
+   */
+  protected override update(changed: PropertyValues<this>): void {
+    const button = this.renderRoot.querySelector('[part="play-button"]');
+    const refocus = !this.#blocked && !!button && this.shadowRoot?.activeElement === button;
+    super.update(changed);
+    if (refocus)
+      this.renderRoot
+        .querySelector<HTMLElement>('video:not([hidden]), .overlay:not([hidden])')
+        ?.focus({ preventScroll: true });
+  }
+
   protected override updated(): void {
     // One state at a time: blocked media is paused, so it neither plays nor shows the placeholder.
     const blocked = this.#blocked;
@@ -299,19 +316,10 @@ export class RemoteStream extends LitElement {
     }
   }
 
+  /** The button goes as the media plays; the focus on it moves into the tile (see update). */
   #onPlayClick(): void {
-    // The button goes as the media plays. Focus on it would fall to the page's body, and a keyboard or screen reader
-    // user would have to find their place again: it moves to the video, or to the placeholder where no video shows
-    // (audio only), which take focus only so (tabindex -1).
-    const hadFocus = this.shadowRoot?.activeElement?.localName === 'button';
     this.#setBlocked(false);
     void this.#play();
-    if (hadFocus)
-      void this.updateComplete.then(() =>
-        this.renderRoot
-          .querySelector<HTMLElement>('video:not([hidden]), .overlay:not([hidden])')
-          ?.focus({ preventScroll: true }),
-      );
   }
 
   /** Dispatches one of the element's events (all listed under `@fires` above). */
