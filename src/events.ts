@@ -1,5 +1,8 @@
 /**
- * The kit's events. Each is a class with typed readonly fields, so listeners need no casts.
+ * The kit's events. Each is a class with typed readonly fields, and the kit's own names are in
+ * `GlobalEventHandlersEventMap`, so `addEventListener('streamadded', …)` types its listener's event with no cast.
+ * `error` is the exception: the DOM's map types it as `ErrorEvent`, so a listener narrows it to read `operation`
+ * (`event instanceof CallErrorEvent`, or `event as CallErrorEvent`).
  * Events bubble and cross shadow roots, except `error`: like the native `error` of `<img>` or `<video>`
  * it stays on its element, because an `error` reaching `window` is reported as an uncaught exception
  * by `window.onerror` handlers (test runners, error trackers).
