@@ -21,5 +21,9 @@ describe('a call between two <peer-connection>s', () => {
     expect(sent).to.deep.equal(['audio', 'video']);
     await decodedFrame(stream);
     await until(() => a.state === 'connected' && b.state === 'connected', 'connected on both sides');
+    await until(
+      () => b.querySelector('remote-stream')!.matches(':state(playing)'),
+      "the far side's video showing",
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import type { CallErrorEvent, PeerConnection, RemoteStream } from '../src/index.js';
-import { callPair, capture, nextEvent, record, until } from './helpers.js';
+import { callPair, capture, record, until } from './helpers.js';
 
 const shadow = (el: RemoteStream, selector: string) => el.shadowRoot!.querySelector<HTMLElement>(selector);
 
@@ -22,6 +22,17 @@ const playing = (el: RemoteStream) => {
     !!video && !video.hidden && video.videoWidth > 0 && video.currentTime > 0 && el.matches(':state(playing)')
   );
 };
+
+/** The mean brightness (0 to 255) of the frame a video shows. */
+function brightness(video: HTMLVideoElement): number {
+  const canvas = Object.assign(document.createElement('canvas'), { width: 16, height: 16 });
+  const context = canvas.getContext('2d', { willReadFrequently: true })!;
+  context.drawImage(video, 0, 0, canvas.width, canvas.height);
+  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+  let sum = 0;
+  for (let i = 0; i < data.length; i += 4) sum += Math.max(data[i], data[i + 1], data[i + 2]);
+  return sum / (data.length / 4);
+}
 
 describe('<remote-stream>', () => {
   it('shows the placeholder while there is no stream', async () => {
@@ -71,10 +82,15 @@ describe('<remote-stream>', () => {
     const el = b.querySelector('remote-stream')!;
     await until(() => playing(el), 'the video playing');
     const video = shadow(el, 'video') as HTMLVideoElement;
-    // The render this asks for waits a task: it must not start playing an element that left the document.
+    // The render this asks for waits a task, and its wait starts before the removal (a microtask later): it comes
+    // before the teardown, which waits a task from the removal, and must not start the video again out of the document.
+    // The browser pauses a removed video, and the teardown empties it, whatever the render did: its events tell.
     el.requestUpdate();
+    await Promise.resolve();
     el.remove();
+    const started = record(video, 'play', 'playing');
     await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(started.map((event) => event.type)).to.deep.equal([]);
     expect(video.paused).to.equal(true);
     expect(video.srcObject).to.equal(null);
   });
@@ -176,6 +192,29 @@ describe('<remote-stream>', () => {
     expect(el.matches(':state(waiting)')).to.equal(true);
   });
 
+  it("shows the far side's <local-track muted> camera as black video, not the placeholder: disabled, not muted", async function () {
+    this.timeout(30000);
+    const [a, b] = await watching(
+      html`<local-track kind="video" stream="cam"></local-track>`,
+      html`<remote-stream><p slot="placeholder">Camera off</p></remote-stream>`,
+    );
+    const el = b.querySelector('remote-stream')!;
+    await until(() => playing(el), 'the video');
+    const video = shadow(el, 'video') as HTMLVideoElement;
+    const [track] = el.stream!.getVideoTracks();
+    await until(() => brightness(video) > 20, 'a frame of the fake camera');
+    a.querySelector('local-track')!.muted = true;
+    // The sender sends black frames (track.enabled false): the far side's track stays unmuted, and plays them.
+    await until(() => brightness(video) < 5, 'black frames', 10000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect({
+      muted: track.muted,
+      playing: el.matches(':state(playing)'),
+      placeholder: !shadow(el, '.overlay')!.hidden,
+      black: brightness(video) < 5,
+    }).to.deep.equal({ muted: false, playing: true, placeholder: false, black: true });
+  });
+
   it('picks a stream by stream-id or by index, in arrival order', async () => {
     const [, b] = await watching(
       html`<local-track kind="video" stream="one"></local-track
@@ -223,6 +262,68 @@ describe('<remote-stream>', () => {
     (second as unknown as { index: string }).index = 'two';
     await second.updateComplete;
     expect(errors[2]?.message).to.equal('TypeError: index must be a whole number from 0, got "two"');
+  });
+
+  it('tells a bad index with the value set: NaN as the property is NaN, whatever the attribute says', async () => {
+    const errors: CallErrorEvent[] = [];
+    const el = await fixture<RemoteStream>(
+      html`<remote-stream index="1" @error=${(event: CallErrorEvent) => errors.push(event)}></remote-stream>`,
+    );
+    // As parseInt('') gives.
+    el.index = NaN;
+    await el.updateComplete;
+    expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
+      ['attribute', 'TypeError: index must be a whole number from 0, got NaN'],
+    ]);
+    // The attribute's own text is quoted again once it sets the value.
+    el.setAttribute('index', 'first');
+    await el.updateComplete;
+    expect(errors[1]?.message).to.equal('TypeError: index must be a whole number from 0, got "first"');
+  });
+
+  it('tells a bad index set while out of the document once it is back', async () => {
+    const errors: CallErrorEvent[] = [];
+    const parent = await fixture<HTMLElement>(
+      html`<div>
+        <remote-stream @error=${(event: CallErrorEvent) => errors.push(event)}></remote-stream>
+      </div>`,
+    );
+    const el = parent.querySelector('remote-stream')!;
+    el.remove();
+    el.index = -2;
+    // Past the render it asked for (dropped out of the document) and the teardown.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    parent.append(el);
+    await el.updateComplete;
+    expect(errors.map((e) => e.message)).to.deep.equal([
+      'TypeError: index must be a whole number from 0, got -2',
+    ]);
+    // Told once: later renders say nothing more.
+    el.muted = true;
+    await el.updateComplete;
+    expect(errors).to.have.length(1);
+  });
+
+  it('takes index undefined or null (a framework unsetting it) as unset: the first stream, no error', async () => {
+    const [, b] = await watching(
+      html`<local-track kind="video" stream="one"></local-track
+        ><local-track kind="video" stream="two"></local-track>`,
+      html`<remote-stream index="1"></remote-stream>`,
+    );
+    await until(() => b.remoteStreams.length === 2, 'two streams');
+    const el = b.querySelector('remote-stream')!;
+    const errors = record<CallErrorEvent>(el, 'error');
+    await el.updateComplete;
+    expect(el.stream).to.equal(b.remoteStreams[1]);
+    for (const unset of [undefined, null]) {
+      el.index = 1;
+      await el.updateComplete;
+      el.index = unset;
+      await el.updateComplete;
+      expect(el.index).to.equal(0);
+      expect(el.stream).to.equal(b.remoteStreams[0]);
+    }
+    expect(errors.map((e) => e.message)).to.deep.equal([]);
   });
 
   it('plays a stream set through the property, and mutes playback with muted', async () => {
@@ -341,13 +442,54 @@ describe('<remote-stream>', () => {
     HTMLMediaElement.prototype.play = () =>
       Promise.reject(new DOMException('No decoder', 'NotSupportedError'));
     try {
-      const [, b] = await watching(
+      // Listened to from the start: the error is told once, and may come before the call's fixture is ready.
+      const errors: CallErrorEvent[] = [];
+      await watching(
         html`<local-track kind="video"></local-track>`,
-        html`<remote-streams></remote-streams>`,
+        html`<remote-streams @error=${(event: CallErrorEvent) => errors.push(event)}></remote-streams>`,
       );
-      const grid = b.querySelector('remote-streams')!;
-      const event = await nextEvent<CallErrorEvent>(grid, 'error', 10000);
-      expect([event.operation, event.message]).to.deep.equal(['play', 'NotSupportedError: No decoder']);
+      await until(() => errors.length > 0, "the tile's error");
+      expect([errors[0].operation, errors[0].message]).to.deep.equal([
+        'play',
+        'NotSupportedError: No decoder',
+      ]);
+    } finally {
+      HTMLMediaElement.prototype.play = realPlay;
+    }
+  });
+
+  it('tells a playback error once, and tries no more until its source changes: not at each render', async () => {
+    const stream = await capture({ video: true, audio: true });
+    const realPlay = HTMLMediaElement.prototype.play;
+    let plays = 0;
+    HTMLMediaElement.prototype.play = () => {
+      plays++;
+      return Promise.reject(new DOMException('No decoder', 'NotSupportedError'));
+    };
+    try {
+      const errors: CallErrorEvent[] = [];
+      const el = await fixture<RemoteStream>(
+        html`<remote-stream
+          .stream=${stream}
+          @error=${(event: CallErrorEvent) => errors.push(event)}
+        ></remote-stream>`,
+      );
+      await until(() => errors.length > 0, 'the playback error');
+      const tried = plays;
+      // Each toggle renders (and a render used to play again, and tell the error again).
+      for (const muted of [true, false, true]) {
+        el.muted = muted;
+        await el.updateComplete;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
+        ['play', 'NotSupportedError: No decoder'],
+      ]);
+      expect(plays).to.equal(tried);
+      // Another stream is tried, and its failure told.
+      el.stream = stream.clone();
+      await until(() => errors.length === 2, 'the new stream tried');
+      el.stream.getTracks().forEach((track) => track.stop());
     } finally {
       HTMLMediaElement.prototype.play = realPlay;
     }

@@ -9,12 +9,15 @@ import { DisconnectGrace } from '../shared/disconnect-grace.js';
 /**
  * Plays one remote stream of a `<peer-connection>` (the one around it, or the one named by `for`): the stream whose
  * id is `stream-id`, else the `index`-th in arrival order, or the one set through the `stream` property. It follows
- * the stream as the far side adds, removes, mutes and ends tracks.
+ * the stream as its tracks come and go, mute and unmute, and end.
  *
  * @tagname remote-stream
  * @summary Plays a remote stream of a `<peer-connection>`.
  *
- * @slot placeholder - Shown while there is no live video (no stream, audio only, or video muted or ended).
+ * @slot placeholder - Shown while there is no live video: no stream, audio only, the video track muted (as when the
+ *   far side removes its video) or ended, and until a new video track has presented its first frame. A far side's
+ *   `<local-track muted>` camera does not show it: that track is disabled, not removed, and sends black frames, which
+ *   play (state `playing`).
  * @slot play-label - The play button's label, "Play" by default: to translate it, or to say whose stream it plays.
  *
  * @csspart video - The `<video>` that plays a stream with video (always there; hidden while it has nothing to show).
@@ -54,8 +57,21 @@ export class RemoteStream extends LitElement {
   /** The id of the remote stream to play (the sender's stream id). */
   streamId: string | null = null;
 
-  /** Which remote stream to play, in arrival order (from 0), when `stream-id` is not set. */
-  index = 0;
+  /**
+   * Which remote stream to play, in arrival order (from 0), when `stream-id` is not set. `null` or `undefined` (a
+   * framework's unset value) means unset: 0.
+   */
+  get index(): number {
+    return this.#index;
+  }
+  set index(index: number | null | undefined) {
+    const value = index ?? 0;
+    // Checked at the next render, which may come only once the element is back in the document (see shouldUpdate).
+    if (!Object.is(value, this.#index)) this.#checkIndex = true;
+    this.#index = value;
+    // An attribute's text is kept after this (see attributeChangedCallback); a value set as the property has none.
+    this.#indexText = undefined;
+  }
 
   /** Silences playback. */
   muted = false;
@@ -75,6 +91,14 @@ export class RemoteStream extends LitElement {
 
   /** The browser refused to start playback without a user gesture. */
   #blocked = false;
+
+  #index = 0;
+  /** The `index` attribute's text, while the value came from it: a bad one's error quotes it, as NaN says less. */
+  #indexText?: string;
+  /** Whether `index` changed since the last render, so that a bad one is told once. */
+  #checkIndex = false;
+  /** The playback that failed for another reason than autoplay: not tried, nor told, again until its source changes. */
+  #failed?: Playback;
 
   #pageStream: MediaStream | null = null;
   /** What the `<video>` plays (the watched stream when it has video), and the video track it shows. */
@@ -99,6 +123,7 @@ export class RemoteStream extends LitElement {
       this.#listen();
       // No render comes while out of the document (see shouldUpdate): the media let go of the stream here.
       for (const media of this.#mediaElements()) media.srcObject = null;
+      this.#failed = undefined;
       this.#followVideo();
     });
   }
@@ -117,19 +142,32 @@ export class RemoteStream extends LitElement {
     this.requestUpdate();
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('index') && !isIndex(this.#indexNumber())) {
-      // The text given (the property's, else the attribute's) says more than NaN.
-      const index: unknown = this.index;
-      const given =
-        typeof index === 'string'
-          ? JSON.stringify(index)
-          : Number.isNaN(index)
-            ? JSON.stringify(this.getAttribute('index'))
-            : String(index);
-      this.#emit(
-        new CallErrorEvent(new TypeError(`index must be a whole number from 0, got ${given}`), 'attribute'),
-      );
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name !== 'index') return;
+    this.#indexText = value ?? undefined;
+    // Other text that is no number either gives NaN again, no change of the property: still told.
+    if (value === old) return;
+    this.#checkIndex = true;
+    this.requestUpdate();
+  }
+
+  protected override willUpdate(): void {
+    if (this.#checkIndex) {
+      this.#checkIndex = false;
+      if (!isIndex(this.#indexNumber())) {
+        // The value as given: text set as the property, else the attribute's text, else the number.
+        const index: unknown = this.index;
+        const given =
+          typeof index === 'string'
+            ? JSON.stringify(index)
+            : this.#indexText !== undefined
+              ? JSON.stringify(this.#indexText)
+              : String(index);
+        this.#emit(
+          new CallErrorEvent(new TypeError(`index must be a whole number from 0, got ${given}`), 'attribute'),
+        );
+      }
     }
     this.#watch(this.stream);
     this.#listen();
@@ -301,18 +339,28 @@ export class RemoteStream extends LitElement {
     return this.renderRoot.querySelectorAll<HTMLMediaElement>('video, audio');
   }
 
-  /** Starts playback; a refusal to autoplay shows the play button instead of failing. */
+  /**
+   * Starts playback; a refusal to autoplay shows the play button instead of failing. Another failure is told once, and
+   * not tried again at every render (a track muting, `muted` toggled) until the media, its stream or the stream's
+   * tracks change.
+   */
   async #play(): Promise<void> {
     const media = [...this.#mediaElements()].find((element) => element.srcObject);
     if (!media?.paused) return;
+    const playback = playbackOf(media);
+    if (samePlayback(this.#failed, playback)) return;
     try {
       await media.play();
       this.#setBlocked(false);
     } catch (error) {
       const name = (error as DOMException).name;
       if (name === 'NotAllowedError') this.#setBlocked(true);
-      // AbortError: the source changed while starting; the next update starts it again.
-      else if (name !== 'AbortError') this.#emit(new CallErrorEvent(error, 'play'));
+      // AbortError: the source changed while starting; the next update starts it again. The same failure of another
+      // attempt under way at once is told only once.
+      else if (name !== 'AbortError' && !samePlayback(this.#failed, playback)) {
+        this.#failed = playback;
+        this.#emit(new CallErrorEvent(error, 'play'));
+      }
     }
   }
 
@@ -381,6 +429,28 @@ const FIRST_FRAME_WAIT_MS = 1000;
 const TRACK_EVENTS = ['addtrack', 'removetrack', 'mute', 'unmute', 'ended'] as const;
 /** Events of a person's gesture, after which the browser lets media play. */
 const GESTURES = ['click', 'keydown'] as const;
+
+/** A media element, its stream and that stream's tracks, as they were when it was asked to play. */
+interface Playback {
+  media: HTMLMediaElement;
+  source: MediaProvider | null;
+  tracks: MediaStreamTrack[];
+}
+
+function playbackOf(media: HTMLMediaElement): Playback {
+  const source = media.srcObject;
+  return { media, source, tracks: source instanceof MediaStream ? source.getTracks() : [] };
+}
+
+function samePlayback(a: Playback | undefined, b: Playback): boolean {
+  return (
+    !!a &&
+    a.media === b.media &&
+    a.source === b.source &&
+    a.tracks.length === b.tracks.length &&
+    a.tracks.every((track, i) => track === b.tracks[i])
+  );
+}
 
 function isIndex(value: number): boolean {
   return Number.isInteger(value) && value >= 0;
