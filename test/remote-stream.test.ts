@@ -495,6 +495,58 @@ describe('<remote-stream>', () => {
     }
   });
 
+  it("<remote-streams> passes its tiles' parts on (exportparts): a page styles a tile's video, audio and play button", async () => {
+    const style = document.createElement('style');
+    style.textContent =
+      'remote-streams::part(video), remote-streams::part(audio), remote-streams::part(play-button) { opacity: 0.25; }';
+    document.head.append(style);
+    // Refused to autoplay, so that each tile shows its play button too.
+    const realPlay = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = () => Promise.reject(new DOMException('No gesture', 'NotAllowedError'));
+    try {
+      const [, b] = await watching(
+        html`<local-track kind="video" stream="cam"></local-track
+          ><local-track kind="audio" stream="mic"></local-track>`,
+        html`<remote-streams></remote-streams>`,
+      );
+      const grid = b.querySelector('remote-streams')!;
+      const part = (name: string) =>
+        [...grid.shadowRoot!.querySelectorAll('remote-stream')]
+          .map((tile) => tile.shadowRoot?.querySelector(`[part="${name}"]`))
+          .find((element) => element);
+      await until(() => !!part('video') && !!part('audio') && !!part('play-button'), 'both tiles, blocked');
+      expect(
+        ['video', 'audio', 'play-button'].map((name) => getComputedStyle(part(name)!).opacity),
+      ).to.deep.equal(['0.25', '0.25', '0.25']);
+    } finally {
+      HTMLMediaElement.prototype.play = realPlay;
+      style.remove();
+    }
+  });
+
+  it('<remote-streams> renders its tiles under the name the page registered RemoteStream as', async function () {
+    this.timeout(30000);
+    // In a frame of its own, which loads the kit afresh: this page registered its classes under the standard names
+    // already, and a class is registered once.
+    const frame = await fixture<HTMLIFrameElement>(html`<iframe></iframe>`);
+    const frameWindow = frame.contentWindow! as Window & typeof globalThis;
+    const kit = (await new frameWindow.Function(
+      "return import('/src/index.ts')",
+    )()) as typeof import('../src/index.js');
+    const registry = frameWindow.customElements;
+    registry.define('kit-peer', kit.PeerConnection);
+    registry.define('kit-track', kit.LocalTrack);
+    registry.define('kit-stream', kit.RemoteStream);
+    registry.define('kit-streams', kit.RemoteStreams);
+    frameWindow.document.body.innerHTML = `<kit-peer signaling="loopback:names"><kit-track kind="video"></kit-track></kit-peer>
+      <kit-peer signaling="loopback:names"><kit-streams></kit-streams></kit-peer>`;
+    const grid = frameWindow.document.querySelector('kit-streams')!;
+    const tile = () => grid.shadowRoot?.querySelector('[part="stream"]');
+    await until(() => !!tile(), 'a tile');
+    expect(tile()!.localName).to.equal('kit-stream');
+    await until(() => tile()!.matches(':state(playing)'), 'the tile playing');
+  });
+
   it('fires no error event for its own source switches', async () => {
     const [, b] = await watching(html`<local-track kind="video"></local-track>`);
     const el = b.querySelector('remote-stream')!;

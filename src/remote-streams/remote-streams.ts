@@ -1,6 +1,8 @@
 import { html, LitElement, type PropertyDeclarations } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
 import { CallErrorEvent } from '../events.js';
+import { RemoteStream } from '../remote-stream/remote-stream.js';
 import type { ConnectionHost } from '../shared/connection-context.js';
 import { ConnectionLink } from '../shared/connection-link.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
@@ -9,7 +11,8 @@ import { styles } from './remote-streams.styles.js';
 /**
  * One tile per remote stream of a `<call-room>` or `<peer-connection>` (the one around it, or the one named by
  * `for`): a `<remote-stream>` with the peer's display name. Tiles come and go with the streams. To render tiles of
- * its own, a page listens to `streamadded` and `streamremoved` on the room instead.
+ * its own, a page listens to `streamadded` and `streamremoved` on the room instead. A page that registers the kit's
+ * classes under names of its own gets tiles of the name it gave `RemoteStream` (`remote-stream` while it has none).
  *
  * @tagname remote-streams
  * @summary A grid of tiles, one per remote stream.
@@ -20,8 +23,12 @@ import { styles } from './remote-streams.styles.js';
  *   Does not bubble.
  *
  * @csspart tile - The `<figure>` around one stream.
- * @csspart stream - The `<remote-stream>` of a tile (style its own parts with `::part(stream)` custom properties).
+ * @csspart stream - The `<remote-stream>` of a tile.
  * @csspart name - The peer's display name on a tile.
+ * @csspart video - A tile's `<video>`: its `<remote-stream>`'s own part, passed on under the same name (as are the
+ *   two below), so that `remote-streams::part(video)` styles every tile's.
+ * @csspart audio - A tile's `<audio>`, for a stream without video.
+ * @csspart play-button - A tile's play button, shown when the browser refused to autoplay.
  *
  * @cssprop [--remote-streams-tile-min-width=16rem] - The narrowest a tile gets before the grid wraps.
  * @cssprop [--remote-streams-gap=0.5rem] - Space between tiles.
@@ -74,18 +81,20 @@ export class RemoteStreams extends LitElement {
   override render() {
     const host = this.link.current;
     const streams = this.streams;
+    const tile = unsafeStatic(customElements.getName(RemoteStream) ?? 'remote-stream');
     return html`${repeat(
         streams,
         (stream) => stream.id,
         (stream) => {
           const name = host?.peerOf(stream)?.meta.name;
-          return html`<figure part="tile" data-stream-id=${stream.id}>
-            <remote-stream
+          return staticHtml`<figure part="tile" data-stream-id=${stream.id}>
+            <${tile}
               part="stream"
+              exportparts="video, audio, play-button"
               .stream=${stream}
               ?muted=${this.muted}
               @error=${this.tileError}
-            ></remote-stream>
+            ></${tile}>
             <figcaption part="name">${typeof name === 'string' ? name : ''}</figcaption>
           </figure>`;
         },
