@@ -533,6 +533,76 @@ describe('<local-track>', () => {
     }
   });
 
+  it('a microphone that ended is captured again when kind is set again, even to the same value', async () => {
+    // The browser gives tracks it can end, as it ends an unplugged microphone's (stop() fires no ended): two, one for the
+    // first capture and one for the first try again; then its own.
+    const endables = [await trackThatCanEnd(), await trackThatCanEnd()];
+    const media = navigator.mediaDevices;
+    const getUserMedia = media.getUserMedia;
+    const handed = [...endables];
+    media.getUserMedia = (constraints) => {
+      const next = handed.shift();
+      return next ? Promise.resolve(new MediaStream([next.track])) : getUserMedia.call(media, constraints);
+    };
+    try {
+      const [a, , local] = await sendingOne(html`<local-track kind="audio"></local-track>`);
+      // Kind set again as a property, then as an attribute.
+      const retries: [string, () => void][] = [
+        ['property', () => (local.kind = 'audio')],
+        ['attribute', () => local.setAttribute('kind', 'audio')],
+      ];
+      for (const [i, [how, again]] of retries.entries()) {
+        const microphone = local.track!;
+        expect(microphone, how).to.equal(endables[i].track);
+        await endables[i].end();
+        await until(() => local.state === 'ended', `the microphone ended (${how})`);
+        await until(() => !senderOf(a, microphone), `the ended microphone no longer sent (${how})`);
+        again();
+        await until(() => local.state === 'live' && local.track !== microphone, `a new microphone (${how})`);
+        await until(() => !!senderOf(a, local.track), `the new microphone sent (${how})`);
+      }
+    } finally {
+      delete (media as Partial<MediaDevices>).getUserMedia;
+      for (const { end } of endables) await end();
+    }
+  });
+
+  it('a capture that failed is tried again when kind is set again, even to the same value', async () => {
+    // A camera that another application holds: the browser's NotReadableError, until it lets the camera go.
+    const media = navigator.mediaDevices;
+    const getUserMedia = media.getUserMedia;
+    let busy = true;
+    const asked: MediaStreamConstraints[] = [];
+    media.getUserMedia = (constraints) => {
+      asked.push(constraints!);
+      return busy
+        ? Promise.reject(new DOMException('Could not start video source', 'NotReadableError'))
+        : getUserMedia.call(media, constraints);
+    };
+    try {
+      const [a] = await callPair(
+        (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+        (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+      );
+      const local = Object.assign(document.createElement('local-track'), { kind: 'video' as const });
+      const errors = record<CallErrorEvent>(local, 'error');
+      // A listener of the failure that sets the same kind asks nothing more: a refused camera would be asked for ever.
+      local.addEventListener('error', () => (local.kind = 'video'));
+      a.append(local);
+      await until(() => local.state === 'error', 'the busy camera told');
+      await pause();
+      expect([asked.length, errors.length]).to.deep.equal([1, 1]);
+      // The page's "Start camera" button, pressed again.
+      busy = false;
+      local.kind = 'video';
+      await until(() => local.state === 'live', 'the camera once asked again');
+      await until(() => !!senderOf(a, local.track), 'the camera sent');
+      expect(asked).to.have.length(2);
+    } finally {
+      delete (media as Partial<MediaDevices>).getUserMedia;
+    }
+  });
+
   it('a capture given up on just after the browser answered leaves no camera on', async () => {
     // The camera and microphone share one getUserMedia call; the microphone's element gets its track first, and its
     // trackchange listener runs after the browser answered the camera too but before the camera's element took its

@@ -1,4 +1,11 @@
-import { html, LitElement, type PropertyDeclarations, nothing, type PropertyValues } from 'lit';
+import {
+  html,
+  LitElement,
+  nothing,
+  type PropertyDeclaration,
+  type PropertyDeclarations,
+  type PropertyValues,
+} from 'lit';
 import { live } from 'lit/directives/live.js';
 import { CallErrorEvent, TrackChangeEvent, type ErrorOperation } from '../events.js';
 import type { AttachedTrack, ConnectionHost } from '../shared/connection-context.js';
@@ -125,6 +132,10 @@ export class LocalTrack extends LitElement {
    * capture fails (a new error, or the screen picker, at each move).
    */
   #lookedFor?: readonly unknown[];
+  /** Set what to capture again after the track ended or the capture failed (see requestUpdate). */
+  #retry = false;
+  /** While the listeners of an `error` event run (see requestUpdate). */
+  #tellingError = false;
   /** The events that come up during an update, dispatched at its end (see emit). */
   #held?: Event[];
   /** Settles at the end of the next exchange of the connection the element last left (see teardown). */
@@ -163,9 +174,34 @@ export class LocalTrack extends LitElement {
     this.#link.release();
   }
 
+  /**
+   * After the track ended or the capture failed, setting what to capture again tries again, even with the same value
+   * (a "Share screen" button that sets `kind = 'screen'` after the picker was cancelled or sharing stopped), which Lit
+   * alone takes as no change. Not from a listener of the failure's own `error` event: one that sets the kind it
+   * failed with would otherwise ask for ever (a refused camera, refused again at once).
+   * @internal
+   */
+  override requestUpdate(
+    name?: PropertyKey,
+    oldValue?: unknown,
+    options?: PropertyDeclaration,
+    useNewValue?: boolean,
+    newValue?: unknown,
+  ): void {
+    super.requestUpdate(name, oldValue, options, useNewValue, newValue);
+    const over = this.state === 'ended' || this.state === 'error';
+    if (over && name !== undefined && CAPTURE_PROPERTIES.has(name) && !this.#tellingError) {
+      this.#retry = true;
+      super.requestUpdate();
+    }
+  }
+
   // Capture starts before render, so the `acquiring` state lands in this update rather than scheduling another.
   protected override willUpdate(changed: PropertyValues<this>): void {
     this.#held = [];
+    const retry = this.#retry;
+    this.#retry = false;
+    if (retry) this.#wanted = this.#lookedFor = undefined;
     // Names are text; anything else (an array, a MediaStream) is told, and the track is sent as one with no names.
     const stream: unknown = this.stream;
     if (changed.has('stream') && stream != null && typeof stream !== 'string')
@@ -175,7 +211,7 @@ export class LocalTrack extends LitElement {
           'attribute',
         ),
       );
-    if (['kind', 'device', 'constraints', 'track'].some((p) => changed.has(p as keyof LocalTrack))) {
+    if (retry || [...CAPTURE_PROPERTIES, 'track'].some((p) => changed.has(p as keyof LocalTrack))) {
       void this.#refreshTrack();
     }
     if (changed.has('muted')) this.#applyMuted();
@@ -184,7 +220,7 @@ export class LocalTrack extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     const held = this.#held ?? [];
     this.#held = undefined;
-    for (const event of held) this.dispatchEvent(event);
+    for (const event of held) this.#dispatch(event);
     if (changed.has('stream')) this.#link.current?.update(this.#attachment);
   }
 
@@ -351,7 +387,17 @@ export class LocalTrack extends LitElement {
    */
   #emit(event: Event): void {
     if (this.#held && this.isUpdatePending) this.#held.push(event);
-    else this.dispatchEvent(event);
+    else this.#dispatch(event);
+  }
+
+  #dispatch(event: Event): void {
+    const telling = this.#tellingError;
+    this.#tellingError ||= event instanceof CallErrorEvent;
+    try {
+      this.dispatchEvent(event);
+    } finally {
+      this.#tellingError = telling;
+    }
   }
 
   override render() {
@@ -366,6 +412,9 @@ export class LocalTrack extends LitElement {
     ></video>`;
   }
 }
+
+/** The properties that say what to capture; set again after the track ended or the capture failed, they try again. */
+const CAPTURE_PROPERTIES: ReadonlySet<PropertyKey> = new Set(['kind', 'device', 'constraints']);
 
 /** Whether two descriptions of what to capture (see LocalTrack's `described`) are the same. */
 function sameValues(a: readonly unknown[], b: readonly unknown[] | undefined): boolean {
