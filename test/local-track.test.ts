@@ -437,6 +437,7 @@ describe('<local-track>', () => {
     expect(operation).to.equal('acquire');
     expect(message).to.match(/Overconstrained|NotFound/);
     expect(local.state).to.equal('live');
+    expect(local.device, 'back to the device in use').to.equal(null);
     expect(local.track).to.equal(camera);
     expect(camera.readyState).to.equal('live');
     expect(senderOf(a, camera), 'still sent').to.not.equal(undefined);
@@ -507,13 +508,56 @@ describe('<local-track>', () => {
         expect(navigator.userAgent, errors[0]?.message).to.contain('Firefox');
         expect(errors[0].operation).to.equal('acquire');
         expect(errors[0].message).to.match(/^NotFoundError: /);
-        expect(local.state).to.equal('live');
+        expect([local.state, local.kind]).to.deep.equal(['live', 'video']);
         expect(local.track).to.equal(camera);
         expect(camera.readyState).to.equal('live');
         expect(sender.track).to.equal(camera);
         await until(() => a.state === 'connected' && b.state === 'connected', 'the call still connected');
       }
     });
+
+  it('a switch from camera to screen that fails keeps the camera, and kind goes back to video, as sent', async () => {
+    // getDisplayMedia refuses min constraints (TypeError), failing as a cancelled picker does (NotAllowedError), in
+    // both browsers; headless Firefox has no screen anyway (NotFoundError).
+    const [a, , local] = await sendingOne(
+      html`<local-track kind="video" preview .constraints=${{ width: { min: 160 } }}></local-track>`,
+    );
+    const camera = local.track!;
+    const toldWith = new Promise<unknown[]>((resolve) =>
+      local.addEventListener(
+        'error',
+        (event) =>
+          resolve([(event as CallErrorEvent).operation, local.kind, local.state, local.track === camera]),
+        { once: true },
+      ),
+    );
+    local.kind = 'screen';
+    expect(await toldWith, 'operation, kind, state and track as the error listener sees them').to.deep.equal([
+      'acquire',
+      'video',
+      'live',
+      true,
+    ]);
+    await local.updateComplete;
+    expect(local.getAttribute('kind')).to.equal('video');
+    expect(senderOf(a, camera), 'the camera still sent').to.exist;
+    // The preview is still mirrored, as a camera's.
+    const preview = local.shadowRoot!.querySelector('video')!;
+    expect(getComputedStyle(preview).transform).to.equal('matrix(-1, 0, 0, 1, 0, 0)');
+    // A later change of constraints switches cameras, rather than opening the screen picker.
+    await withCapturesCounted(async (asked) => {
+      local.constraints = { width: { min: 320 } };
+      await until(() => local.track !== camera && local.state === 'live', 'the new camera');
+      expect(asked).to.deep.equal([{ video: { width: { min: 320 } } }]);
+    });
+    // The page's "Share screen" pressed again asks again.
+    const again = nextEvent<CallErrorEvent>(local, 'error');
+    local.kind = 'screen';
+    await local.updateComplete;
+    expect(local.state).to.equal('acquiring');
+    expect((await again).operation).to.equal('acquire');
+    expect([local.kind, local.state]).to.deep.equal(['video', 'live']);
+  });
 
   it('a track that ends is removed from the connection, with state ended', async () => {
     const { track, end } = await trackThatCanEnd();

@@ -80,7 +80,8 @@ export class LocalTrack extends LitElement {
 
   /**
    * The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`); ignored for `screen`, which has
-   * none. A switch that fails keeps the track in use, with an `error` event; so does a switch from camera to screen.
+   * none. A switch that fails (as from camera to screen, the picker cancelled) keeps the track in use, with an `error`
+   * event, and `kind`, `device` and `constraints` go back to what that track was captured with.
    */
   device: string | null = null;
 
@@ -119,6 +120,8 @@ export class LocalTrack extends LitElement {
   #pageTrack: MediaStreamTrack | null = null;
   #current: MediaStreamTrack | null = null;
   #ownsCurrent = false;
+  /** What `kind`, `device` and `constraints` were when the track in use was captured (see keepAfterFailedSwitch). */
+  #capturedWith?: Pick<LocalTrack, 'kind' | 'device' | 'constraints'>;
   #capture?: AbortController;
   /**
    * What the properties described at the last capture or adoption (see refreshTrack). Cleared when the track ends, the
@@ -264,10 +267,11 @@ export class LocalTrack extends LitElement {
       return;
     }
     const capture = (this.#capture = new AbortController());
+    const asked = { kind: this.kind, device: this.device, constraints: this.constraints };
     this.#setState('acquiring');
     try {
       // An aborted capture stops its track itself and throws.
-      const track = await acquireTrack(kind, this.constraints, this.device, capture.signal);
+      const track = await acquireTrack(kind, asked.constraints, asked.device, capture.signal);
       // Given up on between the browser's answer and here (code run by an earlier capture's trackchange can do that):
       // a newer capture, or the teardown, owns the element now.
       if (capture.signal.aborted) {
@@ -276,18 +280,35 @@ export class LocalTrack extends LitElement {
       }
       // Only a capture under way is kept: aborting a finished one makes an AbortError (and its stack) for nothing.
       this.#capture = undefined;
+      this.#capturedWith = asked;
       this.#use(track, true);
     } catch (error) {
       if (capture.signal.aborted) return;
       this.#capture = undefined;
-      // A switch that failed (another device or constraints, camera to screen) keeps the captured track that works:
-      // the call goes on with it, and the error says why nothing changed.
       const current = this.#current;
       const kindOfTrack = kind === 'audio' ? 'audio' : 'video';
       const keep = this.#ownsCurrent && current?.readyState === 'live' && current.kind === kindOfTrack;
-      if (!keep) this.#use(null, false, 'error');
-      this.#fail(error, 'acquire', keep ? 'live' : 'error');
+      if (keep) this.#keepAfterFailedSwitch(error);
+      else {
+        this.#use(null, false, 'error');
+        this.#fail(error, 'acquire');
+      }
     }
+  }
+
+  /**
+   * A switch that failed (another device or constraints, camera to screen, the screen picker cancelled) keeps the
+   * captured track that works: the call goes on with it, and the error says why nothing changed. The properties go back
+   * to what that track was captured with, so that they say what is sent: a `kind` left at `screen` would have the next
+   * device or constraints change open the screen picker, lose the preview its mirror, and show a page's toggle as
+   * sharing. Set to the failed values again, they are a change, and the switch is tried again.
+   */
+  #keepAfterFailedSwitch(error: unknown): void {
+    if (this.#capturedWith) Object.assign(this, this.#capturedWith);
+    // What they now describe is the track in use: the update the reverting asks for captures nothing.
+    this.#wanted = this.#lookedFor = this.#described();
+    this.#setState('live');
+    this.#emit(new CallErrorEvent(error, 'acquire'));
   }
 
   /**
@@ -363,10 +384,10 @@ export class LocalTrack extends LitElement {
     this.#use(null, false, 'ended');
   };
 
-  /** Tells a failure; `state` is `live` where the element kept the track it had (see refreshTrack). */
-  #fail(error: unknown, operation: ErrorOperation, state: LocalTrackState = 'error'): void {
+  /** Tells a failure, with state `error`. */
+  #fail(error: unknown, operation: ErrorOperation): void {
     this.#wanted = undefined;
-    this.#setState(state);
+    this.#setState('error');
     this.#emit(new CallErrorEvent(error, operation));
   }
 
