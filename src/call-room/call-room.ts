@@ -15,6 +15,7 @@ import {
   type AttachedTrack,
 } from '../shared/connection-context.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
+import { addState, deleteState } from '../shared/custom-states.js';
 import { TrackHost } from '../shared/track-host.js';
 import { roomAdapters } from '../signaling/adapters.js';
 import { registerNetworkAdapters } from '../signaling/network-adapters.js';
@@ -132,7 +133,7 @@ export class CallRoom extends LitElement {
   constructor() {
     super();
     // The first state too: `:state(idle)` matches from the start, as the `state` attribute says.
-    this.internals.states?.add(this.state);
+    addState(this.internals.states, this.state);
     provideConnectionHost(this, this.connectionHost);
     new DisconnectGrace(this, () => {
       this.leave();
@@ -426,9 +427,9 @@ export class CallRoom extends LitElement {
   }
 
   private setState(state: CallRoomState): void {
-    this.internals.states?.delete(this.state);
+    deleteState(this.internals.states, this.state);
     this.state = state;
-    this.internals.states?.add(state);
+    addState(this.internals.states, state);
   }
 
   override render() {

@@ -15,6 +15,7 @@ import {
 } from '../shared/connection-context.js';
 import { TrackHost } from '../shared/track-host.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
+import { addState, deleteState } from '../shared/custom-states.js';
 import { signalingAdapters } from '../signaling/adapters.js';
 import { EarlyMessages } from '../signaling/early-messages.js';
 import { inertSignaling } from '../signaling/inert.js';
@@ -156,7 +157,7 @@ export class PeerConnection extends LitElement {
   constructor() {
     super();
     // The first state too: `:state(new)` matches from the start, as the `state` attribute says.
-    this.#internals.states?.add(this.#state);
+    addState(this.#internals.states, this.#state);
     provideConnectionHost(this, this.connectionHost);
     new DisconnectGrace(this, () => this.#teardown());
   }
@@ -521,9 +522,9 @@ export class PeerConnection extends LitElement {
   }
 
   #setState(state: PeerConnectionState): void {
-    this.#internals.states?.delete(this.#state);
+    deleteState(this.#internals.states, this.#state);
     this.state = this.#state = state;
-    this.#internals.states?.add(state);
+    addState(this.#internals.states, state);
   }
 
   /** Sets the state and says so with a `connectionstatechange`, unless it is the state already. */

@@ -5,6 +5,7 @@ import { styles } from './remote-stream.styles.js';
 import type { ConnectionHost } from '../shared/connection-context.js';
 import { ConnectionLink } from '../shared/connection-link.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
+import { addState, deleteState, hasState } from '../shared/custom-states.js';
 
 /**
  * Plays one remote stream of a `<peer-connection>` (the one around it, or the one named by `for`): the stream whose
@@ -211,9 +212,9 @@ export class RemoteStream extends LitElement {
       ['blocked', blocked],
     ] as const) {
       // Only real changes: Firefox restyles on any add, and a restyle as a first frame comes delays it (see awaitFrame).
-      if (this.#internals.states?.has(name) === on) continue;
-      if (on) this.#internals.states?.add(name);
-      else this.#internals.states?.delete(name);
+      if (hasState(this.#internals.states, name) === on) continue;
+      if (on) addState(this.#internals.states, name);
+      else deleteState(this.#internals.states, name);
     }
     // The wait starts at the unmute, as frames can only come after it.
     if (!this.#framed && !this.#frameWait && hasLiveVideo(this.#watched)) this.#awaitFrame();

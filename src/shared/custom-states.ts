@@ -2,6 +2,7 @@
 export interface StateSet {
   add(name: string): unknown;
   delete(name: string): unknown;
+  has(name: string): boolean;
 }
 
 /**
@@ -28,4 +29,9 @@ export function deleteState(states: StateSet | undefined, name: string): void {
       // A set that refuses the form refuses to hold it too.
     }
   }
+}
+
+/** Whether the custom state `name` is set, in whichever form {@link addState} added it. */
+export function hasState(states: StateSet | undefined, name: string): boolean {
+  return !!states && (states.has(name) || states.has(`--${name}`));
 }

@@ -37,8 +37,8 @@ describe('addState and deleteState', () => {
   });
 });
 
-describe('<local-track> where custom states must start with --', () => {
-  it('can be made, with its first state in the -- form', () => {
+describe('the elements where custom states must start with --', () => {
+  it('can be made and inserted, each state in the -- form', async () => {
     const descriptor = Object.getOwnPropertyDescriptor(ElementInternals.prototype, 'states')!;
     const sets = new WeakMap<ElementInternals, DashedStateSet>();
     Object.defineProperty(ElementInternals.prototype, 'states', {
@@ -48,24 +48,33 @@ describe('<local-track> where custom states must start with --', () => {
         return sets.get(this);
       },
     });
+    const statesOf = new Map<string, DashedStateSet>();
+    const attachInternals = HTMLElement.prototype.attachInternals;
+    HTMLElement.prototype.attachInternals = function (this: HTMLElement) {
+      const internals = attachInternals.call(this);
+      statesOf.set(this.localName, internals.states as unknown as DashedStateSet);
+      return internals;
+    };
+    const root = document.createElement('div');
     try {
-      let states: DashedStateSet | undefined;
-      const attachInternals = HTMLElement.prototype.attachInternals;
-      const local = (() => {
-        HTMLElement.prototype.attachInternals = function (this: HTMLElement) {
-          const internals = attachInternals.call(this);
-          states = internals.states as unknown as DashedStateSet;
-          return internals;
-        };
-        try {
-          return document.createElement('local-track');
-        } finally {
-          HTMLElement.prototype.attachInternals = attachInternals;
-        }
-      })();
-      expect(local.state).to.equal('idle');
-      expect([...states!]).to.deep.equal(['--idle']);
+      // Made inside one another, as a page writes them; no signaling, so no call starts.
+      root.innerHTML = `<peer-connection><local-track></local-track><remote-stream></remote-stream></peer-connection>
+        <call-room><remote-streams></remote-streams></call-room>`;
+      document.body.append(root);
+      await Promise.all(
+        [...root.querySelectorAll('*')].map(
+          (element) => (element as { updateComplete?: unknown }).updateComplete,
+        ),
+      );
+      expect(Object.fromEntries([...statesOf].map(([tag, states]) => [tag, [...states]]))).to.deep.equal({
+        'peer-connection': ['--new'],
+        'local-track': ['--idle'],
+        'remote-stream': ['--waiting'],
+        'call-room': ['--idle'],
+      });
     } finally {
+      root.remove();
+      HTMLElement.prototype.attachInternals = attachInternals;
       Object.defineProperty(ElementInternals.prototype, 'states', descriptor);
     }
   });
