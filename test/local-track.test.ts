@@ -120,17 +120,24 @@ describe('<local-track>', () => {
 
   it('a page track set just after insertion is sent with no capture at all', async () => {
     const own = (await capture({ video: true })).getVideoTracks()[0];
+    const [a, b] = await callPair(
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+      (name) => html`<peer-connection signaling="loopback:${name}"></peer-connection>`,
+    );
     await withCapturesCounted(async (asked) => {
       const local = document.createElement('local-track');
       local.kind = 'video';
-      document.body.append(local);
+      a.append(local);
       try {
         local.track = own;
         await local.updateComplete;
+        await until(() => !!senderOf(a, own), 'the page track sent');
+        await until(() => b.remoteStreams[0]?.getVideoTracks().length === 1, 'the track at the far side');
         await pause();
         expect(local.track).to.equal(own);
         expect(local.state).to.equal('live');
         expect(asked).to.deep.equal([]);
+        expect(a.connection!.getSenders().filter((s) => s.track)).to.have.length(1);
       } finally {
         local.remove();
         own.stop();
@@ -881,10 +888,15 @@ describe('<local-track>', () => {
   });
 
   it('a missing device gives an error event and state error', async () => {
-    const local = await fixture<LocalTrack>(
-      html`<local-track kind="video" device="no-such-camera"></local-track>`,
-    );
-    const event = await nextEvent<CallErrorEvent>(local, 'error');
+    // Listened to before insertion: Firefox may refuse the camera before a fixture of the markup resolves.
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const local = Object.assign(document.createElement('local-track'), {
+      kind: 'video' as const,
+      device: 'no-such-camera',
+    });
+    const error = nextEvent<CallErrorEvent>(local, 'error');
+    root.append(local);
+    const event = await error;
     expect(event.operation).to.equal('acquire');
     expect(event.message).to.match(/Overconstrained|NotFound/);
     expect(local.state).to.equal('error');
