@@ -72,7 +72,10 @@ export class LocalTrack extends LitElement {
     };
   }
 
-  /** What to capture: `audio` (microphone), `video` (camera) or `screen`. Ignored while `track` is set. */
+  /**
+   * What to capture: `audio` (microphone), `video` (camera) or `screen`. Ignored while `track` is set. Set again after
+   * the track ended or the capture failed, even to the same value, it captures again (so does `device`).
+   */
   kind: LocalTrackKind | '' = '';
 
   /** Space-separated names of the local streams this track joins; the far side receives them together. */
@@ -135,7 +138,7 @@ export class LocalTrack extends LitElement {
    * capture fails (a new error, or the screen picker, at each move).
    */
   #lookedFor?: readonly unknown[];
-  /** Set what to capture again after the track ended or the capture failed (see requestUpdate). */
+  /** `kind` or `device` set again after the track ended or the capture failed (see requestUpdate). */
   #retry = false;
   /** While the listeners of an `error` event run (see requestUpdate). */
   #tellingError = false;
@@ -178,7 +181,7 @@ export class LocalTrack extends LitElement {
   }
 
   /**
-   * After the track ended or the capture failed, setting what to capture again tries again, even with the same value
+   * After the track ended or the capture failed, setting `kind` or `device` again tries again, even to the same value
    * (a "Share screen" button that sets `kind = 'screen'` after the picker was cancelled or sharing stopped), which Lit
    * alone takes as no change. Not from a listener of the failure's own `error` event: one that sets the kind it
    * failed with would otherwise ask for ever (a refused camera, refused again at once).
@@ -193,7 +196,7 @@ export class LocalTrack extends LitElement {
   ): void {
     super.requestUpdate(name, oldValue, options, useNewValue, newValue);
     const over = this.state === 'ended' || this.state === 'error';
-    if (over && name !== undefined && CAPTURE_PROPERTIES.has(name) && !this.#tellingError) {
+    if (over && name !== undefined && RETRYING.has(name) && !this.#tellingError) {
       this.#retry = true;
       super.requestUpdate();
     }
@@ -214,7 +217,7 @@ export class LocalTrack extends LitElement {
           'attribute',
         ),
       );
-    if (retry || [...CAPTURE_PROPERTIES, 'track'].some((p) => changed.has(p as keyof LocalTrack))) {
+    if (retry || ['kind', 'device', 'constraints', 'track'].some((p) => changed.has(p as keyof LocalTrack))) {
       void this.#refreshTrack();
     }
     if (changed.has('muted')) this.#applyMuted();
@@ -411,6 +414,7 @@ export class LocalTrack extends LitElement {
     else this.#dispatch(event);
   }
 
+  /** Dispatches `event` now, noting while an error event's listeners run (see requestUpdate). */
   #dispatch(event: Event): void {
     const telling = this.#tellingError;
     this.#tellingError ||= event instanceof CallErrorEvent;
@@ -434,8 +438,12 @@ export class LocalTrack extends LitElement {
   }
 }
 
-/** The properties that say what to capture; set again after the track ended or the capture failed, they try again. */
-const CAPTURE_PROPERTIES: ReadonlySet<PropertyKey> = new Set(['kind', 'device', 'constraints']);
+/**
+ * The properties that, set again after the track ended or the capture failed, try again (see requestUpdate). Not
+ * `constraints`: a framework passes equal ones in a new object at each render, and a page that renders on an error
+ * would ask again at each.
+ */
+const RETRYING: ReadonlySet<PropertyKey> = new Set(['kind', 'device']);
 
 /** Whether two descriptions of what to capture (see LocalTrack's `described`) are the same. */
 function sameValues(a: readonly unknown[], b: readonly unknown[] | undefined): boolean {
