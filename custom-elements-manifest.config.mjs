@@ -14,5 +14,18 @@ export default {
         customElementsManifest.modules.sort((a, b) => a.path.localeCompare(b.path));
       },
     },
+    {
+      name: 'definition-paths',
+      // A definition names its class's module as define.ts imports it ("/src/x/x.js"); tools find the class by the
+      // module's own path ("src/x/x.ts").
+      packageLinkPhase({ customElementsManifest }) {
+        for (const module of customElementsManifest.modules)
+          for (const exported of module.exports ?? [])
+            if (exported.kind === 'custom-element-definition' && exported.declaration.module)
+              exported.declaration.module = exported.declaration.module
+                .replace(/^\//, '')
+                .replace(/\.js$/, '.ts');
+      },
+    },
   ],
 };
