@@ -566,6 +566,57 @@ describe('<local-track>', () => {
     expect([local.kind, local.state]).to.deep.equal(['video', 'live']);
   });
 
+  it('a failed switch leaves the constraints as set, so equal ones in a new object (a render) ask nothing again', async () => {
+    const [, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const camera = local.track!;
+    const failed = nextEvent<CallErrorEvent>(local, 'error');
+    local.constraints = { deviceId: { exact: 'no-such-camera' } };
+    expect((await failed).operation).to.equal('acquire');
+    expect([local.state, local.track === camera]).to.deep.equal(['live', true]);
+    // Set back, a framework's next render of the same constraints would be a change, fail again and re-render: a loop.
+    expect(local.constraints).to.deep.equal({ deviceId: { exact: 'no-such-camera' } });
+    const errors = record<CallErrorEvent>(local, 'error');
+    await withCapturesCounted(async (asked) => {
+      local.constraints = { deviceId: { exact: 'no-such-camera' } };
+      await local.updateComplete;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(asked).to.deep.equal([]);
+    });
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('a camera chosen while the screen picker is open is kept when sharing fails, and captured', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const camera = local.track!;
+    const cameraId = camera.getSettings().deviceId!;
+    const media = navigator.mediaDevices;
+    // The person cancels the picker after a while.
+    media.getDisplayMedia = () =>
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new DOMException('Permission denied', 'NotAllowedError')), 300),
+      );
+    try {
+      await withCapturesCounted(async (asked) => {
+        const failed = nextEvent<CallErrorEvent>(local, 'error');
+        local.kind = 'screen';
+        await local.updateComplete;
+        expect(local.state).to.equal('acquiring');
+        // Meanwhile the page's device list changes the camera: a screen has no device, so the share goes on.
+        local.device = cameraId;
+        expect((await failed).error.name).to.equal('NotAllowedError');
+        expect([local.kind, local.device], 'kind set back; the device chosen since kept').to.deep.equal([
+          'video',
+          cameraId,
+        ]);
+        await until(() => local.track !== camera && local.state === 'live', 'the chosen camera');
+        expect(asked).to.deep.equal([{ video: { deviceId: { exact: cameraId } } }]);
+        expect(senderOf(a, local.track!), 'the chosen camera sent').to.exist;
+      });
+    } finally {
+      delete (media as Partial<MediaDevices>).getDisplayMedia;
+    }
+  });
+
   it('a track that ends is removed from the connection, with state ended', async () => {
     const { track, end } = await trackThatCanEnd();
     try {

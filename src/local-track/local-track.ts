@@ -204,6 +204,8 @@ export class LocalTrack extends LitElement {
 
   // Capture starts before render, so the `acquiring` state lands in this update rather than scheduling another.
   protected override willUpdate(changed: PropertyValues<this>): void {
+    // Events still held from an update that threw before its end are told now, not dropped.
+    for (const event of this.#held?.splice(0) ?? []) this.#dispatch(event);
     this.#held = [];
     const retry = this.#retry;
     this.#retry = false;
@@ -235,11 +237,11 @@ export class LocalTrack extends LitElement {
    * Each value that means none (no kind, the default device) has one form, as a `<select>`'s "Default" option gives
    * `''` and a framework `undefined` for what was `null`: none of them opens the camera again.
    */
-  #described(): readonly unknown[] {
+  #described({ kind, device } = { kind: this.kind, device: this.device }): readonly unknown[] {
     return [
       this.#pageTrack,
-      this.kind || '',
-      this.kind === 'screen' ? null : this.device || null,
+      kind || '',
+      kind === 'screen' ? null : device || null,
       constraintsKey(this.constraints),
     ];
   }
@@ -291,7 +293,7 @@ export class LocalTrack extends LitElement {
       const current = this.#current;
       const kindOfTrack = kind === 'audio' ? 'audio' : 'video';
       const keep = this.#ownsCurrent && current?.readyState === 'live' && current.kind === kindOfTrack;
-      if (keep) this.#keepAfterFailedSwitch(error);
+      if (keep) this.#keepAfterFailedSwitch(error, asked);
       else {
         this.#use(null, false, 'error');
         this.#fail(error, 'acquire');
@@ -305,11 +307,18 @@ export class LocalTrack extends LitElement {
    * to what that track was captured with, so that they say what is sent: a `kind` left at `screen` would have the next
    * device or constraints change open the screen picker, lose the preview its mirror, and show a page's toggle as
    * sharing. Set to the failed values again, they are a change, and the switch is tried again.
+   * Only `kind` and `device`, and only while they still ask for the failed switch: one the page set since (another
+   * camera chosen while the screen picker was open) stays, and is captured next. `constraints` stay as set: a framework
+   * passes equal ones in a new object at each render, which, after a set back, would be a change each time, and ask
+   * again and again.
    */
-  #keepAfterFailedSwitch(error: unknown): void {
-    if (this.#capturedWith) Object.assign(this, this.#capturedWith);
-    // What they now describe is the track in use: the update the reverting asks for captures nothing.
-    this.#wanted = this.#lookedFor = this.#described();
+  #keepAfterFailedSwitch(error: unknown, asked: Pick<LocalTrack, 'kind' | 'device'>): void {
+    const kept = this.#capturedWith ?? asked;
+    if (this.kind === asked.kind) this.kind = kept.kind;
+    if (this.device === asked.device) this.device = kept.device;
+    // The track in use is what was captured with those; the constraints set are taken as tried. The update the set
+    // back asks for captures only what the page changed since.
+    this.#wanted = this.#lookedFor = this.#described(kept);
     this.#setState('live');
     this.#emit(new CallErrorEvent(error, 'acquire'));
   }
