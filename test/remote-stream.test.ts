@@ -524,6 +524,24 @@ describe('<remote-stream>', () => {
     }
   });
 
+  it('<remote-streams> renders its tiles as <remote-stream> where the browser has no customElements.getName', async () => {
+    // Chromium before 117, Firefox before 116, Safari before 17.
+    const registry = customElements as Partial<CustomElementRegistry>;
+    const getName = Object.getOwnPropertyDescriptor(CustomElementRegistry.prototype, 'getName')!;
+    delete (CustomElementRegistry.prototype as Partial<CustomElementRegistry>).getName;
+    try {
+      expect(registry.getName).to.equal(undefined);
+      const [, b] = await watching(
+        html`<local-track kind="video" stream="cam"></local-track>`,
+        html`<remote-streams></remote-streams>`,
+      );
+      const grid = b.querySelector('remote-streams')!;
+      await until(() => !!grid.shadowRoot!.querySelector('remote-stream'), 'a tile');
+    } finally {
+      Object.defineProperty(CustomElementRegistry.prototype, 'getName', getName);
+    }
+  });
+
   it('<remote-streams> renders its tiles under the name the page registered RemoteStream as', async function () {
     this.timeout(30000);
     // In a frame of its own, which loads the kit afresh: this page registered its classes under the standard names

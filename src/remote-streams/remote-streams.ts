@@ -81,7 +81,8 @@ export class RemoteStreams extends LitElement {
   override render() {
     const host = this.link.current;
     const streams = this.streams;
-    const tile = unsafeStatic(customElements.getName(RemoteStream) ?? 'remote-stream');
+    // getName came in Chromium 117, Firefox 116 and Safari 17; before, the standard name.
+    const tile = unsafeStatic(customElements.getName?.(RemoteStream) ?? 'remote-stream');
     return html`${repeat(
         streams,
         (stream) => stream.id,
