@@ -7,6 +7,7 @@
  */
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /** @type {{ exports: Record<string, string | Record<string, string>> }} */
 const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -14,7 +15,18 @@ const targets = Object.values(manifest.exports).flatMap((target) =>
   typeof target === 'string' ? [target] : Object.values(target),
 );
 const missing = targets.filter((file) => !existsSync(file));
-if (missing.length > 0) {
+/** Whether the build's tools are installed: not with `npm ci --omit=dev` (a checkout that runs only the relay). */
+const canBuild = ['vite', 'typescript'].every((tool) => {
+  try {
+    createRequire(import.meta.url).resolve(`${tool}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+});
+if (missing.length > 0 && !canBuild) {
+  console.log(`webrtc-elements: not building (${missing[0]} is missing, and so are the dev dependencies)`);
+} else if (missing.length > 0) {
   console.log(`webrtc-elements: building, as ${missing[0]} is missing`);
   execSync('npm run build', { stdio: 'inherit' });
 }
