@@ -303,12 +303,12 @@ export class LocalTrack extends LitElement {
 
   /**
    * A switch that failed (another device or constraints, camera to screen, the screen picker cancelled) keeps the
-   * captured track that works: the call goes on with it, and the error says why nothing changed. The properties go back
-   * to what that track was captured with, so that they say what is sent: a `kind` left at `screen` would have the next
-   * device or constraints change open the screen picker, lose the preview its mirror, and show a page's toggle as
-   * sharing. Set to the failed values again, they are a change, and the switch is tried again.
-   * Only `kind` and `device`, and only while they still ask for the failed switch: one the page set since (another
-   * camera chosen while the screen picker was open) stays, and is captured next. `constraints` stay as set: a framework
+   * captured track that works: the call goes on with it, and the error says why nothing changed. `kind` and `device` go
+   * back to what that track was captured with, so that they say what is sent: a `kind` left at `screen` would have the
+   * next device or constraints change open the screen picker, lose the preview its mirror, and show a page's toggle as
+   * sharing. Set to the failed values again, they are a change, and the switch is tried again. Only while they still
+   * ask for the failed switch: one the page set since (another camera chosen while the screen picker was open) stays,
+   * and is captured next. `constraints` stay as set: a framework
    * passes equal ones in a new object at each render, which, after a set back, would be a change each time, and ask
    * again and again.
    */
