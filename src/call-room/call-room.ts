@@ -15,7 +15,7 @@ import {
   type AttachedTrack,
 } from '../shared/connection-context.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
-import { addState, deleteState } from '../shared/custom-states.js';
+import { addState, swapState } from '../shared/custom-states.js';
 import { TrackHost } from '../shared/track-host.js';
 import { roomAdapters } from '../signaling/adapters.js';
 import { registerNetworkAdapters } from '../signaling/network-adapters.js';
@@ -427,9 +427,8 @@ export class CallRoom extends LitElement {
   }
 
   private setState(state: CallRoomState): void {
-    deleteState(this.internals.states, this.state);
+    swapState(this.internals.states, this.state, state);
     this.state = state;
-    addState(this.internals.states, state);
   }
 
   override render() {

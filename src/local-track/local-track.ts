@@ -10,7 +10,7 @@ import { live } from 'lit/directives/live.js';
 import { CallErrorEvent, TrackChangeEvent, type ErrorOperation } from '../events.js';
 import type { AttachedTrack, ConnectionHost } from '../shared/connection-context.js';
 import { ConnectionLink } from '../shared/connection-link.js';
-import { addState, deleteState } from '../shared/custom-states.js';
+import { addState, swapState } from '../shared/custom-states.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
 import { describe } from '../signaling/message.js';
 import { parseStreamNames } from '../streams/local-streams.js';
@@ -84,7 +84,7 @@ export class LocalTrack extends LitElement {
   /**
    * The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`); ignored for `screen`, which has
    * none. A switch that fails (as from camera to screen, the picker cancelled) keeps the track in use, with an `error`
-   * event, and `kind`, `device` and `constraints` go back to what that track was captured with.
+   * event, and `kind` and `device` go back to what that track was captured with, unless changed again meanwhile.
    */
   device: string | null = null;
 
@@ -123,8 +123,8 @@ export class LocalTrack extends LitElement {
   #pageTrack: MediaStreamTrack | null = null;
   #current: MediaStreamTrack | null = null;
   #ownsCurrent = false;
-  /** What `kind`, `device` and `constraints` were when the track in use was captured (see keepAfterFailedSwitch). */
-  #capturedWith?: Pick<LocalTrack, 'kind' | 'device' | 'constraints'>;
+  /** What `kind` and `device` were when the track in use was captured (see keepAfterFailedSwitch). */
+  #capturedWith?: Pick<LocalTrack, 'kind' | 'device'>;
   #capture?: AbortController;
   /**
    * What the properties described at the last capture or adoption (see refreshTrack). Cleared when the track ends, the
@@ -308,9 +308,8 @@ export class LocalTrack extends LitElement {
    * next device or constraints change open the screen picker, lose the preview its mirror, and show a page's toggle as
    * sharing. Set to the failed values again, they are a change, and the switch is tried again. Only while they still
    * ask for the failed switch: one the page set since (another camera chosen while the screen picker was open) stays,
-   * and is captured next. `constraints` stay as set: a framework
-   * passes equal ones in a new object at each render, which, after a set back, would be a change each time, and ask
-   * again and again.
+   * and is captured next. `constraints` stay as set: a framework passes equal ones in a new object at each render,
+   * which, after a set back, would be a change each time, and ask again and again.
    */
   #keepAfterFailedSwitch(error: unknown, asked: Pick<LocalTrack, 'kind' | 'device'>): void {
     const kept = this.#capturedWith ?? asked;
@@ -405,9 +404,8 @@ export class LocalTrack extends LitElement {
 
   #setState(state: LocalTrackState, tellConnection = true): void {
     const wasCapturing = this.state === 'acquiring';
-    deleteState(this.#internals.states, this.state);
+    swapState(this.#internals.states, this.state, state);
     this.state = state;
-    addState(this.#internals.states, state);
     // The connection may be holding other tracks back while this one was being captured.
     if (tellConnection && wasCapturing && state !== 'acquiring') this.#link.current?.update(this.#attachment);
   }

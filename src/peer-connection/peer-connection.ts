@@ -15,7 +15,7 @@ import {
 } from '../shared/connection-context.js';
 import { TrackHost } from '../shared/track-host.js';
 import { DisconnectGrace } from '../shared/disconnect-grace.js';
-import { addState, deleteState } from '../shared/custom-states.js';
+import { addState, swapState } from '../shared/custom-states.js';
 import { signalingAdapters } from '../signaling/adapters.js';
 import { EarlyMessages } from '../signaling/early-messages.js';
 import { inertSignaling } from '../signaling/inert.js';
@@ -522,9 +522,8 @@ export class PeerConnection extends LitElement {
   }
 
   #setState(state: PeerConnectionState): void {
-    deleteState(this.#internals.states, this.#state);
+    swapState(this.#internals.states, this.#state, state);
     this.state = this.#state = state;
-    addState(this.#internals.states, state);
   }
 
   /** Sets the state and says so with a `connectionstatechange`, unless it is the state already. */

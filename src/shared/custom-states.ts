@@ -35,3 +35,9 @@ export function deleteState(states: StateSet | undefined, name: string): void {
 export function hasState(states: StateSet | undefined, name: string): boolean {
   return !!states && (states.has(name) || states.has(`--${name}`));
 }
+
+/** Moves from the custom state `previous` to `next`: the elements hold one state at a time. */
+export function swapState(states: StateSet | undefined, previous: string, next: string): void {
+  deleteState(states, previous);
+  addState(states, next);
+}
