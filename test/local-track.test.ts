@@ -82,6 +82,38 @@ async function trackThatCanEnd(): Promise<{ track: MediaStreamTrack; end: () => 
   };
 }
 
+/**
+ * Runs `body` with the page's getUserMedia acting as a phone's that opens one camera at a time: a camera asked for
+ * while one it gave is live fails as busy (Chromium's NotReadableError on Android). The camera `held` (a deviceId) is
+ * held by another application and always fails so; with `heldAfterStop`, so does every camera once one was stopped.
+ */
+async function asPhone(
+  { held, heldAfterStop = false }: { held?: string; heldAfterStop?: boolean },
+  body: () => Promise<void>,
+): Promise<void> {
+  const media = navigator.mediaDevices;
+  const getUserMedia = media.getUserMedia;
+  const cameras: MediaStreamTrack[] = [];
+  const busy = () => Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
+  media.getUserMedia = async (constraints) => {
+    const video = constraints?.video;
+    if (video) {
+      const exact = typeof video === 'object' && (video.deviceId as ConstrainDOMStringParameters)?.exact;
+      const stopped = cameras.some((camera) => camera.readyState === 'ended');
+      if (cameras.some((camera) => camera.readyState === 'live')) return busy();
+      if (exact === held || (heldAfterStop && stopped)) return busy();
+    }
+    const stream = await getUserMedia.call(media, constraints);
+    cameras.push(...stream.getVideoTracks());
+    return stream;
+  };
+  try {
+    await body();
+  } finally {
+    delete (media as Partial<MediaDevices>).getUserMedia;
+  }
+}
+
 describe('<local-track>', () => {
   it('captures the camera, goes live, announces the track and sends it', async () => {
     const local = document.createElement('local-track');
@@ -455,6 +487,56 @@ describe('<local-track>', () => {
     local.device = camera.getSettings().deviceId!;
     await until(() => local.track !== camera && local.state === 'live', 'the new track');
     expect(camera.readyState).to.equal('ended');
+  });
+
+  it('a phone that opens one camera at a time switches cameras: the one in use stops first, the same sender sends the next', async () => {
+    await asPhone({}, async () => {
+      const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+      const camera = local.track!;
+      const sender = senderOf(a, camera)!;
+      const needed = renegotiations(a);
+      const errors = record<CallErrorEvent>(local, 'error');
+      local.device = camera.getSettings().deviceId!;
+      await until(() => local.track !== camera && local.state === 'live', 'the other camera');
+      expect(camera.readyState).to.equal('ended');
+      expect(sender.track).to.equal(local.track);
+      await pause();
+      expect([errors.length, needed.length], 'errors, renegotiations').to.deep.equal([0, 0]);
+      await decodedFrame(b.remoteStreams[0]);
+    });
+  });
+
+  it('on such a phone, a switch to a camera another application holds opens the one in use again, and says why', async () => {
+    await asPhone({ held: 'held-camera' }, async () => {
+      const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+      const camera = local.track!;
+      const sender = senderOf(a, camera)!;
+      const error = nextEvent<CallErrorEvent>(local, 'error');
+      local.device = 'held-camera';
+      const { operation, error: cause } = await error;
+      expect([operation, cause.name]).to.deep.equal(['acquire', 'NotReadableError']);
+      expect([local.state, local.device]).to.deep.equal(['live', null]);
+      expect(camera.readyState, 'stopped to try again').to.equal('ended');
+      expect(local.track!.readyState, 'the camera opened again').to.equal('live');
+      await until(() => sender.track === local.track, 'the same sender sending it');
+      await decodedFrame(b.remoteStreams[0]);
+    });
+  });
+
+  it('on such a phone, a switch that fails with the one in use not opened again leaves no track, with state error', async () => {
+    await asPhone({ held: 'held-camera', heldAfterStop: true }, async () => {
+      const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+      const camera = local.track!;
+      const sender = senderOf(a, camera)!;
+      const errors = record<CallErrorEvent>(local, 'error');
+      local.device = 'held-camera';
+      await until(() => local.state === 'error', 'state error');
+      expect(local.track).to.equal(null);
+      expect(camera.readyState).to.equal('ended');
+      await until(() => sender.track === null, 'nothing sent');
+      await pause();
+      expect(errors.map((e) => e.error.name)).to.deep.equal(['NotReadableError']);
+    });
   });
 
   it('setting another track swaps it in place; switching kind between audio and video renegotiates', async () => {

@@ -84,7 +84,9 @@ export class LocalTrack extends LitElement {
   /**
    * The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`); ignored for `screen`, which has
    * none. A switch that fails (as from camera to screen, the picker cancelled) keeps the track in use, with an `error`
-   * event, and `kind` and `device` go back to what that track was captured with, unless changed again meanwhile.
+   * event, and `kind` and `device` go back to what that track was captured with, unless changed again meanwhile. Where
+   * the switch fails as busy (a phone that opens one camera at a time), the camera in use is stopped and the switch
+   * tried again; if it fails again, that camera is opened again.
    */
   device: string | null = null;
 
@@ -123,8 +125,8 @@ export class LocalTrack extends LitElement {
   #pageTrack: MediaStreamTrack | null = null;
   #current: MediaStreamTrack | null = null;
   #ownsCurrent = false;
-  /** What `kind` and `device` were when the track in use was captured (see keepAfterFailedSwitch). */
-  #capturedWith?: Pick<LocalTrack, 'kind' | 'device'>;
+  /** What `kind`, `device` and `constraints` were when the track in use was captured (see keepAfterFailedSwitch). */
+  #capturedWith?: CapturedWith;
   #capture?: AbortController;
   /**
    * What the properties described at the last capture or adoption (see refreshTrack). Cleared when the track ends, the
@@ -276,7 +278,7 @@ export class LocalTrack extends LitElement {
     this.#setState('acquiring');
     try {
       // An aborted capture stops its track itself and throws.
-      const track = await acquireTrack(kind, asked.constraints, asked.device, capture.signal);
+      const track = await this.#captureSwitch(kind, asked, capture.signal);
       // Given up on between the browser's answer and here (code run by an earlier capture's trackchange can do that):
       // a newer capture, or the teardown, owns the element now.
       if (capture.signal.aborted) {
@@ -297,6 +299,46 @@ export class LocalTrack extends LitElement {
       else {
         this.#use(null, false, 'error');
         this.#fail(error, 'acquire');
+      }
+    }
+  }
+
+  /**
+   * Captures what `asked` describes. Many phones open one camera at a time: a switch to the other camera fails as busy
+   * (Chromium's NotReadableError, Firefox's AbortError) while the one in use is open. Then the captured track in use is
+   * stopped and the switch tried once more; if that fails too (the camera is held by another application), the one that
+   * was in use is opened again, and the error thrown, so that the call keeps a camera. Desktops, which open both, see no
+   * gap: the track in use is stopped only after a busy error.
+   */
+  async #captureSwitch(
+    kind: LocalTrackKind,
+    asked: CapturedWith,
+    signal: AbortSignal,
+  ): Promise<MediaStreamTrack> {
+    try {
+      return await acquireTrack(kind, asked.constraints, asked.device, signal);
+    } catch (error) {
+      const current = this.#current;
+      const was = this.#capturedWith;
+      const oneAtATime =
+        isBusy(error) &&
+        !signal.aborted &&
+        this.#ownsCurrent &&
+        current?.readyState === 'live' &&
+        kind !== 'screen' &&
+        current.kind === kind &&
+        was?.kind === kind;
+      if (!oneAtATime) throw error;
+      current.stop();
+      try {
+        return await acquireTrack(kind, asked.constraints, asked.device, signal);
+      } catch (again) {
+        if (signal.aborted) throw again;
+        // Reopened, the track in use is live again, and refreshTrack keeps it as after any failed switch; not reopened,
+        // the element has no track, and the switch's error is the one told.
+        const reopened = await acquireTrack(kind, was.constraints, was.device, signal).catch(() => null);
+        if (reopened) this.#use(reopened, true);
+        throw error;
       }
     }
   }
@@ -443,6 +485,14 @@ export class LocalTrack extends LitElement {
       .srcObject=${live(previewStream(track))}
     ></video>`;
   }
+}
+
+/** What a track was captured with. */
+type CapturedWith = Pick<LocalTrack, 'kind' | 'device' | 'constraints'>;
+
+/** A capture failure that says the device is in use (by another application, or by this page on a phone). */
+function isBusy(error: unknown): boolean {
+  return error instanceof DOMException && (error.name === 'NotReadableError' || error.name === 'AbortError');
 }
 
 /**
