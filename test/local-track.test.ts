@@ -592,6 +592,19 @@ describe('<local-track>', () => {
         local.device = 'another camera';
         await local.updateComplete;
         expect([local.state, local.track]).to.deep.equal(['live', screen]);
+        // New constraints apply to the share in place: the picker does not open again.
+        const media = navigator.mediaDevices;
+        const getDisplayMedia = media.getDisplayMedia;
+        let picked = 0;
+        media.getDisplayMedia = (options) => (picked++, getDisplayMedia.call(media, options));
+        try {
+          local.constraints = { frameRate: 5 };
+          await until(() => screen!.getConstraints().frameRate === 5, 'the frame rate applied to the share');
+          await pause();
+          expect([picked, local.track, local.state]).to.deep.equal([0, screen, 'live']);
+        } finally {
+          delete (media as Partial<MediaDevices>).getDisplayMedia;
+        }
       } else {
         // Headless Firefox has no screen to capture: a readable error, and the camera goes on being sent.
         expect(navigator.userAgent, errors[0]?.message).to.contain('Firefox');
@@ -633,11 +646,14 @@ describe('<local-track>', () => {
     // The preview is still mirrored, as a camera's.
     const preview = local.shadowRoot!.querySelector('video')!;
     expect(getComputedStyle(preview).transform).to.equal('matrix(-1, 0, 0, 1, 0, 0)');
-    // A later change of constraints switches cameras, rather than opening the screen picker.
+    // A later change of constraints applies to the camera, rather than opening the screen picker; so does a device.
     await withCapturesCounted(async (asked) => {
       local.constraints = { width: { min: 320 } };
+      await until(() => camera.getConstraints().width !== undefined, 'the constraints applied to the camera');
+      expect([local.track, asked]).to.deep.equal([camera, []]);
+      local.device = camera.getSettings().deviceId!;
       await until(() => local.track !== camera && local.state === 'live', 'the new camera');
-      expect(asked).to.deep.equal([{ video: { width: { min: 320 } } }]);
+      expect(asked).to.deep.equal([{ video: { width: { min: 320 }, deviceId: { exact: local.device } } }]);
     });
     // The page's "Share screen" pressed again asks again.
     const again = nextEvent<CallErrorEvent>(local, 'error');
@@ -902,10 +918,66 @@ describe('<local-track>', () => {
     local.constraints = { width: 320 };
     await local.updateComplete;
     expect([local.state, local.track, changes.length]).to.deep.equal(['live', track, 0]);
-    // Other values are a change.
+    // Other values are a change, which the track in use takes.
     local.constraints = { width: 640 };
-    await until(() => changes.length === 1 && local.state === 'live', 'the new capture');
-    expect(local.track).not.to.equal(track);
+    await until(() => track!.getConstraints().width === 640, 'the new constraints applied');
+    expect([local.state, local.track, changes.length]).to.deep.equal(['live', track, 0]);
+  });
+
+  it('new constraints apply to the camera in use: no new capture, no renegotiation, and the far side gets the new size', async () => {
+    const [a, b, local] = await sendingOne(
+      html`<local-track kind="video" .constraints=${{ width: 640, height: 480 }}></local-track>`,
+    );
+    const camera = local.track!;
+    const sender = senderOf(a, camera)!;
+    const needed = renegotiations(a);
+    const changes = record<TrackChangeEvent>(local, 'trackchange');
+    const errors = record<CallErrorEvent>(local, 'error');
+    await withCapturesCounted(async (asked) => {
+      local.constraints = { width: 320, height: 240 };
+      await until(() => camera.getConstraints().width === 320, 'the camera taking the new constraints');
+      // Firefox's fake camera takes constraints without changing its frames (still 640 wide after applyConstraints to
+      // 320, checked with a plain track); Chromium's, as a real camera, sends the new size.
+      if (!navigator.userAgent.includes('Firefox')) {
+        await until(() => camera.getSettings().width === 320, 'the camera at the new width');
+        const remote = document.createElement('video');
+        remote.muted = true;
+        remote.srcObject = b.remoteStreams[0];
+        await remote.play();
+        await until(() => remote.videoWidth === 320, 'the far side decoding the new width');
+      }
+      await pause();
+      expect([asked.length, changes.length, errors.length]).to.deep.equal([0, 0, 0]);
+    });
+    expect([local.track, sender.track, camera.readyState]).to.deep.equal([camera, camera, 'live']);
+    expect(needed).to.have.length(0);
+  });
+
+  it('constraints the camera cannot meet keep it as it was, sent, with an error; equal ones again ask nothing', async () => {
+    const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+    const camera = local.track!;
+    const width = camera.getSettings().width;
+    const failed = nextEvent<CallErrorEvent>(local, 'error');
+    // A resize mode no camera has: Firefox's fake camera takes any size (even 100,000 wide), not this.
+    const impossible = { resizeMode: { exact: 'stretch' } } as MediaTrackConstraints;
+    local.constraints = impossible;
+    const { operation, error } = await failed;
+    expect([operation, (error as Error).name]).to.deep.equal(['acquire', 'OverconstrainedError']);
+    expect([local.state, local.track, camera.readyState, camera.getSettings().width]).to.deep.equal([
+      'live',
+      camera,
+      'live',
+      width,
+    ]);
+    expect(senderOf(a, camera)).to.exist;
+    const errors = record<CallErrorEvent>(local, 'error');
+    local.constraints = { ...impossible };
+    await pause();
+    expect(errors).to.deep.equal([]);
+    // Constraints it can meet apply.
+    local.constraints = { width: 320 };
+    await until(() => camera.getConstraints().width === 320, 'the new constraints applied');
+    expect([local.state, local.track]).to.deep.equal(['live', camera]);
   });
 
   it('takes values that mean no device or no track ("", undefined) as no change, capturing nothing new', async () => {
@@ -937,7 +1009,7 @@ describe('<local-track>', () => {
     a.close();
     const errors = record<CallErrorEvent>(local, 'error');
     // A switch the element captures itself: it leaves the acquiring state, then sends the new track.
-    local.constraints = { width: 320 };
+    local.device = local.track!.getSettings().deviceId!;
     await until(() => local.state === 'live' && errors.length > 0, 'the switch and its error');
     await pause();
     expect(errors.map((e) => [e.operation, (e.error as Error).name])).to.deep.equal([

@@ -92,7 +92,9 @@ export class LocalTrack extends LitElement {
 
   /**
    * Constraints for the capture, such as `{ width: 1280 }`. Compared by value: equal ones in a new object (a framework's
-   * render) capture nothing new.
+   * render) capture nothing new. New ones for a camera or screen in use apply to its track (`applyConstraints`: no new
+   * capture, no screen picker), unless they choose a device (`deviceId`, `groupId`, `facingMode`); a microphone's are
+   * captured anew. Ones the track cannot meet leave it as it was, with an `error`.
    */
   constraints?: MediaTrackConstraints;
 
@@ -273,8 +275,13 @@ export class LocalTrack extends LitElement {
       this.#fail(error, 'attribute');
       return;
     }
-    const capture = (this.#capture = new AbortController());
     const asked = { kind: this.kind, device: this.device, constraints: this.constraints };
+    const inPlace = this.#takesNewConstraints(kind, wanted);
+    if (inPlace) {
+      void this.#applyConstraints(inPlace, asked, wanted);
+      return;
+    }
+    const capture = (this.#capture = new AbortController());
     this.#setState('acquiring');
     try {
       // An aborted capture stops its track itself and throws.
@@ -300,6 +307,47 @@ export class LocalTrack extends LitElement {
         this.#use(null, false, 'error');
         this.#fail(error, 'acquire');
       }
+    }
+  }
+
+  /**
+   * The captured video track in use, when only its constraints changed, which the track itself can take
+   * (applyConstraints): a new size or frame rate needs no new capture, so a camera does not go off and on, and a
+   * screen share does not open the picker again. Not for a microphone, whose processing (echo cancellation and the
+   * like) Chromium does not change on a live track, nor for constraints that choose a device (`deviceId`, `groupId`,
+   * `facingMode`), which a track cannot change.
+   */
+  #takesNewConstraints(kind: LocalTrackKind, wanted: readonly unknown[]): MediaStreamTrack | null {
+    const current = this.#current;
+    const was = this.#capturedWith;
+    if (!was || !this.#ownsCurrent || current?.readyState !== 'live' || kind === 'audio') return null;
+    const before = this.#described(was);
+    const takes =
+      before[1] === wanted[1] &&
+      before[2] === wanted[2] &&
+      !choosesDevice(was.constraints) &&
+      !choosesDevice(this.constraints);
+    return takes ? current : null;
+  }
+
+  /**
+   * Applies the constraints `asked` to the captured `track` in use. One the track cannot meet (OverconstrainedError)
+   * leaves it as it was, still sent, with an `error`; the constraints stay as set, as after a failed switch.
+   */
+  async #applyConstraints(
+    track: MediaStreamTrack,
+    asked: CapturedWith,
+    wanted: readonly unknown[],
+  ): Promise<void> {
+    // A capture given up for this (see refreshTrack) left the state at acquiring.
+    this.#setState('live');
+    try {
+      await track.applyConstraints(asked.constraints ?? {});
+      if (this.#current === track) this.#capturedWith = asked;
+    } catch (error) {
+      // Told only while this is still what the element wants of this track.
+      if (this.#current === track && this.#wanted === wanted)
+        this.#emit(new CallErrorEvent(error, 'acquire'));
     }
   }
 
@@ -489,6 +537,11 @@ export class LocalTrack extends LitElement {
 
 /** What a track was captured with. */
 type CapturedWith = Pick<LocalTrack, 'kind' | 'device' | 'constraints'>;
+
+/** Whether constraints choose which device to capture from, which a live track cannot change. */
+function choosesDevice(constraints: MediaTrackConstraints | undefined): boolean {
+  return !!constraints && ['deviceId', 'groupId', 'facingMode'].some((name) => name in constraints);
+}
 
 /** A capture failure that says the device is in use (by another application, or by this page on a phone). */
 function isBusy(error: unknown): boolean {
