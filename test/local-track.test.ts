@@ -82,37 +82,64 @@ async function trackThatCanEnd(): Promise<{ track: MediaStreamTrack; end: () => 
   };
 }
 
+/** What `asPhone` gives its body: the cameras it handed out, and the video constraints asked for, in order. */
+interface Phone {
+  cameras: MediaStreamTrack[];
+  asked: MediaStreamConstraints[];
+}
+
 /**
  * Runs `body` with the page's getUserMedia acting as a phone's that opens one camera at a time: a camera asked for
- * while one it gave is live fails as busy (Chromium's NotReadableError on Android). The camera `held` (a deviceId) is
- * held by another application and always fails so; with `heldAfterStop`, so does every camera once one was stopped.
+ * while one it gave is live, or while it is still opening one, fails as busy (Chromium's NotReadableError on Android).
+ * Opening takes `openingMs` more. The camera `held` (a deviceId) is held by another application and always fails so;
+ * with `heldAfterStop`, so does every camera once one was stopped. `answered` is called with each camera it hands out.
  */
 async function asPhone(
-  { held, heldAfterStop = false }: { held?: string; heldAfterStop?: boolean },
-  body: () => Promise<void>,
+  {
+    held,
+    heldAfterStop = false,
+    openingMs = 0,
+    answered,
+  }: {
+    held?: string;
+    heldAfterStop?: boolean;
+    openingMs?: number;
+    answered?: (camera: MediaStreamTrack) => void;
+  },
+  body: (phone: Phone) => Promise<void>,
 ): Promise<void> {
   const media = navigator.mediaDevices;
   const getUserMedia = media.getUserMedia;
-  const cameras: MediaStreamTrack[] = [];
+  const phone: Phone = { cameras: [], asked: [] };
+  let opening = 0;
   const busy = () => Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
   media.getUserMedia = async (constraints) => {
     const video = constraints?.video;
-    if (video) {
-      const exact = typeof video === 'object' && (video.deviceId as ConstrainDOMStringParameters)?.exact;
-      const stopped = cameras.some((camera) => camera.readyState === 'ended');
-      if (cameras.some((camera) => camera.readyState === 'live')) return busy();
-      if (exact === held || (heldAfterStop && stopped)) return busy();
+    if (!video) return getUserMedia.call(media, constraints);
+    phone.asked.push(constraints);
+    const exact = typeof video === 'object' && (video.deviceId as ConstrainDOMStringParameters)?.exact;
+    const stopped = phone.cameras.some((camera) => camera.readyState === 'ended');
+    if (opening > 0 || phone.cameras.some((camera) => camera.readyState === 'live')) return busy();
+    if (exact === held || (heldAfterStop && stopped)) return busy();
+    opening++;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, openingMs));
+      const stream = await getUserMedia.call(media, constraints);
+      phone.cameras.push(...stream.getVideoTracks());
+      answered?.(stream.getVideoTracks()[0]);
+      return stream;
+    } finally {
+      opening--;
     }
-    const stream = await getUserMedia.call(media, constraints);
-    cameras.push(...stream.getVideoTracks());
-    return stream;
   };
   try {
-    await body();
+    await body(phone);
   } finally {
     delete (media as Partial<MediaDevices>).getUserMedia;
   }
 }
+
+const liveCameras = ({ cameras }: Phone) => cameras.filter((camera) => camera.readyState === 'live');
 
 describe('<local-track>', () => {
   it('captures the camera, goes live, announces the track and sends it', async () => {
@@ -512,7 +539,14 @@ describe('<local-track>', () => {
       const camera = local.track!;
       const sender = senderOf(a, camera)!;
       const error = nextEvent<CallErrorEvent>(local, 'error');
+      const changed = new Promise<unknown[]>((resolve) =>
+        local.addEventListener('trackchange', () => resolve([local.device, local.state]), { once: true }),
+      );
       local.device = 'held-camera';
+      expect(await changed, 'device and state as the reopened camera’s trackchange tells').to.deep.equal([
+        null,
+        'live',
+      ]);
       const { operation, error: cause } = await error;
       expect([operation, cause.name]).to.deep.equal(['acquire', 'NotReadableError']);
       expect([local.state, local.device]).to.deep.equal(['live', null]);
@@ -537,6 +571,51 @@ describe('<local-track>', () => {
       await pause();
       expect(errors.map((e) => e.error.name)).to.deep.equal(['NotReadableError']);
     });
+  });
+
+  it('on such a phone, flipping back while the switch is still opening the other camera ends with one camera, sent', async () => {
+    await asPhone({ openingMs: 300 }, async (phone) => {
+      const [a, b, local] = await sendingOne(html`<local-track kind="video"></local-track>`);
+      const camera = local.track!;
+      const sender = senderOf(a, camera)!;
+      const errors = record<CallErrorEvent>(local, 'error');
+      local.device = camera.getSettings().deviceId!;
+      // The first camera, the switch refused as busy, and the switch again with the first camera stopped.
+      await until(() => phone.asked.length === 3, 'the switch tried again');
+      expect(camera.readyState).to.equal('ended');
+      local.device = null;
+      await until(() => local.state === 'live' && local.track !== camera, 'a camera again');
+      await until(() => sender.track === local.track, 'the camera sent');
+      await pause(500);
+      expect([errors.length, local.device, liveCameras(phone)]).to.deep.equal([0, null, [local.track]]);
+      await decodedFrame(b.remoteStreams[0]);
+    });
+  });
+
+  it('on such a phone, a change just as the camera in use is opened again leaves no camera on', async () => {
+    // The change comes a few microtasks after the browser answers, for each count of them in turn: some fall between
+    // the answer and the element taking the track.
+    for (let delay = 0; delay < 8; delay++) {
+      let local: LocalTrack | undefined;
+      let answers = 0;
+      const answered = () => {
+        // The second camera handed out is the first one opened again.
+        if (++answers !== 2) return;
+        let wait: Promise<void> = Promise.resolve();
+        for (let i = 0; i < delay; i++) wait = wait.then(() => undefined);
+        void wait.then(() => (local!.kind = ''));
+      };
+      await asPhone({ held: 'held-camera', answered }, async (phone) => {
+        local = await fixture<LocalTrack>(html`<local-track kind="video"></local-track>`);
+        await until(() => local!.state === 'live', 'live');
+        local.device = 'held-camera';
+        await until(() => answers === 2, 'the camera opened again');
+        await until(() => local!.state === 'idle', `idle (${delay} microtasks)`);
+        await pause(100);
+        expect([local.track, liveCameras(phone)], `${delay} microtasks`).to.deep.equal([null, []]);
+        local.remove();
+      });
+    }
   });
 
   it('setting another track swaps it in place; switching kind between audio and video renegotiates', async () => {
@@ -605,6 +684,14 @@ describe('<local-track>', () => {
         } finally {
           delete (media as Partial<MediaDevices>).getDisplayMedia;
         }
+        // A camera that is busy keeps the share on: only a camera is stopped to try a busy camera again.
+        await asPhone({ held: 'held-camera' }, async () => {
+          const failed = nextEvent<CallErrorEvent>(local, 'error');
+          local.kind = 'video';
+          local.device = 'held-camera';
+          expect((await failed).error.name).to.equal('NotReadableError');
+          expect([local.kind, local.track, screen!.readyState]).to.deep.equal(['screen', screen, 'live']);
+        });
       } else {
         // Headless Firefox has no screen to capture: a readable error, and the camera goes on being sent.
         expect(navigator.userAgent, errors[0]?.message).to.contain('Firefox');
@@ -951,6 +1038,25 @@ describe('<local-track>', () => {
     });
     expect([local.track, sender.track, camera.readyState]).to.deep.equal([camera, camera, 'live']);
     expect(needed).to.have.length(0);
+  });
+
+  it('constraints that choose a device (also in advanced) or leave one out capture the camera anew', async () => {
+    const [, , local] = await sendingOne(
+      html`<local-track kind="video" .constraints=${{ width: 320, frameRate: 10 }}></local-track>`,
+    );
+    const id = local.track!.getSettings().deviceId!;
+    const steps: [string, MediaTrackConstraints][] = [
+      ['a constraint left out, which the track would keep', { width: 320 }],
+      ['a device chosen in advanced', { width: 320, advanced: [{ deviceId: id }] }],
+      ['a facing mode', { width: 320, facingMode: 'user' }],
+    ];
+    for (const [what, constraints] of steps)
+      await withCapturesCounted(async (asked) => {
+        const before = local.track;
+        local.constraints = constraints;
+        await until(() => local.track !== before && local.state === 'live', what);
+        expect(asked, what).to.deep.equal([{ video: constraints }]);
+      });
   });
 
   it('constraints the camera cannot meet keep it as it was, sent, with an error; equal ones again ask nothing', async () => {

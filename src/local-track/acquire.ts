@@ -41,6 +41,8 @@ export async function acquireTrack(
   device: string | null,
   signal: AbortSignal,
 ): Promise<MediaStreamTrack> {
+  // Given up on before it asked (while waiting its turn): no capture at all.
+  signal.throwIfAborted();
   const media = navigator.mediaDevices;
   if (!media) {
     throw new DOMException('Media capture needs a secure context (https or localhost).', 'NotSupportedError');

@@ -39,7 +39,8 @@ export type LocalTrackState = 'idle' | 'acquiring' | 'live' | 'ended' | 'error';
  * @cssstate acquiring - Waiting for the camera, microphone or screen.
  * @cssstate live - The track is live (sent when attached).
  * @cssstate ended - The track ended (device unplugged, screen sharing stopped).
- * @cssstate error - Capture failed, and the element has no track (a failed switch keeps the one it had).
+ * @cssstate error - Capture failed, and the element has no track (a failed switch keeps the one it had, unless a
+ *   camera stopped for it could not be opened again).
  *
  * @cssprop [--local-track-width=auto] - Width of the preview.
  * @cssprop [--local-track-aspect-ratio=auto] - Aspect ratio of the preview.
@@ -85,16 +86,19 @@ export class LocalTrack extends LitElement {
    * The deviceId to capture from (see `navigator.mediaDevices.enumerateDevices()`); ignored for `screen`, which has
    * none. A switch that fails (as from camera to screen, the picker cancelled) keeps the track in use, with an `error`
    * event, and `kind` and `device` go back to what that track was captured with, unless changed again meanwhile. Where
-   * the switch fails as busy (a phone that opens one camera at a time), the camera in use is stopped and the switch
-   * tried again; if it fails again, that camera is opened again.
+   * a camera switch fails as busy (a phone that opens one camera at a time), the camera in use is stopped and the
+   * switch tried again; if it fails again, that camera is opened again (a new track), or, if it cannot be, the element
+   * has no track and state `error`.
    */
   device: string | null = null;
 
   /**
    * Constraints for the capture, such as `{ width: 1280 }`. Compared by value: equal ones in a new object (a framework's
    * render) capture nothing new. New ones for a camera or screen in use apply to its track (`applyConstraints`: no new
-   * capture, no screen picker), unless they choose a device (`deviceId`, `groupId`, `facingMode`); a microphone's are
-   * captured anew. Ones the track cannot meet leave it as it was, with an `error`.
+   * capture, no screen picker). A camera is captured anew when the old or new ones choose a device (`deviceId`,
+   * `groupId`, `facingMode`, also in `advanced`) or the new ones leave one out (the track would keep it); a screen
+   * keeps what it has of one left out; a microphone is always captured anew. Ones the track cannot meet leave it as it
+   * was, with an `error`.
    */
   constraints?: MediaTrackConstraints;
 
@@ -129,6 +133,8 @@ export class LocalTrack extends LitElement {
   #ownsCurrent = false;
   /** What `kind`, `device` and `constraints` were when the track in use was captured (see keepAfterFailedSwitch). */
   #capturedWith?: CapturedWith;
+  /** Settles once the browser answered the last capture the element asked for (see captureSwitch). */
+  #opening: Promise<unknown> = Promise.resolve();
   #capture?: AbortController;
   /**
    * What the properties described at the last capture or adoption (see refreshTrack). Cleared when the track ends, the
@@ -283,30 +289,29 @@ export class LocalTrack extends LitElement {
     }
     const capture = (this.#capture = new AbortController());
     this.#setState('acquiring');
-    try {
-      // An aborted capture stops its track itself and throws.
-      const track = await this.#captureSwitch(kind, asked, capture.signal);
-      // Given up on between the browser's answer and here (code run by an earlier capture's trackchange can do that):
-      // a newer capture, or the teardown, owns the element now.
-      if (capture.signal.aborted) {
-        track.stop();
-        return;
-      }
-      // Only a capture under way is kept: aborting a finished one makes an AbortError (and its stack) for nothing.
-      this.#capture = undefined;
+    const { track, error, reopened } = await this.#captureSwitch(kind, asked, capture.signal);
+    // Given up on between the browser's answer and here (code run by an earlier capture's trackchange can do that): a
+    // newer capture, or the teardown, owns the element now. An aborted capture stops its own track, but not one that
+    // came back just before the abort.
+    if (capture.signal.aborted) {
+      track?.stop();
+      reopened?.stop();
+      return;
+    }
+    // Only a capture under way is kept: aborting a finished one makes an AbortError (and its stack) for nothing.
+    this.#capture = undefined;
+    if (track) {
       this.#capturedWith = asked;
       this.#use(track, true);
-    } catch (error) {
-      if (capture.signal.aborted) return;
-      this.#capture = undefined;
-      const current = this.#current;
-      const kindOfTrack = kind === 'audio' ? 'audio' : 'video';
-      const keep = this.#ownsCurrent && current?.readyState === 'live' && current.kind === kindOfTrack;
-      if (keep) this.#keepAfterFailedSwitch(error, asked);
-      else {
-        this.#use(null, false, 'error');
-        this.#fail(error, 'acquire');
-      }
+      return;
+    }
+    const current = this.#current;
+    const kindOfTrack = kind === 'audio' ? 'audio' : 'video';
+    const keep = this.#ownsCurrent && current?.readyState === 'live' && current.kind === kindOfTrack;
+    if (keep || reopened) this.#keepAfterFailedSwitch(error, asked, reopened);
+    else {
+      this.#use(null, false, 'error');
+      this.#fail(error, 'acquire');
     }
   }
 
@@ -314,8 +319,9 @@ export class LocalTrack extends LitElement {
    * The captured video track in use, when only its constraints changed, which the track itself can take
    * (applyConstraints): a new size or frame rate needs no new capture, so a camera does not go off and on, and a
    * screen share does not open the picker again. Not for a microphone, whose processing (echo cancellation and the
-   * like) Chromium does not change on a live track, nor for constraints that choose a device (`deviceId`, `groupId`,
-   * `facingMode`), which a track cannot change.
+   * like) Chromium does not change on a live track; nor when the old or new constraints choose a device (see
+   * choosesDevice), which a track cannot change; nor, for a camera, when the new ones leave one out, which the track
+   * would keep where a new capture goes back to the camera's default.
    */
   #takesNewConstraints(kind: LocalTrackKind, wanted: readonly unknown[]): MediaStreamTrack | null {
     const current = this.#current;
@@ -326,7 +332,9 @@ export class LocalTrack extends LitElement {
       before[1] === wanted[1] &&
       before[2] === wanted[2] &&
       !choosesDevice(was.constraints) &&
-      !choosesDevice(this.constraints);
+      !choosesDevice(this.constraints) &&
+      // A screen share keeps what it has of a constraint left out, rather than open the picker again.
+      (kind === 'screen' || !dropsAny(was.constraints, this.constraints));
     return takes ? current : null;
   }
 
@@ -345,50 +353,56 @@ export class LocalTrack extends LitElement {
       await track.applyConstraints(asked.constraints ?? {});
       if (this.#current === track) this.#capturedWith = asked;
     } catch (error) {
-      // Told only while this is still what the element wants of this track.
-      if (this.#current === track && this.#wanted === wanted)
+      // Told only while this is still what the element wants of this track (a failed switch since wants the same).
+      if (this.#current === track && sameValues(wanted, this.#wanted))
         this.#emit(new CallErrorEvent(error, 'acquire'));
     }
   }
 
   /**
-   * Captures what `asked` describes. Many phones open one camera at a time: a switch to the other camera fails as busy
-   * (Chromium's NotReadableError, Firefox's AbortError) while the one in use is open. Then the captured track in use is
-   * stopped and the switch tried once more; if that fails too (the camera is held by another application), the one that
-   * was in use is opened again, and the error thrown, so that the call keeps a camera. Desktops, which open both, see no
-   * gap: the track in use is stopped only after a busy error.
+   * Captures what `asked` describes; never throws. Many phones open one camera at a time: a switch to the other camera
+   * fails as busy (Chromium's NotReadableError, Firefox's AbortError) while the one in use is open. Then the camera in
+   * use is stopped and the switch tried once more. A switch that still fails, with the camera in use stopped for it (or
+   * for an earlier switch given up for this one), opens that camera again (`reopened`), so that the call keeps one. A
+   * desktop opens both and sees no gap: the camera in use is stopped only after a busy error.
    */
-  async #captureSwitch(
-    kind: LocalTrackKind,
-    asked: CapturedWith,
-    signal: AbortSignal,
-  ): Promise<MediaStreamTrack> {
+  async #captureSwitch(kind: LocalTrackKind, asked: CapturedWith, signal: AbortSignal): Promise<Captured> {
+    const capture = () => this.#open(kind, asked, signal);
+    let error: unknown;
     try {
-      return await acquireTrack(kind, asked.constraints, asked.device, signal);
-    } catch (error) {
-      const current = this.#current;
-      const was = this.#capturedWith;
-      const oneAtATime =
-        isBusy(error) &&
-        !signal.aborted &&
-        this.#ownsCurrent &&
-        current?.readyState === 'live' &&
-        kind !== 'screen' &&
-        current.kind === kind &&
-        was?.kind === kind;
-      if (!oneAtATime) throw error;
+      return { track: await capture() };
+    } catch (failure) {
+      error = failure;
+    }
+    const current = this.#current;
+    const was = this.#capturedWith;
+    if (signal.aborted || !this.#ownsCurrent || !current || !was) return { error };
+    // A camera to a camera: a screen share in use is not stopped for one.
+    if (isBusy(error) && current.readyState === 'live' && kind === 'video' && was.kind === 'video') {
       current.stop();
       try {
-        return await acquireTrack(kind, asked.constraints, asked.device, signal);
+        return { track: await capture() };
       } catch (again) {
-        if (signal.aborted) throw again;
-        // Reopened, the track in use is live again, and refreshTrack keeps it as after any failed switch; not reopened,
-        // the element has no track, and the switch's error is the one told.
-        const reopened = await acquireTrack(kind, was.constraints, was.device, signal).catch(() => null);
-        if (reopened) this.#use(reopened, true);
-        throw error;
+        if (signal.aborted) return { error: again };
       }
     }
+    // Not stopped: kept, as after any failed switch (see refreshTrack).
+    if (current.readyState === 'live') return { error };
+    // Only a camera is stopped for a switch; the browser ending a track takes it from the element (onEnded).
+    const reopened = await this.#open('video', was, signal).catch(() => undefined);
+    return { error, reopened };
+  }
+
+  /**
+   * Asks the browser for a track. With the captured camera in use stopped for a switch, first waits for the browser's
+   * answer to the capture before, which may be a switch given up for this one: a phone counts a camera still being
+   * opened as busy too.
+   */
+  async #open(kind: LocalTrackKind, asked: CapturedWith, signal: AbortSignal): Promise<MediaStreamTrack> {
+    if (this.#ownsCurrent && this.#current?.readyState === 'ended') await this.#opening;
+    const opening = acquireTrack(kind, asked.constraints, asked.device, signal);
+    this.#opening = opening.catch(() => undefined);
+    return opening;
   }
 
   /**
@@ -401,13 +415,19 @@ export class LocalTrack extends LitElement {
    * and is captured next. `constraints` stay as set: a framework passes equal ones in a new object at each render,
    * which, after a set back, would be a change each time, and ask again and again.
    */
-  #keepAfterFailedSwitch(error: unknown, asked: Pick<LocalTrack, 'kind' | 'device'>): void {
+  #keepAfterFailedSwitch(
+    error: unknown,
+    asked: Pick<LocalTrack, 'kind' | 'device'>,
+    reopened?: MediaStreamTrack,
+  ): void {
     const kept = this.#capturedWith ?? asked;
     if (this.kind === asked.kind) this.kind = kept.kind;
     if (this.device === asked.device) this.device = kept.device;
     // The track in use is what was captured with those; the constraints set are taken as tried. The update the set
     // back asks for captures only what the page changed since.
     this.#wanted = this.#lookedFor = this.#described(kept);
+    // The camera opened again after it was stopped for the switch: its trackchange finds kind and device set back.
+    if (reopened) this.#use(reopened, true);
     this.#setState('live');
     this.#emit(new CallErrorEvent(error, 'acquire'));
   }
@@ -538,9 +558,31 @@ export class LocalTrack extends LitElement {
 /** What a track was captured with. */
 type CapturedWith = Pick<LocalTrack, 'kind' | 'device' | 'constraints'>;
 
-/** Whether constraints choose which device to capture from, which a live track cannot change. */
+/**
+ * What a capture gave (see captureSwitch): the track, or the error, with the camera in use opened again when it was
+ * stopped for the switch.
+ */
+type Captured =
+  | { track: MediaStreamTrack; error?: never; reopened?: never }
+  | { track?: never; error: unknown; reopened?: MediaStreamTrack };
+
+/**
+ * Whether constraints choose what to capture from (a device, a camera facing one way, a kind of surface to share),
+ * which a live track cannot change; also in their `advanced` sets.
+ */
 function choosesDevice(constraints: MediaTrackConstraints | undefined): boolean {
-  return !!constraints && ['deviceId', 'groupId', 'facingMode'].some((name) => name in constraints);
+  const chooses = (set: object) => CHOOSING.some((name) => name in set);
+  return !!constraints && (chooses(constraints) || (constraints.advanced ?? []).some(chooses));
+}
+
+const CHOOSING = ['deviceId', 'groupId', 'facingMode', 'displaySurface'];
+
+/** Whether `next` leaves out a constraint `previous` set: a track keeps what applyConstraints no longer names. */
+function dropsAny(
+  previous: MediaTrackConstraints | undefined,
+  next: MediaTrackConstraints | undefined,
+): boolean {
+  return Object.keys(previous ?? {}).some((name) => !(name in (next ?? {})));
 }
 
 /** A capture failure that says the device is in use (by another application, or by this page on a phone). */
