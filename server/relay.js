@@ -416,8 +416,11 @@ export class Relay {
     // closing handshake would each be refused again, and log the disconnection again.
     if (client.socket.readyState !== client.socket.OPEN) return;
     if (!this.takeToken(client)) return;
-    const error = (/** @type {string} */ code, /** @type {string} */ message) =>
-      this.send(client, { type: 'error', code, message });
+    const error = (
+      /** @type {string} */ code,
+      /** @type {string} */ message,
+      /** @type {Record<string, unknown>} */ more = {},
+    ) => this.send(client, { type: 'error', code, message, ...more });
     if (isBinary) return error('bad-message', 'messages must be JSON text');
     let message;
     try {
@@ -435,8 +438,11 @@ export class Relay {
       case 'signal': {
         if (typeof message.to !== 'string') return error('bad-message', 'signal needs "to", a peer id');
         const target = this.rooms.get(client.room)?.get(message.to);
+        // `to` says which message it was: one to a peer that left as it was sent is the sender's to ignore.
         if (!target || target === client)
-          return error('unknown-peer', `no peer ${String(message.to).slice(0, 64)} in this room`);
+          return error('unknown-peer', `no peer ${message.to.slice(0, 64)} in this room`, {
+            to: message.to.slice(0, 64),
+          });
         const signal = JSON.stringify({ type: 'signal', from: client.id, data: message.data });
         if (target.held) return this.hold(target, signal);
         return this.send(target, signal, true);

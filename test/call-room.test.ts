@@ -155,6 +155,54 @@ describe('<call-room>', () => {
     }
   });
 
+  it('refused for good mid-call, it ends its calls at once with state error, and a move does not join again', async () => {
+    const { ana, ben, heard } = await anaAndBenConnected();
+    const connection = ana.peers[0].connection;
+    const left = record<PeerLeftEvent>(ana, 'peerleft');
+    const errors = record<CallErrorEvent>(ana, 'error');
+    // What a relay says when the room filled up while Ana's place had lapsed, or its token changed as it restarted.
+    heard.error(new Error('room-full: the room is full'), true);
+    expect(ana.state).to.equal('error');
+    expect([ana.peers.length, ana.remoteStreams.length, connection.connectionState]).to.deep.equal([
+      0,
+      0,
+      'closed',
+    ]);
+    expect(left.map((e) => e.reason)).to.deep.equal(['leave']);
+    expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
+      ['signaling', 'Error: room-full: the room is full'],
+    ]);
+    await until(() => ben.peers.length === 0, 'Ben told that Ana is out');
+    ana.parentElement!.append(ana);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect([ana.state, ana.peers.length, ben.peers.length]).to.deep.equal(['error', 0, 0]);
+  });
+
+  it('a room that throws as it is joined gives state error and an error event, not an uncaught error', async () => {
+    const room = {
+      selfId: 'thrower',
+      join() {
+        throw new Error('no BroadcastChannel here');
+      },
+      send() {},
+      setMeta() {},
+      leave() {},
+    };
+    const element = document.createElement('call-room');
+    const errors = record<CallErrorEvent>(element, 'error');
+    element.signaling = room;
+    document.body.append(element);
+    try {
+      await element.updateComplete;
+      expect(element.state).to.equal('error');
+      expect(errors.map((e) => [e.operation, e.message])).to.deep.equal([
+        ['signaling', 'Error: no BroadcastChannel here'],
+      ]);
+    } finally {
+      element.remove();
+    }
+  });
+
   it('announces joins, follows a stream added mid-call, and removes a leaving member’s tiles', async () => {
     const { name, root, ana } = await anaWithCamera();
     const joins = record<PeerJoinedEvent>(ana, 'peerjoined');
@@ -725,6 +773,59 @@ describe('over the relay (ws:)', () => {
     await until(() => ana.remoteStreams.length === 1 && ben.remoteStreams.length === 1, 'the call again');
     await decodedFrame(ana.remoteStreams[0]);
     await decodedFrame(ben.remoteStreams[0]);
+  });
+
+  it('sends nothing, and tells no error, to a far side the relay let go while its media flows; it hears once back', async function () {
+    this.timeout(40000);
+    const { url, token } = await testRelay();
+    const address = `${url}?room=${uniqueName()}&token=${token}`;
+    // Ben's sockets, so that the test can cut his link to the relay (the relay lets him go after its 1 s grace) while
+    // the call's media flows on, and mend it: while cut, each try of his goes to a port where nothing listens.
+    const Native = window.WebSocket;
+    const bens: WebSocket[] = [];
+    let cut = false;
+    window.WebSocket = class extends Native {
+      constructor(where: string | URL, protocols?: string | string[]) {
+        const ben = String(where).includes('ben=1');
+        super(ben && cut ? 'ws://127.0.0.1:9/' : where, protocols);
+        if (ben) bens.push(this);
+      }
+    };
+    try {
+      const root = await fixture<HTMLElement>(
+        html`<div>
+          <peer-connection signaling=${address}><local-track kind="video"></local-track></peer-connection>
+          <peer-connection signaling=${`${address}&ben=1`}
+            ><local-track kind="video"></local-track
+          ></peer-connection>
+        </div>`,
+      );
+      const [ana, ben] = root.querySelectorAll('peer-connection');
+      await until(
+        () => ana.remoteStreams.length === 1 && ben.remoteStreams.length === 1 && ana.state === 'connected',
+        'the call',
+      );
+      const errors = record<CallErrorEvent>(ana, 'error');
+      cut = true;
+      bens.at(-1)!.close();
+      // Past the relay's grace: Ana's room has let Ben go, and her call with him is kept as its media flows.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // Her microphone, offered to Ben again every 2 s, reaches nobody: the relay would refuse each.
+      ana.append(Object.assign(document.createElement('local-track'), { kind: 'audio' as const }));
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      expect(errors.map((e) => e.message)).to.deep.equal([]);
+      expect(ana.state).to.equal('connected');
+      cut = false;
+      await until(() => ben.remoteStreams[0]?.getAudioTracks().length === 1, 'the microphone at Ben, back');
+      await decodedFrame(ben.remoteStreams[0]);
+      // Ben's tries back come further apart as they fail: his return may come after Ana's offer (or, as the polite
+      // side, her request for one) went unanswered long enough to be told. Nothing else is.
+      const unanswered = /^Error: no (answer to an offer|offer came for a request) sent \d+ times/;
+      const others = errors.filter((e) => !unanswered.test(e.message));
+      expect(others.map((e) => e.message)).to.deep.equal([]);
+    } finally {
+      window.WebSocket = Native;
+    }
   });
 
   it('<peer-connection> tells a relay that is full, keeps trying, and joins once a place is free', async function () {

@@ -170,6 +170,12 @@ export class CallRoom extends LitElement {
   leave(): void {
     this.leftByPage = true;
     this.leftForCache = false;
+    this.exit();
+    if (this.state === 'joined') this.setState('left');
+  }
+
+  /** Out of the room: every call ended, the room left, nothing listened to for it. */
+  private exit(): void {
     window.removeEventListener('pagehide', this.onPageHide);
     window.removeEventListener('pageshow', this.onPageShow);
     for (const id of [...this.members.keys()]) this.drop(id, 'leave');
@@ -178,7 +184,17 @@ export class CallRoom extends LitElement {
     this.room?.leave();
     this.room = undefined;
     this.present.clear();
-    if (this.state === 'joined') this.setState('left');
+  }
+
+  /**
+   * Refused for good by the room (a full room, a wrong token), or it could not be joined: out of it as after a bad
+   * address, which a move does not try again (see connectedCallback), with its calls ended at once, as the others end
+   * theirs. The state before the error, so that a listener of the error reads the state it leaves.
+   */
+  private refused(error: unknown): void {
+    this.exit();
+    this.setState('error');
+    this.reportError(error, 'signaling');
   }
 
   override connectedCallback(): void {
@@ -239,6 +255,20 @@ export class CallRoom extends LitElement {
     // Joined before the room is asked, so that a refusal it tells at once is the state that stays.
     this.setState('joined');
     this.toldName = this.name;
+    try {
+      this.joinRoom(room);
+    } catch (error) {
+      // A page's own room that throws, or a BroadcastChannel the browser does not give.
+      this.refused(error);
+      return;
+    }
+    // Refused at once (while joining), it is out already.
+    if (this.room !== room) return;
+    // Closing the tab says goodbye at once, so the others remove this peer's tiles without waiting.
+    window.addEventListener('pagehide', this.onPageHide);
+  }
+
+  private joinRoom(room: Room): void {
     room.join(
       {
         joined: (peer) => {
@@ -268,16 +298,12 @@ export class CallRoom extends LitElement {
           this.members.get(from)?.channel.deliver(data);
         },
         error: (error, final) => {
-          // Refused for good (a full room, a wrong token): out of the room, as a bad address is. The state first, so
-          // that a listener of the error reads the state it leaves.
-          if (final && this.room === room) this.setState('error');
-          this.reportError(error, 'signaling');
+          if (final && this.room === room) this.refused(error);
+          else this.reportError(error, 'signaling');
         },
       },
       this.meta(),
     );
-    // Closing the tab says goodbye at once, so the others remove this peer's tiles without waiting.
-    window.addEventListener('pagehide', this.onPageHide);
   }
 
   private meta(): Record<string, unknown> {

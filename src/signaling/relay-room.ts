@@ -36,7 +36,7 @@ type Frame =
   | { type: 'joined' | 'updated'; peer: RoomPeer }
   | { type: 'left'; id: string; reason: unknown }
   | { type: 'signal'; from: string; data: unknown }
-  | { type: 'error'; code: string; message: string }
+  | { type: 'error'; code: string; message: string; to?: string }
   | { type: 'other' };
 
 /** Close codes after which trying again cannot help (see server/relay.js). */
@@ -126,7 +126,12 @@ export class RelayRoom implements Room {
     const text = JSON.stringify({ type: 'signal', to, data });
     const bytes = text.length > this.maxFrameBytes / 3 ? new TextEncoder().encode(text).length : text.length;
     if (this.frameTooLarge(bytes)) return;
-    if (this.open && this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);
+    if (this.open && this.socket?.readyState === WebSocket.OPEN) {
+      // Not to a peer the room has let go (gone past the relay's grace, while its media may still flow and its call is
+      // kept a while): the relay would answer each with an error. The call sends its offer again every 2 s, so one that
+      // comes back hears it then.
+      if (this.peers.has(to)) this.socket.send(text);
+    }
     // Through an outage each call sends its offer again every 2 s with its candidates: only the latest of each peer's
     // is kept, as for a far side not there yet.
     else
@@ -374,6 +379,8 @@ export class RelayRoom implements Room {
         if (this.peers.has(frame.from)) listener.message(frame.from, frame.data);
         return;
       case 'error': {
+        // A message to a peer that left while it was on its way: nothing failed that the room has not told.
+        if (frame.code === 'unknown-peer' && frame.to !== undefined && !this.peers.has(frame.to)) return;
         const error = new RelayError(frame.code, frame.message);
         if (this.open) listener.error(error, false);
         else this.refusal = error;
@@ -422,7 +429,12 @@ function parseFrame(value: unknown): Frame | undefined {
       return typeof frame.from === 'string' ? { type, from: frame.from, data: frame.data } : undefined;
     case 'error':
       return typeof frame.code === 'string' && typeof frame.message === 'string'
-        ? { type, code: frame.code, message: frame.message }
+        ? {
+            type,
+            code: frame.code,
+            message: frame.message,
+            to: typeof frame.to === 'string' ? frame.to : undefined,
+          }
         : undefined;
     default:
       return { type: 'other' };

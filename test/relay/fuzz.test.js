@@ -74,6 +74,8 @@ async function fuzzRelay(label, limits, exact) {
   const server = await startRelayServer({ port: 0, ...limits, log: (line) => log.push(line) });
   /** @type {TestClient[]} */
   const clients = [];
+  /** @type {ReturnType<typeof chatter>[]} */
+  let talk = [];
   try {
     const room = `fuzz-${counter++}`;
     const ids = { a: `good-a-${counter}`, b: `good-b-${counter}`, near: `fuzz-near-${counter}` };
@@ -85,7 +87,7 @@ async function fuzzRelay(label, limits, exact) {
     assert.deepEqual(baseline, { rooms: 1, peers: 2 });
     const heapBefore = heapUsed();
 
-    const talk = [chatter(a, ids.b, 'a'), chatter(b, ids.a, 'b')];
+    talk = [chatter(a, ids.b, 'a'), chatter(b, ids.a, 'b')];
     const [near, far] = await Promise.all([
       drive({
         url: server.url,
@@ -94,6 +96,7 @@ async function fuzzRelay(label, limits, exact) {
         frames: () => malformedRelayFrames(SEED, FRAMES, { peer: ids.b, self: ids.near }),
         peers: new Set(Object.values(ids)),
         exact,
+        clients,
       }),
       drive({
         url: server.url,
@@ -102,6 +105,7 @@ async function fuzzRelay(label, limits, exact) {
         frames: () => malformedRelayFrames(SEED + 1, FRAMES, { peer: ids.b, self: farId }),
         peers: new Set([farId]),
         exact,
+        clients,
       }),
     ]);
     const sent = talk.map((t) => t.stop());
@@ -163,6 +167,8 @@ async function fuzzRelay(label, limits, exact) {
     assert.ok(growthMb < HEAP_GROWTH_BOUND_MB, `the heap grew by ${growthMb.toFixed(1)} MB`);
     if (exact) assert.equal(errors.get('rate-limited') ?? 0, 0);
   } finally {
+    // Also after a failed check: a timer or socket left running would keep the test process from ending.
+    for (const t of talk) t.stop();
     for (const client of clients) client.socket.terminate();
     await server.close();
   }
@@ -242,8 +248,9 @@ function chatter(from, to, chat) {
  * @param {() => Iterable<MalformedRelayFrame>} options.frames makes the same frames each time
  * @param {Set<string>} options.peers ids of the peers in the room, the client's own included
  * @param {boolean} options.exact whether every frame is answered: then every answer is checked, in order
+ * @param {TestClient[]} options.clients where each connection is noted, for the run to close them all
  */
-async function drive({ url, room, id, frames, peers, exact }) {
+async function drive({ url, room, id, frames, peers, exact, clients }) {
   const address = `${url}?${new URLSearchParams({ room, id })}`;
   const tally = {
     sent: 0,
@@ -261,6 +268,7 @@ async function drive({ url, room, id, frames, peers, exact }) {
   const errorsOf = (/** @type {TestClient} */ c) => c.messages.filter((m) => m.type === 'error');
   const connect = async () => {
     const client = new TestClient(address);
+    clients.push(client);
     tally.connections++;
     expected = [];
     await client.welcomed();
@@ -284,7 +292,10 @@ async function drive({ url, room, id, frames, peers, exact }) {
     for (const error of errorsOf(c)) {
       assert.ok(ERROR_CODES.has(error.code), `unknown error ${JSON.stringify(error).slice(0, 200)}`);
       assert.equal(typeof error.message, 'string');
-      assert.deepEqual(Object.keys(error).sort(), ['code', 'message', 'type']);
+      // An unknown peer's error also says which id it was sent to.
+      const keys =
+        error.code === 'unknown-peer' ? ['code', 'message', 'to', 'type'] : ['code', 'message', 'type'];
+      assert.deepEqual(Object.keys(error).sort(), keys);
       tally.errors.set(error.code, (tally.errors.get(error.code) ?? 0) + 1);
     }
     c.messages.length = 0;

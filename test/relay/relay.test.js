@@ -286,6 +286,8 @@ describe('rooms', () => {
     a.send({ type: 'signal', to: id, data: 'psst' });
     const error = await a.next((m) => m.type === 'error', 'error');
     assert.equal(error.code, 'unknown-peer');
+    // Which message it was: one to a peer that left as it was sent is the sender's to ignore.
+    assert.equal(error.to, id);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(outsider.messages.filter((m) => m.type === 'signal').length, 0);
   });
