@@ -338,6 +338,14 @@ export class Relay {
       );
     }
     if (!previous && members.size >= maxPeersPerRoom) {
+      // A place kept for a peer whose socket dropped frees within its grace, unless it comes back: not a refusal for
+      // good (a page reloaded as its old socket's place is still kept would never try again), but one to try again.
+      if ([...members.values()].some((member) => member.graceTimer))
+        return refuse(
+          CloseCode.relayFull,
+          'room-full',
+          `room ${room} has ${maxPeersPerRoom} peers, some of them away for a few seconds; try again`,
+        );
       return refuse(CloseCode.roomFull, 'room-full', `room ${room} already has ${maxPeersPerRoom} peers`);
     }
     // A peer coming back keeps its place; a new one waits for one (the client tries again, as 1013 asks).

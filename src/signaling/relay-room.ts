@@ -239,7 +239,8 @@ export class RelayRoom implements Room {
       );
       return;
     }
-    this.retryRefusal = refusal?.code === 'relay-full' ? refusal : undefined;
+    // For want of a place (a final refusal returned above): the relay's, or the room's while one is kept for a peer away.
+    this.retryRefusal = refusal?.code === 'relay-full' || refusal?.code === 'room-full' ? refusal : undefined;
     if (this.tellAtClose) this.tellNotLetIn(UNREACHABLE_TOLD_AFTER_MS / 1000, this.retryRefusal);
     this.awaitWelcome();
     const delay = Math.min(10_000, 250 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);

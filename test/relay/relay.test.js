@@ -400,7 +400,10 @@ describe('bad input', () => {
     const { id } = await bystander.welcomed();
     for (let i = 0; i < 500; i++) flooder.send({ type: 'signal', to: id, data: i });
     assert.equal((await flooder.closing()).code, CloseCode.rateLimited);
-    assert.equal(flooder.messages.filter((m) => m.code === 'rate-limited').length, 1);
+    // Told once, not for each of the hundreds dropped; once more if a late timer here (a loaded machine) let the
+    // client fall back under the rate between two bursts, as the relay then tells it anew.
+    const told = flooder.messages.filter((m) => m.code === 'rate-limited').length;
+    assert.ok(told >= 1 && told <= 3, `told ${told} times`);
     const delivered = bystander.messages.filter((m) => m.type === 'signal').length;
     assert.ok(delivered >= 50 && delivered < 500, `delivered ${delivered}`);
     const other = join(room);
@@ -420,7 +423,10 @@ describe('bad input', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.equal((await flooder.closing()).code, CloseCode.rateLimited);
-    assert.equal(flooder.messages.filter((m) => m.code === 'rate-limited').length, 1);
+    // Told once, not for each of the hundreds dropped; once more if a late timer here (a loaded machine) let the
+    // client fall back under the rate between two bursts, as the relay then tells it anew.
+    const told = flooder.messages.filter((m) => m.code === 'rate-limited').length;
+    assert.ok(told >= 1 && told <= 3, `told ${told} times`);
     // Back at once under its id, it has the bucket it left, not a full one: 95 messages, which a full bucket (50)
     // would take with 45 dropped and no cut-off, end the connection again.
     const { id: flooderId } = await flooder.welcomed();
@@ -526,6 +532,40 @@ describe('bad input', () => {
     const extra = join(room);
     assert.equal((await extra.closing()).code, CloseCode.roomFull);
     assert.equal((await errorOf(extra)).code, 'room-full');
+  });
+
+  it('asks a new peer to try again while a full room keeps a place for a peer whose socket dropped', async () => {
+    const own = await startRelayServer({
+      port: 0,
+      maxPeersPerRoom: 2,
+      graceMs: 1000,
+      pingIntervalMs: 60_000,
+    });
+    try {
+      const room = uniqueRoom();
+      const a = join(room, {}, {}, own.url);
+      const b = join(room, { id: 'dropped-peer-1' }, {}, own.url);
+      await Promise.all([a.welcomed(), b.welcomed()]);
+      // B's page is reloaded: its old socket dropped, the new page comes with a new id within the grace.
+      b.socket.terminate();
+      while (!own.relay.rooms.get(room)?.get('dropped-peer-1')?.graceTimer)
+        await new Promise((r) => setTimeout(r, 10));
+      const reloaded = join(room, {}, {}, own.url);
+      assert.equal((await reloaded.closing()).code, 1013, 'Try Again Later');
+      assert.deepEqual(await errorOf(reloaded), {
+        type: 'error',
+        code: 'room-full',
+        message: `room ${room} has 2 peers, some of them away for a few seconds; try again`,
+      });
+      // Once the grace is over the place is free.
+      await new Promise((r) => setTimeout(r, 1200));
+      await join(room, {}, {}, own.url).welcomed();
+      // Full with nobody away, the refusal is for good.
+      const extra = join(room, {}, {}, own.url);
+      assert.equal((await extra.closing()).code, CloseCode.roomFull);
+    } finally {
+      await own.close();
+    }
   });
 
   it('refuses a new peer beyond the limit of all rooms together, but not one coming back to its place', async () => {
