@@ -816,7 +816,12 @@ describe('over the relay (ws:)', () => {
       expect(errors.map((e) => e.message)).to.deep.equal([]);
       expect(ana.state).to.equal('connected');
       cut = false;
-      await until(() => ben.remoteStreams[0]?.getAudioTracks().length === 1, 'the microphone at Ben, back');
+      // Ben's tries back come up to 10 s apart by now.
+      await until(
+        () => ben.remoteStreams[0]?.getAudioTracks().length === 1,
+        'the microphone at Ben, back',
+        25000,
+      );
       await decodedFrame(ben.remoteStreams[0]);
       // Ben's tries back come further apart as they fail: his return may come after Ana's offer (or, as the polite
       // side, her request for one) went unanswered long enough to be told. Nothing else is.

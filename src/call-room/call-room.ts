@@ -180,8 +180,12 @@ export class CallRoom extends LitElement {
     window.removeEventListener('pageshow', this.onPageShow);
     for (const id of [...this.members.keys()]) this.drop(id, 'leave');
     // A room the page gave is left too: the element joined it, and a room still joined would keep telling the element
-    // of peers, each a new connection, after it was removed.
-    this.room?.leave();
+    // of peers, each a new connection, after it was removed. One that throws (its join may have thrown too) is told.
+    try {
+      this.room?.leave();
+    } catch (error) {
+      this.reportError(error, 'signaling');
+    }
     this.room = undefined;
     this.present.clear();
   }

@@ -95,10 +95,10 @@ export class LocalTrack extends LitElement {
   /**
    * Constraints for the capture, such as `{ width: 1280 }`. Compared by value: equal ones in a new object (a framework's
    * render) capture nothing new. New ones for a camera or screen in use apply to its track (`applyConstraints`: no new
-   * capture, no screen picker). A camera is captured anew when the old or new ones choose a device (`deviceId`,
-   * `groupId`, `facingMode`, also in `advanced`) or the new ones leave one out (the track would keep it); a screen
-   * keeps what it has of one left out; a microphone is always captured anew. Ones the track cannot meet leave it as it
-   * was, with an `error`.
+   * capture, no screen picker). They are captured anew when they choose another device (`deviceId`, `groupId`,
+   * `facingMode`, also in `advanced`; for a screen, `displaySurface`, which opens the picker), and for a camera when
+   * they leave one out (the track would keep it); a screen keeps what it has of one left out; a microphone is always
+   * captured anew. Ones the track cannot meet leave it as it was, with an `error`.
    */
   constraints?: MediaTrackConstraints;
 
@@ -133,7 +133,7 @@ export class LocalTrack extends LitElement {
   #ownsCurrent = false;
   /** What `kind`, `device` and `constraints` were when the track in use was captured (see keepAfterFailedSwitch). */
   #capturedWith?: CapturedWith;
-  /** Settles once the browser answered the last capture the element asked for (see captureSwitch). */
+  /** Settles once the browser answered the last capture the element asked for (see open). */
   #opening: Promise<unknown> = Promise.resolve();
   #capture?: AbortController;
   /**
@@ -319,9 +319,9 @@ export class LocalTrack extends LitElement {
    * The captured video track in use, when only its constraints changed, which the track itself can take
    * (applyConstraints): a new size or frame rate needs no new capture, so a camera does not go off and on, and a
    * screen share does not open the picker again. Not for a microphone, whose processing (echo cancellation and the
-   * like) Chromium does not change on a live track; nor when the old or new constraints choose a device (see
-   * choosesDevice), which a track cannot change; nor, for a camera, when the new ones leave one out, which the track
-   * would keep where a new capture goes back to the camera's default.
+   * like) Chromium does not change on a live track; nor when the new constraints choose another device (see
+   * choiceOf), which a track cannot change; nor, for a camera, when the new ones leave one out, which the track would
+   * keep where a new capture goes back to the camera's default.
    */
   #takesNewConstraints(kind: LocalTrackKind, wanted: readonly unknown[]): MediaStreamTrack | null {
     const current = this.#current;
@@ -331,8 +331,7 @@ export class LocalTrack extends LitElement {
     const takes =
       before[1] === wanted[1] &&
       before[2] === wanted[2] &&
-      !choosesDevice(was.constraints) &&
-      !choosesDevice(this.constraints) &&
+      choiceOf(was.constraints) === choiceOf(this.constraints) &&
       // A screen share keeps what it has of a constraint left out, rather than open the picker again.
       (kind === 'screen' || !dropsAny(was.constraints, this.constraints));
     return takes ? current : null;
@@ -349,10 +348,14 @@ export class LocalTrack extends LitElement {
   ): Promise<void> {
     // A capture given up for this (see refreshTrack) left the state at acquiring.
     this.#setState('live');
+    // Taken as what the track has from now, so that a change while this is under way is compared with it (one that
+    // leaves out what this sets is captured anew); back to what it had if the track cannot take them.
+    const before = this.#capturedWith;
+    this.#capturedWith = asked;
     try {
       await track.applyConstraints(asked.constraints ?? {});
-      if (this.#current === track) this.#capturedWith = asked;
     } catch (error) {
+      if (this.#capturedWith === asked) this.#capturedWith = before;
       // Told only while this is still what the element wants of this track (a failed switch since wants the same).
       if (this.#current === track && sameValues(wanted, this.#wanted))
         this.#emit(new CallErrorEvent(error, 'acquire'));
@@ -383,12 +386,15 @@ export class LocalTrack extends LitElement {
       try {
         return { track: await capture() };
       } catch (again) {
-        if (signal.aborted) return { error: again };
+        // Tried with the camera in use stopped, the switch fails for its own reason, which is the one to tell.
+        error = again;
+        if (signal.aborted) return { error };
       }
     }
-    // Not stopped: kept, as after any failed switch (see refreshTrack).
-    if (current.readyState === 'live') return { error };
-    // Only a camera is stopped for a switch; the browser ending a track takes it from the element (onEnded).
+    // Not stopped: kept, as after any failed switch (see refreshTrack). Only a camera is stopped for a switch (the
+    // browser ending a track takes it from the element, see onEnded); a page that stopped a screen share itself does
+    // not get a camera for it.
+    if (current.readyState === 'live' || was.kind !== 'video') return { error };
     const reopened = await this.#open('video', was, signal).catch(() => undefined);
     return { error, reopened };
   }
@@ -567,12 +573,13 @@ type Captured =
   | { track?: never; error: unknown; reopened?: MediaStreamTrack };
 
 /**
- * Whether constraints choose what to capture from (a device, a camera facing one way, a kind of surface to share),
- * which a live track cannot change; also in their `advanced` sets.
+ * What constraints choose to capture from (a device, a camera facing one way, a kind of surface to share), also in
+ * their `advanced` sets, as a value to compare: a live track cannot change it, so another choice captures anew.
  */
-function choosesDevice(constraints: MediaTrackConstraints | undefined): boolean {
-  const chooses = (set: object) => CHOOSING.some((name) => name in set);
-  return !!constraints && (chooses(constraints) || (constraints.advanced ?? []).some(chooses));
+function choiceOf(constraints: MediaTrackConstraints | undefined): string {
+  const choice = (set: Record<string, unknown>) => CHOOSING.map((name) => set[name] ?? null);
+  const sets = [constraints ?? {}, ...(constraints?.advanced ?? [])] as Record<string, unknown>[];
+  return JSON.stringify(sets.map(choice));
 }
 
 const CHOOSING = ['deviceId', 'groupId', 'facingMode', 'displaySurface'];

@@ -91,7 +91,10 @@ export class RelayRoom implements Room {
   private unreachableTold = false;
   /** What the relay refused before it welcomed this socket: told with the close that follows, which says if it is final. */
   private refusal?: RelayError;
-  /** The last socket's refusal for want of a place (relay-full), which asks to try again: what an outage then tells. */
+  /**
+   * The last socket's refusal for want of a place (relay-full, or room-full while a place is kept for a peer away),
+   * which asks to try again: what an outage then tells.
+   */
   private retryRefusal?: RelayError;
   /** Set while what an outage tells waits for the end of the try under way (see awaitWelcome). */
   private tellAtClose = false;

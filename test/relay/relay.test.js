@@ -400,10 +400,7 @@ describe('bad input', () => {
     const { id } = await bystander.welcomed();
     for (let i = 0; i < 500; i++) flooder.send({ type: 'signal', to: id, data: i });
     assert.equal((await flooder.closing()).code, CloseCode.rateLimited);
-    // Told once, not for each of the hundreds dropped; once more if a late timer here (a loaded machine) let the
-    // client fall back under the rate between two bursts, as the relay then tells it anew.
-    const told = flooder.messages.filter((m) => m.code === 'rate-limited').length;
-    assert.ok(told >= 1 && told <= 3, `told ${told} times`);
+    assert.equal(flooder.messages.filter((m) => m.code === 'rate-limited').length, 1);
     const delivered = bystander.messages.filter((m) => m.type === 'signal').length;
     assert.ok(delivered >= 50 && delivered < 500, `delivered ${delivered}`);
     const other = join(room);
@@ -423,7 +420,7 @@ describe('bad input', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.equal((await flooder.closing()).code, CloseCode.rateLimited);
-    // Told once, not for each of the hundreds dropped; once more if a late timer here (a loaded machine) let the
+    // Told once, not for each of the hundreds dropped; again each time a late timer here (a loaded machine) let the
     // client fall back under the rate between two bursts, as the relay then tells it anew.
     const told = flooder.messages.filter((m) => m.code === 'rate-limited').length;
     assert.ok(told >= 1 && told <= 3, `told ${told} times`);
@@ -538,7 +535,7 @@ describe('bad input', () => {
     const own = await startRelayServer({
       port: 0,
       maxPeersPerRoom: 2,
-      graceMs: 1000,
+      graceMs: 3000,
       pingIntervalMs: 60_000,
     });
     try {
@@ -558,7 +555,7 @@ describe('bad input', () => {
         message: `room ${room} has 2 peers, some of them away for a few seconds; try again`,
       });
       // Once the grace is over the place is free.
-      await new Promise((r) => setTimeout(r, 1200));
+      await new Promise((r) => setTimeout(r, 3200));
       await join(room, {}, {}, own.url).welcomed();
       // Full with nobody away, the refusal is for good.
       const extra = join(room, {}, {}, own.url);
