@@ -1487,6 +1487,9 @@ describe('<peer-connection>', () => {
     const errors = [a, b].map((pc) => record<CallErrorEvent>(pc, 'error'));
     // The far side learns of a stream with the first offer, before ICE fails: its id is the one a page would use.
     const firstSeen = record<StreamAddedEvent>(b, 'streamadded');
+    const firstConnection = new Promise<RTCPeerConnection | null>((resolve) =>
+      b.addEventListener('streamadded', () => resolve(b.connection), { once: true }),
+    );
     // A track the page sends itself goes on the connection that replaces this one too; one it replaced by none does not.
     const microphone = await capture({ audio: true });
     b.addTrack(microphone.getAudioTracks()[0], microphone);
@@ -1522,7 +1525,11 @@ describe('<peer-connection>', () => {
     expect(errors.flat().map((e) => e.message)).to.deep.equal([]);
     // Stream "a" keeps its id on the connection that replaced the first, so `stream-id` markup still finds it.
     expect(b.remoteStreams[0].id).to.equal(firstSeen[0].stream.id);
-    expect(firstSeen.length, 'told again from the new connection').to.be.greaterThan(1);
+    // Told again by the connection that replaced the first. On a loaded machine Firefox may not have failed ICE by the
+    // time candidates flow again (it takes about 5 s, the loss lasts 6): then the kit's ICE restart brings the first
+    // connection up, and there is nothing to tell again.
+    if (b.connection !== (await firstConnection))
+      expect(firstSeen.length, 'told again from the new connection').to.be.greaterThan(1);
   });
 
   it('reports failure, not a silent wait, when the channel loses every candidate', async function () {
