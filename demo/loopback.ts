@@ -1,6 +1,7 @@
 // A call between two connections in one page. It uses the kit as any page would: the entry that registers the elements.
 import '../src/define.js';
 import type { CallErrorEvent, PeerConnection } from '../src/index.js';
+import { devicePickers } from './device-pickers.js';
 import { pressToggle, showProblems, trackToggles } from './track-toggles.js';
 
 const log = document.querySelector<HTMLOListElement>('#log')!;
@@ -16,7 +17,9 @@ for (const section of document.querySelectorAll<HTMLElement>('.side')) {
   const pc = section.querySelector<PeerConnection>('peer-connection')!;
   const controls = section.querySelector<HTMLElement>('.controls')!;
   const state = section.querySelector('output')!;
-  controls.setAttribute('aria-label', `${section.querySelector('h2')!.textContent}'s tracks`);
+  const name = section.querySelector('h2')!.textContent;
+  controls.setAttribute('aria-label', `${name}'s tracks`);
+  section.querySelector('.devices')!.setAttribute('aria-label', `${name}'s devices`);
   const problemOver = showProblems(section, section.querySelector<HTMLElement>('.problem')!);
   // Over once the person tries again, or the call connects again.
   controls.addEventListener('click', problemOver);
@@ -25,13 +28,14 @@ for (const section of document.querySelectorAll<HTMLElement>('.side')) {
   });
   let mutedAll = false;
   // Alice starts with her camera and microphone on, so the page shows a live call at once.
-  const { tracks } = trackToggles(
-    controls,
-    section.querySelector<HTMLElement>('.local')!,
-    (text) => note(side, text),
-    side === 'alice' ? ['video', 'audio'] : [],
-    () => mutedAll,
-  );
+  const localTracks = section.querySelector<HTMLElement>('.local')!;
+  // A device chosen here swaps the track in its sender: the log shows no negotiation for it.
+  const devices = devicePickers(section.querySelector<HTMLElement>('.devices')!, localTracks);
+  const { tracks } = trackToggles(controls, localTracks, (text) => note(side, text), {
+    on: side === 'alice' ? ['video', 'audio'] : [],
+    mutedNow: () => mutedAll,
+    deviceFor: (kind) => (kind === 'screen' ? null : devices.chosen(kind)),
+  });
 
   controls.append(
     pressToggle('Mute all', (muted) => {

@@ -1,6 +1,7 @@
 // The calling page: a room named in the URL, shown with the kit's public elements as any site would use them.
 import '../src/define.js';
 import type { CallErrorEvent, CallRoom, RemoteStreams, RoomPeer } from '../src/index.js';
+import { devicePickers } from './device-pickers.js';
 import { pressToggle, showProblems, trackToggles } from './track-toggles.js';
 
 const params = new URL(location.href).searchParams;
@@ -70,10 +71,15 @@ applyName();
 // Camera and microphone start on, as in any call page; `?camera=off` or `?microphone=off` starts without them.
 const controls = document.querySelector<HTMLElement>('.controls')!;
 controls.addEventListener('click', problemOver);
-trackToggles(controls, document.querySelector<HTMLElement>('.local')!, note, [
-  ...(params.get('camera') === 'off' ? [] : (['video'] as const)),
-  ...(params.get('microphone') === 'off' ? [] : (['audio'] as const)),
-]);
+const localTracks = document.querySelector<HTMLElement>('.local')!;
+const devices = devicePickers(document.querySelector<HTMLElement>('.devices')!, localTracks);
+trackToggles(controls, localTracks, note, {
+  on: [
+    ...(params.get('camera') === 'off' ? [] : (['video'] as const)),
+    ...(params.get('microphone') === 'off' ? [] : (['audio'] as const)),
+  ],
+  deviceFor: (kind) => (kind === 'screen' ? null : devices.chosen(kind)),
+});
 
 const speaker = pressToggle('Mute others', (muted) => (tiles.muted = muted));
 const leave = document.createElement('button');

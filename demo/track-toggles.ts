@@ -37,9 +37,18 @@ export function trackToggles(
   controls: HTMLElement,
   into: HTMLElement,
   note: (text: string) => void,
-  on: readonly LocalTrackKind[] = [],
-  /** Whether a track switched on now starts muted: a "Mute all" pressed before must hold for it too. */
-  mutedNow: () => boolean = () => false,
+  {
+    on = [],
+    mutedNow = () => false,
+    deviceFor = () => null,
+  }: {
+    /** The kinds switched on at once. */
+    on?: readonly LocalTrackKind[];
+    /** Whether a track switched on now starts muted: a "Mute all" pressed before must hold for it too. */
+    mutedNow?: () => boolean;
+    /** The device a track switched on now captures from (chosen before it was on); `null`: the default. */
+    deviceFor?: (kind: LocalTrackKind) => string | null;
+  } = {},
 ): TrackToggles {
   const tracks = new Map<LocalTrackKind, LocalTrack>();
   const buttons = new Map<LocalTrackKind, HTMLButtonElement>();
@@ -61,6 +70,7 @@ export function trackToggles(
         track.stream = kind === 'screen' ? 'screen' : 'cam';
         track.preview = kind !== 'audio';
         track.muted = mutedNow();
+        track.device = deviceFor(kind);
         const letGo = (why: string) => {
           track.remove();
           if (tracks.get(kind) === track) tracks.delete(kind);

@@ -14,6 +14,9 @@ export const browsers = /** @type {BrowserName[]} */ (
   (process.env.BROWSERS ?? 'chromium,firefox').split(',').filter((b) => b === 'chromium' || b === 'firefox')
 );
 
+/** Chromium's fake camera and microphone, one of each unless a flag of the caller's says otherwise (`=device-count=2`). */
+const FAKE_DEVICES = '--use-fake-device-for-media-stream';
+
 /**
  * @param {BrowserName} name
  * @param {{ chromiumArgs?: string[], firefoxPrefs?: Record<string, unknown>, protocolTimeout?: number }} [options]
@@ -27,7 +30,7 @@ export function launch(name, { chromiumArgs = [], firefoxPrefs = {}, protocolTim
       protocolTimeout,
       args: [
         '--no-sandbox',
-        '--use-fake-device-for-media-stream',
+        ...(chromiumArgs.some((arg) => arg.startsWith(FAKE_DEVICES)) ? [] : [FAKE_DEVICES]),
         '--use-fake-ui-for-media-stream',
         '--autoplay-policy=no-user-gesture-required',
         // Several people on one machine: no page may be throttled for being in the background.
