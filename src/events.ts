@@ -34,7 +34,8 @@ export type ErrorOperation =
   | 'remove-track'
   | 'replace-track'
   | 'acquire'
-  | 'play';
+  | 'play'
+  | 'sink';
 
 /**
  * A failure that the element survived: the call goes on. An `ErrorEvent`, so `message` is readable as is.

@@ -573,4 +573,96 @@ describe('<remote-stream>', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(errors.map((e) => e.message)).to.deep.equal([]);
   });
+
+  it('plays on the audio output sink-id names, a later <audio> too, and back on the default', async () => {
+    const outputs = (await navigator.mediaDevices.enumerateDevices()).filter(
+      // Chromium's "default" and "communications" stand for one of the others.
+      (d) =>
+        d.kind === 'audiooutput' && d.deviceId && d.deviceId !== 'default' && d.deviceId !== 'communications',
+    );
+    if (outputs.length === 0) {
+      // Firefox lists an output only once the person has chosen it (selectAudioOutput); its fake media has none.
+      expect(navigator.userAgent).to.contain('Firefox');
+      return;
+    }
+    const output = outputs[0].deviceId;
+    const [a, b] = await watching(
+      html`<local-track kind="audio" stream="cam"></local-track>`,
+      html`<remote-stream sink-id=${output}></remote-stream>`,
+    );
+    const el = b.querySelector('remote-stream')!;
+    const errors = record<CallErrorEvent>(el, 'error');
+    // Audio only: the <audio> made for the stream plays on the output.
+    await until(() => !!shadow(el, 'audio[part="audio"]'), 'an audio element');
+    const audio = shadow(el, 'audio') as HTMLAudioElement;
+    await until(() => audio.sinkId === output && !audio.paused, 'the audio on the output');
+    const video = shadow(el, 'video') as HTMLVideoElement;
+    expect(video.sinkId).to.equal(output);
+
+    // Video joins: the <video> plays the stream's sound, on the same output.
+    const camera = document.createElement('local-track');
+    camera.kind = 'video';
+    camera.stream = 'cam';
+    a.append(camera);
+    await until(() => playing(el), 'the video');
+    expect(video.sinkId).to.equal(output);
+
+    el.sinkId = '';
+    await until(() => video.sinkId === '', 'back on the default output');
+    el.removeAttribute('sink-id');
+    el.sinkId = null;
+    await el.updateComplete;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(video.sinkId, 'null is the default').to.equal('');
+    expect(errors.map((e) => e.message)).to.deep.equal([]);
+  });
+
+  it('tells an audio output it cannot use once, playing on the one it had; chosen anew, tries again', async () => {
+    const [, b] = await watching(
+      html`<local-track kind="video" stream="cam"></local-track>
+        <local-track kind="audio" stream="cam"></local-track>`,
+      html`<remote-stream sink-id="no-such-output"></remote-stream>`,
+    );
+    const el = b.querySelector('remote-stream')!;
+    const errors = record<CallErrorEvent>(el, 'error');
+    await until(() => errors.length === 1, 'the output told');
+    expect(errors[0].operation).to.equal('sink');
+    expect(errors[0].message).to.match(/^\w+Error: /);
+    await until(() => playing(el), 'the video playing all the same');
+    const video = shadow(el, 'video') as HTMLVideoElement;
+    expect(video.sinkId).to.equal('');
+    // Each toggle renders; the output is not tried, nor told, again at each render.
+    for (const muted of [true, false, true]) {
+      el.muted = muted;
+      await el.updateComplete;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(errors.length).to.equal(1);
+    // Chosen again (the device plugged in, say): tried again.
+    el.sinkId = '';
+    await el.updateComplete;
+    el.sinkId = 'no-such-output';
+    await until(() => errors.length === 2, 'told again');
+    expect(el.matches(':state(playing)')).to.equal(true);
+  });
+
+  it("<remote-streams> puts its tiles on the audio output sink-id names, and tells a tile's failure on itself", async () => {
+    const errors: CallErrorEvent[] = [];
+    const [, b] = await watching(
+      html`<local-track kind="video"></local-track>`,
+      html`<remote-streams
+        sink-id="no-such-output"
+        @error=${(event: CallErrorEvent) => errors.push(event)}
+      ></remote-streams>`,
+    );
+    const grid = b.querySelector('remote-streams')!;
+    const tile = () => grid.shadowRoot!.querySelector<RemoteStream>('[part="stream"]');
+    await until(() => !!tile(), 'a tile');
+    expect(tile()!.sinkId).to.equal('no-such-output');
+    await until(() => errors.length === 1, "the tile's error");
+    expect(errors[0].operation).to.equal('sink');
+    grid.sinkId = '';
+    await grid.updateComplete;
+    expect(tile()!.sinkId).to.equal('');
+  });
 });

@@ -25,7 +25,8 @@ import { addState, deleteState, hasState } from '../shared/custom-states.js';
  * @csspart audio - The `<audio>` that plays a stream without video.
  * @csspart play-button - Starts playback when the browser refused to autoplay.
  *
- * @fires {CallErrorEvent} error - Playback failed for another reason than autoplay (`operation` is `play`), or
+ * @fires {CallErrorEvent} error - Playback failed for another reason than autoplay (`operation` is `play`), the
+ *   audio output `sink-id` names cannot be used (`operation` is `sink`; playback stays on the output it had), or
  *   `index` is not a whole number from 0 (`operation` is `attribute`; the first stream plays). Does not bubble.
  *
  * @cssstate waiting - No live video to show (the placeholder is visible).
@@ -50,6 +51,7 @@ export class RemoteStream extends LitElement {
       // A removed attribute means the default, not null: `streams[null]` would play nothing.
       index: { converter: (value: string | null) => (value === null ? 0 : Number(value)) },
       muted: { type: Boolean, reflect: true },
+      sinkId: { attribute: 'sink-id' },
       htmlFor: { attribute: 'for', reflect: true },
       stream: { attribute: false },
     };
@@ -77,6 +79,12 @@ export class RemoteStream extends LitElement {
   /** Silences playback. */
   muted = false;
 
+  /**
+   * The audio output to play on: the `deviceId` of an `audiooutput` that `navigator.mediaDevices.enumerateDevices()`
+   * lists. `''` (or `null`): the browser's default.
+   */
+  sinkId: string | null = '';
+
   /** The id of the `<peer-connection>` to play from, when the element is not inside it. */
   htmlFor: string | null = null;
 
@@ -100,6 +108,8 @@ export class RemoteStream extends LitElement {
   #checkIndex = false;
   /** The playback that failed for another reason than autoplay: not tried, nor told, again until its source changes. */
   #failed?: Playback;
+  /** The audio output that could not be set: not tried, nor told, again until `sinkId` is set anew. */
+  #sinkFailed?: string;
 
   #pageStream: MediaStream | null = null;
   /** What the `<video>` plays (the watched stream when it has video), and the video track it shows. */
@@ -153,7 +163,9 @@ export class RemoteStream extends LitElement {
     this.requestUpdate();
   }
 
-  protected override willUpdate(): void {
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // Chosen again (say, once the device is plugged in), it is tried again.
+    if (changed.has('sinkId')) this.#sinkFailed = undefined;
     if (this.#checkIndex) {
       this.#checkIndex = false;
       if (!isIndex(this.#indexNumber())) {
@@ -219,6 +231,32 @@ export class RemoteStream extends LitElement {
     // The wait starts at the unmute, as frames can only come after it.
     if (!this.#framed && !this.#frameWait && hasLiveVideo(this.#watched)) this.#awaitFrame();
     void this.#play();
+    void this.#routeAudio();
+  }
+
+  /**
+   * Puts the media on the audio output `sinkId` names, a new `<audio>` too. An output that cannot be used (unplugged,
+   * not allowed, a browser without `setSinkId`) is told once; the media stay on the output they had, so the call is
+   * still heard.
+   */
+  async #routeAudio(): Promise<void> {
+    const sink = this.sinkId ?? '';
+    if (sink === this.#sinkFailed) return;
+    // A browser without setSinkId has no sinkId either: it plays on the default, which is what '' asks for.
+    const media = [...this.#mediaElements()].filter((element) => (element.sinkId ?? '') !== sink);
+    if (media.length === 0) return;
+    try {
+      if (!('setSinkId' in HTMLMediaElement.prototype))
+        throw new DOMException('This browser plays on its default audio output only', 'NotSupportedError');
+      await Promise.all(media.map((element) => element.setSinkId(sink)));
+      // Another output chosen while this one was set may have been set first: the next update puts it back.
+      if ((this.sinkId ?? '') !== sink) this.requestUpdate();
+    } catch (error) {
+      // Another output chosen meanwhile is tried by its own update; the same failure of two updates is told once.
+      if ((this.sinkId ?? '') !== sink || this.#sinkFailed === sink) return;
+      this.#sinkFailed = sink;
+      this.#emit(new CallErrorEvent(error, 'sink'));
+    }
   }
 
   /** Whether live video is showing: a live, unmuted video track, in a `<video>` that has presented a frame. */

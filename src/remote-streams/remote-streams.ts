@@ -19,8 +19,8 @@ import { styles } from './remote-streams.styles.js';
  *
  * @slot empty - Shown while there is no remote stream.
  *
- * @fires {CallErrorEvent} error - A tile's playback failed for another reason than autoplay (`operation` is `play`).
- *   Does not bubble.
+ * @fires {CallErrorEvent} error - A tile's playback failed for another reason than autoplay (`operation` is `play`),
+ *   or its audio could not be put on the output `sink-id` names (`operation` is `sink`). Does not bubble.
  *
  * @csspart tile - The `<figure>` around one stream.
  * @csspart stream - The `<remote-stream>` of a tile.
@@ -44,12 +44,16 @@ export class RemoteStreams extends LitElement {
   static override get properties(): PropertyDeclarations {
     return {
       muted: { type: Boolean, reflect: true },
+      sinkId: { attribute: 'sink-id' },
       htmlFor: { attribute: 'for', reflect: true },
     };
   }
 
   /** Silences every tile. */
   muted = false;
+
+  /** The audio output every tile plays on (see `RemoteStream.sinkId`); `''` (or `null`): the browser's default. */
+  sinkId: string | null = '';
 
   /** The id of the `<call-room>` or `<peer-connection>` to show, when the element is not inside it. */
   htmlFor: string | null = null;
@@ -94,6 +98,7 @@ export class RemoteStreams extends LitElement {
               exportparts="video, audio, play-button"
               .stream=${stream}
               ?muted=${this.muted}
+              .sinkId=${this.sinkId}
               @error=${this.tileError}
             ></${tile}>
             <figcaption part="name">${typeof name === 'string' ? name : ''}</figcaption>
