@@ -1,90 +1,128 @@
-import type { LocalTrack } from '../src/index.js';
+import type { CallErrorEvent, LocalTrack, LocalTrackKind } from '../src/index.js';
 
-/** The kinds of `<local-track>` a person chooses a device for, with the devices the browser lists for each. */
-const pickable = [
-  { kind: 'video', input: 'videoinput', label: 'Camera' },
-  { kind: 'audio', input: 'audioinput', label: 'Microphone' },
+/** What a person chooses a device for: the `<local-track>` of a kind (its `device`), or the speaker (`sinkId`). */
+const choosers = [
+  { kind: 'video', devices: 'videoinput', label: 'Camera to use', unnamed: 'Camera' },
+  { kind: 'audio', devices: 'audioinput', label: 'Microphone to use', unnamed: 'Microphone' },
+  { kind: 'speaker', devices: 'audiooutput', label: 'Speaker to use', unnamed: 'Speaker' },
 ] as const;
 
-export type PickableKind = (typeof pickable)[number]['kind'];
+type ChooserKind = (typeof choosers)[number]['kind'];
+
+/** What plays the far side: a `<remote-stream>` or a `<remote-streams>`. */
+type Players = HTMLElement & { sinkId: string | null };
 
 export interface DevicePickers {
-  /** The device chosen for `kind`, for a track switched on later; `null`: the browser's default. */
-  chosen(kind: PickableKind): string | null;
+  /** The device the person chose for a track of `kind` switched on now; `null`: the browser's default. */
+  chosen(kind: LocalTrackKind): string | null;
 }
 
 /**
- * A camera chooser and a microphone chooser (`<select>`s) in `controls`. Choosing a device sets `device` on the
- * `<local-track>` of that kind in `localTracks`, which swaps the track it sends with no renegotiation; a track switched
- * on later asks `chosen()` for it. Each chooser shows the device its track really captures: a switch that failed (the
- * device gone, or busy) leaves the element on the one it had, and the chooser goes back to it.
+ * Camera, microphone and speaker choosers (`<select>`s) in `controls`. Choosing a camera or microphone sets `device` on
+ * the `<local-track>` of that kind in `localTracks`, which swaps the track it sends with no renegotiation; a track
+ * switched on later captures from the person's choice (`chosen`), and one never made leaves it to the browser's
+ * default. Choosing a speaker sets `sinkId` on `players`; browsers that cannot choose one get no speaker chooser.
  *
- * Browsers name devices only once the page may capture, so the lists are read again after each capture, and whenever
- * a device is plugged in or out.
+ * Each chooser shows what is in use: the device its track captures, the one it had after a switch that failed (the
+ * device gone, or busy), the speaker it had after one that could not be used. Browsers name devices only once the page
+ * may capture, so the lists are read again after any capture on the page, and whenever a device comes or goes.
  */
-export function devicePickers(controls: HTMLElement, localTracks: HTMLElement): DevicePickers {
-  const selects = new Map<PickableKind, HTMLSelectElement>();
-  for (const { kind, label } of pickable) {
+export function devicePickers(
+  controls: HTMLElement,
+  localTracks: HTMLElement,
+  players: Players,
+): DevicePickers {
+  const selects = new Map<ChooserKind, HTMLSelectElement>();
+  const choices = new Map<ChooserKind, string | null>();
+  /** The speaker set before the latest choice: back to it if that one cannot be used. */
+  let speakerBefore: string | null = null;
+
+  const trackOf = (kind: ChooserKind) => localTracks.querySelector<LocalTrack>(`local-track[kind="${kind}"]`);
+
+  /** What the chooser of `kind` shows: the device its live track captures, else the person's choice. */
+  const inUse = (kind: ChooserKind): string =>
+    trackOf(kind)?.track?.getSettings().deviceId ?? choices.get(kind) ?? '';
+
+  const show = (kind: ChooserKind) => {
+    const select = selects.get(kind)!;
+    const device = inUse(kind);
+    // A device not listed (Chromium's "default", say) is the default.
+    select.value = [...select.options].some((o) => o.value === device) ? device : '';
+  };
+
+  for (const { kind, label } of choosers) {
+    if (kind === 'speaker' && !('setSinkId' in HTMLMediaElement.prototype)) continue;
     const select = document.createElement('select');
     select.dataset.kind = kind;
     select.addEventListener('change', () => {
-      const track = trackOf(kind);
-      if (track) track.device = select.value || null;
+      const device = select.value || null;
+      choices.set(kind, device);
+      if (kind === 'speaker') {
+        speakerBefore = players.sinkId;
+        players.sinkId = device;
+      } else {
+        const track = trackOf(kind);
+        if (track) track.device = device;
+      }
     });
     const wrapper = document.createElement('label');
-    wrapper.className = 'device';
     wrapper.append(`${label} `, select);
     controls.append(wrapper);
     selects.set(kind, select);
   }
 
-  const trackOf = (kind: PickableKind) =>
-    localTracks.querySelector<LocalTrack>(`local-track[kind="${kind}"]`);
-
-  /** The device `kind`'s track captures, else the one its element asks for. */
-  const inUse = (kind: PickableKind): string => {
-    const element = trackOf(kind);
-    return element?.track?.getSettings().deviceId ?? element?.device ?? '';
-  };
-
-  /** Lists the devices again; each chooser keeps its choice while that device is there. */
+  /** The latest listing: an earlier one that answers after it (one made before the page could capture) is dropped. */
+  let listing = 0;
   const list = async () => {
+    const mine = ++listing;
     const devices = await navigator.mediaDevices.enumerateDevices();
-    for (const { kind, input, label } of pickable) {
-      const select = selects.get(kind)!;
-      const keep = trackOf(kind) ? inUse(kind) : select.value;
+    if (mine !== listing) return;
+    for (const [kind, select] of selects) {
+      const { devices: type, unnamed } = choosers.find((c) => c.kind === kind)!;
       // Before the page may capture, a browser lists each kind once with no id: that is the default device. Chromium
       // also lists "default" and "communications", which stand for one of the others: "Default" here says the same.
       const named = devices.filter(
-        (d) => d.kind === input && d.deviceId && d.deviceId !== 'default' && d.deviceId !== 'communications',
+        (d) => d.kind === type && d.deviceId && d.deviceId !== 'default' && d.deviceId !== 'communications',
       );
       select.replaceChildren(
         new Option('Default', ''),
-        ...named.map((d, i) => new Option(d.label || `${label} ${i + 1}`, d.deviceId)),
+        ...named.map((d, i) => new Option(d.label || `${unnamed} ${i + 1}`, d.deviceId)),
       );
-      select.value = named.some((d) => d.deviceId === keep) ? keep : '';
+      // A chosen device that went away (unplugged) leaves the next capture to the default.
+      const choice = choices.get(kind);
+      if (choice && named.length > 0 && !named.some((d) => d.deviceId === choice)) choices.set(kind, null);
+      show(kind);
     }
   };
 
-  const showInUse = (kind: PickableKind) => {
-    const select = selects.get(kind)!;
-    const device = inUse(kind);
-    if ([...select.options].some((o) => o.value === device)) select.value = device;
-  };
-
-  // trackchange bubbles: a capture (the first one lets the browser name the devices) or a switch that landed.
-  localTracks.addEventListener('trackchange', () => void list());
-  // The kit's errors do not bubble; caught on their way down to the element. A failed switch keeps the device in use.
+  // trackchange bubbles: any capture on the page lets the browser name devices; a switch that landed shows.
+  document.addEventListener('trackchange', () => void list());
+  navigator.mediaDevices.addEventListener('devicechange', () => void list());
+  // The kit's errors do not bubble: caught on their way down to the element.
   localTracks.addEventListener(
     'error',
     (e) => {
       const kind = (e.target as Partial<LocalTrack>).kind;
-      if (kind === 'video' || kind === 'audio') showInUse(kind);
+      if (kind !== 'video' && kind !== 'audio') return;
+      // A switch that failed set the element's device back: the person's choice is what it still captures. A capture
+      // that failed with nothing in use (the chosen camera held by another application) leaves the next to the default.
+      const element = trackOf(kind);
+      choices.set(kind, (element?.track && element.device) || null);
+      show(kind);
     },
     true,
   );
-  navigator.mediaDevices.addEventListener('devicechange', () => void list());
+  players.addEventListener(
+    'error',
+    (e) => {
+      if ((e as CallErrorEvent).operation !== 'sink') return;
+      choices.set('speaker', speakerBefore);
+      players.sinkId = speakerBefore;
+      show('speaker');
+    },
+    true,
+  );
   void list();
 
-  return { chosen: (kind) => selects.get(kind)!.value || null };
+  return { chosen: (kind) => (kind === 'screen' ? null : (choices.get(kind) ?? null)) };
 }

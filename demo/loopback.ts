@@ -27,14 +27,18 @@ for (const section of document.querySelectorAll<HTMLElement>('.side')) {
     if (e.state === 'connected') problemOver();
   });
   let mutedAll = false;
-  // Alice starts with her camera and microphone on, so the page shows a live call at once.
   const localTracks = section.querySelector<HTMLElement>('.local')!;
-  // A device chosen here swaps the track in its sender: the log shows no negotiation for it.
-  const devices = devicePickers(section.querySelector<HTMLElement>('.devices')!, localTracks);
+  // A camera or microphone chosen here is swapped into its sender: the log shows no negotiation for it.
+  const devices = devicePickers(
+    section.querySelector<HTMLElement>('.devices')!,
+    localTracks,
+    pc.querySelector('remote-stream')!,
+  );
   const { tracks } = trackToggles(controls, localTracks, (text) => note(side, text), {
+    // Alice starts with her camera and microphone on, so the page shows a live call at once.
     on: side === 'alice' ? ['video', 'audio'] : [],
     mutedNow: () => mutedAll,
-    deviceFor: (kind) => (kind === 'screen' ? null : devices.chosen(kind)),
+    deviceFor: devices.chosen,
   });
 
   controls.append(

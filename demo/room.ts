@@ -72,13 +72,13 @@ applyName();
 const controls = document.querySelector<HTMLElement>('.controls')!;
 controls.addEventListener('click', problemOver);
 const localTracks = document.querySelector<HTMLElement>('.local')!;
-const devices = devicePickers(document.querySelector<HTMLElement>('.devices')!, localTracks);
+const devices = devicePickers(document.querySelector<HTMLElement>('.devices')!, localTracks, tiles);
 trackToggles(controls, localTracks, note, {
   on: [
     ...(params.get('camera') === 'off' ? [] : (['video'] as const)),
     ...(params.get('microphone') === 'off' ? [] : (['audio'] as const)),
   ],
-  deviceFor: (kind) => (kind === 'screen' ? null : devices.chosen(kind)),
+  deviceFor: devices.chosen,
 });
 
 const speaker = pressToggle('Mute others', (muted) => (tiles.muted = muted));

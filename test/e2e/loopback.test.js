@@ -19,9 +19,11 @@ for (const browserName of browsers) {
     /** @type {import('puppeteer-core').Browser} */
     let browser;
     before(async () => {
-      // Two fake cameras and microphones in Chromium, for the device choosers; Firefox has its own list.
+      // Three fake cameras in Chromium, with its two fake microphones and speakers, for the device choosers (Firefox
+      // has one camera and one microphone). Its second fake camera is a depth camera, whose 16-bit frames WebRTC does not send: a switch
+      // to it freezes the far side's picture, in plain code too. The switch below goes to the third.
       browser = await launch(browserName, {
-        chromiumArgs: ['--use-fake-device-for-media-stream=device-count=2'],
+        chromiumArgs: ['--use-fake-device-for-media-stream=device-count=3'],
       });
     });
     after(() => browser?.close());
@@ -62,82 +64,182 @@ for (const browserName of browsers) {
       const chooser = `${alice} select[data-kind="video"]`;
       // Alice starts with her camera on; Bob plays it.
       await page.waitForFunction(bobPlaysAlice, { timeout: 30_000 });
-      // Her capture lets the browser name the devices, and the chooser shows the camera in use.
-      const listed = await page.waitForFunction(
-        (select) => {
-          const document = /** @type {any} */ (globalThis).document;
-          const options = [...document.querySelector(select).options];
-          const inUse = document.querySelector('.side[data-side="alice"] local-track[kind="video"]').track;
-          return (
-            options.length > 1 &&
-            options.every((o, i) => (i === 0 ? o.value === '' : o.value && o.label)) &&
-            document.querySelector(select).value === inUse.getSettings().deviceId && {
-              cameras: options.slice(1).map((o) => o.value),
-              inUse: inUse.getSettings().deviceId,
-            }
-          );
-        },
-        { timeout: 20_000 },
-        chooser,
-      );
-      const { cameras, inUse } = /** @type {{ cameras: string[], inUse: string }} */ (
-        await listed.jsonValue()
-      );
-      const other = cameras.find((id) => id !== inUse);
-      if (browserName === 'chromium') assert.equal(cameras.length, 2, 'the two fake cameras listed');
-      // Firefox's fake media has one camera: its chooser is checked above, and the switch needs a second one.
+      // Her capture lets the browser name the devices, in Bob's choosers too, and hers shows the camera in use.
+      const { cameras, inUse } = await until(page, () => {
+        const options = (/** @type {string} */ side, /** @type {string} */ kind) =>
+          [...$(`.side[data-side="${side}"] select[data-kind="${kind}"]`).options].map((o) => ({
+            value: String(o.value),
+            label: String(o.label),
+          }));
+        const named = (/** @type {{ value: string, label: string }[]} */ list) =>
+          list.length > 1 && list.every((o, i) => (i === 0 ? o.value === '' : o.value && o.label));
+        const shown = $('.side[data-side="alice"] select[data-kind="video"]').value;
+        const track = $('.side[data-side="alice"] local-track[kind="video"]').track;
+        return (
+          named(options('alice', 'video')) &&
+          named(options('bob', 'video')) &&
+          shown === track.getSettings().deviceId && {
+            cameras: options('alice', 'video')
+              .slice(1)
+              .map((o) => o.value),
+            inUse: String(shown),
+          }
+        );
+      });
+      const other = browserName === 'chromium' ? cameras[2] : cameras.find((id) => id !== inUse);
+
+      // Never chosen, the camera is left to the browser's default: off and on, the new element names no device.
+      await switchOffAndOn(page, alice, 'video');
+      assert.equal(await deviceOf(page, alice, 'video'), null, 'no device chosen for the person');
+
+      if (browserName === 'chromium') {
+        assert.equal(cameras.length, 3, 'the three fake cameras listed');
+        assert.notEqual(other, inUse);
+        // Two fake microphones, without Chromium's "default" and "communications", which stand for one of them.
+        const microphones = await page.$$eval(`${alice} select[data-kind="audio"] option`, (options) =>
+          options.map((o) => /** @type {any} */ (o).value),
+        );
+        assert.equal(microphones.length, 3, `Default and two microphones: ${microphones}`);
+        assert.ok(!microphones.includes('default') && !microphones.includes('communications'));
+      }
+      // Firefox's fake media has one camera: the rest needs a second one.
       if (!other) return page.close();
 
       const before = await page.evaluate(seenByBob);
       await page.select(chooser, other);
-      await page.waitForFunction(
-        (id) =>
-          /** @type {any} */ (globalThis).document
-            .querySelector('.side[data-side="alice"] local-track[kind="video"]')
-            .track?.getSettings().deviceId === id,
-        { timeout: 20_000 },
+      await until(
+        page,
+        (id) => $('.side[data-side="alice"] local-track[kind="video"]').track?.getSettings().deviceId === id,
         other,
       );
-      // Bob goes on playing the same track (the sender's track was replaced), the clock moving on, with nothing
-      // negotiated on either side.
-      await page.waitForFunction(
-        (was) => {
-          const video = /** @type {any} */ (globalThis).document
-            .querySelector('.side[data-side="bob"] remote-stream')
-            .shadowRoot.querySelector('video');
-          return video.currentTime > was + 0.5;
-        },
-        { timeout: 20_000 },
-        before.time,
+      // Bob goes on playing the same track (the sender's track was replaced), decoding new frames (the clock of a
+      // <video> moves on over a frozen picture too), with nothing negotiated on either side.
+      const after = await untilSeenByBob(
+        page,
+        (seen) => seen.decoded > before.decoded + 10,
+        'frames of the new camera',
       );
-      const after = await page.evaluate(seenByBob);
       assert.equal(after.track, before.track, "Bob's video track kept");
       assert.equal(after.negotiated, before.negotiated, 'nothing negotiated for the switch');
 
+      // A camera that cannot be had: the chooser goes back to the one in use, and the page says why.
+      await page.$eval(chooser, (select) =>
+        /** @type {any} */ (select).add(new /** @type {any} */ (globalThis).Option('Gone', 'no-such-camera')),
+      );
+      await page.select(chooser, 'no-such-camera');
+      await until(
+        page,
+        (id) =>
+          $('.side[data-side="alice"] select[data-kind="video"]').value === id &&
+          !$('.side[data-side="alice"] .problem').hidden,
+        other,
+      );
+      assert.equal(await deviceOf(page, alice, 'video'), other);
+
       // Off and on again: the new capture takes the chosen camera.
-      await page.click(`${alice} button[data-kind="video"]`);
-      await page.waitForFunction(
-        (side) =>
-          !(/** @type {any} */ (globalThis).document.querySelector(`${side} local-track[kind="video"]`)),
-        { timeout: 20_000 },
-        alice,
+      await switchOffAndOn(page, alice, 'video');
+      const again = await until(
+        page,
+        () => $('.side[data-side="alice"] local-track[kind="video"]').track?.getSettings().deviceId,
       );
-      await page.click(`${alice} button[data-kind="video"]`);
-      const again = await page.waitForFunction(
-        (side) => {
-          const track = /** @type {any} */ (globalThis).document.querySelector(
-            `${side} local-track[kind="video"]`,
-          );
-          return track?.state === 'live' && track.track.getSettings().deviceId;
-        },
-        { timeout: 20_000 },
-        alice,
-      );
-      assert.equal(await again.jsonValue(), other, 'captured from the chosen camera');
+      assert.equal(again, other, 'captured from the chosen camera');
       assert.equal(await page.$eval(chooser, (select) => /** @type {any} */ (select).value), other);
       await page.close();
     });
+
+    it('plays the far side on the speaker chosen, and goes back to the one it had from one that cannot be used', async () => {
+      const page = await browser.newPage();
+      await page.goto(new URL('loopback.html', demo.url).href);
+      const bob = '.side[data-side="bob"]';
+      const chooser = `${bob} select[data-kind="speaker"]`;
+      await page.waitForFunction(bobPlaysAlice, { timeout: 30_000 });
+      const speakers = await until(
+        page,
+        (select) => {
+          const values = [...$(select).options].map((o) => String(o.value));
+          return values.length > 1 && values.slice(1);
+        },
+        chooser,
+      ).catch(async (error) => {
+        // Firefox lists a speaker only once the person picked it (selectAudioOutput); its fake media has none.
+        if (browserName === 'firefox') return [];
+        throw error;
+      });
+      if (browserName === 'chromium') assert.equal(speakers.length, 2, 'the two fake speakers listed');
+      if (speakers.length === 0) return page.close();
+
+      await page.select(chooser, speakers[1]);
+      await until(
+        page,
+        (id) => $('.side[data-side="bob"] remote-stream').shadowRoot.querySelector('video').sinkId === id,
+        speakers[1],
+      );
+      await page.$eval(chooser, (select) =>
+        /** @type {any} */ (select).add(
+          new /** @type {any} */ (globalThis).Option('Gone', 'no-such-speaker'),
+        ),
+      );
+      await page.select(chooser, 'no-such-speaker');
+      await until(
+        page,
+        (id) =>
+          $('.side[data-side="bob"] select[data-kind="speaker"]').value === id &&
+          $('.side[data-side="bob"] remote-stream').sinkId === id,
+        speakers[1],
+      );
+      // The video stays on the speaker it had, and plays on.
+      await until(
+        page,
+        (id) => $('.side[data-side="bob"] remote-stream').shadowRoot.querySelector('video').sinkId === id,
+        speakers[1],
+      );
+      const seen = await page.evaluate(seenByBob);
+      await untilSeenByBob(page, (now) => now.decoded > seen.decoded + 10, 'the video playing on');
+      await page.close();
+    });
   });
+}
+
+/**
+ * Waits until `check`, run in the page, gives a truthy value, and returns that value.
+ * @template T, A
+ * @param {import('puppeteer-core').Page} page
+ * @param {(arg: A) => T} check
+ * @param {A} [arg]
+ * @returns {Promise<Exclude<Awaited<T>, false | null | undefined | '' | 0>>}
+ */
+async function until(page, check, arg) {
+  const handle = await page.waitForFunction(
+    `(() => { const $ = (s) => document.querySelector(s); return (${check})(${JSON.stringify(arg ?? null)}); })()`,
+    { timeout: 20_000 },
+  );
+  return /** @type {any} */ (await handle.jsonValue());
+}
+
+/** In the page (through `until`): the one element `selector` finds. */
+function $(/** @type {string} */ selector) {
+  return /** @type {any} */ (globalThis).document.querySelector(selector);
+}
+
+/** Clicks the `kind` toggle of `side` off, and on again once its element is gone. */
+async function switchOffAndOn(
+  /** @type {import('puppeteer-core').Page} */ page,
+  /** @type {string} */ side,
+  /** @type {string} */ kind,
+) {
+  await page.click(`${side} button[data-kind="${kind}"]`);
+  await until(page, ([s, k]) => !$(`${s} local-track[kind="${k}"]`), [side, kind]);
+  await page.click(`${side} button[data-kind="${kind}"]`);
+  await until(page, ([s, k]) => $(`${s} local-track[kind="${k}"]`)?.state === 'live', [side, kind]);
+}
+
+/** The `device` of the `<local-track>` of `kind` on `side`. */
+function deviceOf(
+  /** @type {import('puppeteer-core').Page} */ page,
+  /** @type {string} */ side,
+  /** @type {string} */ kind,
+) {
+  return page.$eval(`${side} local-track[kind="${kind}"]`, (track) => /** @type {any} */ (track).device);
 }
 
 /** In the page: whether Bob's tile plays Alice's camera. */
@@ -148,17 +250,38 @@ function bobPlaysAlice() {
   return !!video && video.videoWidth > 0 && video.currentTime > 0;
 }
 
-/** In the page: the video track Bob plays, its clock, and how many negotiations the log shows. */
-function seenByBob() {
+/** In the page: the video track Bob plays, the frames his connection decoded, and the negotiations the log shows. */
+async function seenByBob() {
   const document = /** @type {any} */ (globalThis).document;
   const video = document
     .querySelector('.side[data-side="bob"] remote-stream')
     .shadowRoot.querySelector('video');
+  let decoded = 0;
+  (await document.querySelector('#bob').connection.getStats()).forEach((/** @type {any} */ stats) => {
+    if (stats.type === 'inbound-rtp' && stats.kind === 'video') decoded += stats.framesDecoded ?? 0;
+  });
   return {
     track: String(video.srcObject?.getVideoTracks()[0]?.id),
-    time: Number(video.currentTime),
+    decoded,
     negotiated: [...document.querySelectorAll('#log li')].filter((li) =>
       li.textContent.includes('negotiated'),
     ).length,
   };
+}
+
+/**
+ * Looks at what Bob sees until `check` holds; fails with the last look.
+ * @param {import('puppeteer-core').Page} page
+ * @param {(seen: Awaited<ReturnType<typeof seenByBob>>) => boolean} check
+ * @param {string} what
+ */
+async function untilSeenByBob(page, check, what) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const seen = await page.evaluate(seenByBob);
+    if (check(seen)) return seen;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: Bob sees ${JSON.stringify(seen)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
