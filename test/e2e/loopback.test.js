@@ -58,12 +58,9 @@ for (const browserName of browsers) {
     });
 
     it('switches a camera from its chooser with no renegotiation; a camera switched on later captures from it', async () => {
-      const page = await browser.newPage();
-      await page.goto(new URL('loopback.html', demo.url).href);
+      const page = await callInOnePage(browser);
       const alice = '.side[data-side="alice"]';
       const chooser = `${alice} select[data-kind="video"]`;
-      // Alice starts with her camera on; Bob plays it.
-      await page.waitForFunction(bobPlaysAlice, { timeout: 30_000 });
       // Her capture lets the browser name the devices, in Bob's choosers too, and hers shows the camera in use.
       const { cameras, inUse } = await until(page, () => {
         const options = (/** @type {string} */ side, /** @type {string} */ kind) =>
@@ -148,11 +145,9 @@ for (const browserName of browsers) {
     });
 
     it('plays the far side on the speaker chosen, and goes back to the one it had from one that cannot be used', async () => {
-      const page = await browser.newPage();
-      await page.goto(new URL('loopback.html', demo.url).href);
+      const page = await callInOnePage(browser);
       const bob = '.side[data-side="bob"]';
       const chooser = `${bob} select[data-kind="speaker"]`;
-      await page.waitForFunction(bobPlaysAlice, { timeout: 30_000 });
       const speakers = await until(
         page,
         (select) => {
@@ -198,6 +193,17 @@ for (const browserName of browsers) {
       await page.close();
     });
   });
+}
+
+/**
+ * Opens the loopback page, where Alice starts with her camera and microphone on, and waits until Bob plays her camera.
+ * @param {import('puppeteer-core').Browser} browser
+ */
+async function callInOnePage(browser) {
+  const page = await browser.newPage();
+  await page.goto(new URL('loopback.html', demo.url).href);
+  await page.waitForFunction(bobPlaysAlice, { timeout: 30_000 });
+  return page;
 }
 
 /**
