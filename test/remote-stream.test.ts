@@ -574,7 +574,7 @@ describe('<remote-stream>', () => {
     expect(errors.map((e) => e.message)).to.deep.equal([]);
   });
 
-  it('plays on the audio output sink-id names, a later <audio> too, and back on the default', async () => {
+  it('plays on the audio output sink-id names, a later <audio> from its start, and back on the default', async () => {
     const outputs = (await navigator.mediaDevices.enumerateDevices()).filter(
       // Chromium's "default" and "communications" stand for one of the others.
       (d) =>
@@ -592,10 +592,20 @@ describe('<remote-stream>', () => {
     );
     const el = b.querySelector('remote-stream')!;
     const errors = record<CallErrorEvent>(el, 'error');
-    // Audio only: the <audio> made for the stream plays on the output.
+    // The output each <audio> was on as it started to play (media events stop at the shadow root).
+    const startedOn: string[] = [];
+    el.shadowRoot!.addEventListener(
+      'playing',
+      (event) => {
+        if (event.target instanceof HTMLAudioElement) startedOn.push(event.target.sinkId);
+      },
+      true,
+    );
+    // Audio only: the <audio> made for the stream plays on the output, from its start.
     await until(() => !!shadow(el, 'audio[part="audio"]'), 'an audio element');
     const audio = shadow(el, 'audio') as HTMLAudioElement;
-    await until(() => audio.sinkId === output && !audio.paused, 'the audio on the output');
+    await until(() => !audio.paused && startedOn.length === 1, 'the audio playing');
+    expect([audio.sinkId, ...startedOn]).to.deep.equal([output, output]);
     const video = shadow(el, 'video') as HTMLVideoElement;
     expect(video.sinkId).to.equal(output);
 
@@ -607,43 +617,94 @@ describe('<remote-stream>', () => {
     await until(() => playing(el), 'the video');
     expect(video.sinkId).to.equal(output);
 
+    // An output it cannot use: told, and a new <audio> (the video gone) goes on the output the media had.
+    el.sinkId = 'no-such-output';
+    await until(() => errors.length === 1, 'the output told');
+    camera.remove();
+    await until(() => !!shadow(el, 'audio[part="audio"]'), 'audio only again');
+    await until(() => startedOn.length === 2, 'the new audio playing');
+    expect(startedOn[1]).to.equal(output);
+    expect((shadow(el, 'audio') as HTMLAudioElement).sinkId).to.equal(output);
+
     el.sinkId = '';
-    await until(() => video.sinkId === '', 'back on the default output');
-    el.removeAttribute('sink-id');
-    el.sinkId = null;
-    await el.updateComplete;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(video.sinkId, 'null is the default').to.equal('');
-    expect(errors.map((e) => e.message)).to.deep.equal([]);
+    await until(
+      () => video.sinkId === '' && (shadow(el, 'audio') as HTMLAudioElement).sinkId === '',
+      'the default',
+    );
+    el.sinkId = output;
+    await until(() => video.sinkId === output, 'the output again');
+    el.sinkId = undefined;
+    await until(() => video.sinkId === '', 'undefined: the default');
+    expect(errors.map((e) => e.operation)).to.deep.equal(['sink']);
   });
 
-  it('tells an audio output it cannot use once, playing on the one it had; chosen anew, tries again', async () => {
-    const [, b] = await watching(
-      html`<local-track kind="video" stream="cam"></local-track>
-        <local-track kind="audio" stream="cam"></local-track>`,
-      html`<remote-stream sink-id="no-such-output"></remote-stream>`,
-    );
-    const el = b.querySelector('remote-stream')!;
-    const errors = record<CallErrorEvent>(el, 'error');
-    await until(() => errors.length === 1, 'the output told');
-    expect(errors[0].operation).to.equal('sink');
-    expect(errors[0].message).to.match(/^\w+Error: /);
-    await until(() => playing(el), 'the video playing all the same');
-    const video = shadow(el, 'video') as HTMLVideoElement;
-    expect(video.sinkId).to.equal('');
-    // Each toggle renders; the output is not tried, nor told, again at each render.
-    for (const muted of [true, false, true]) {
-      el.muted = muted;
-      await el.updateComplete;
+  it('tells an audio output it cannot use once, playing on the one it had; set again, even the same, tries again', async () => {
+    const setSinkId = HTMLMediaElement.prototype.setSinkId;
+    let tries = 0;
+    HTMLMediaElement.prototype.setSinkId = function (this: HTMLMediaElement, sinkId: string) {
+      tries++;
+      return setSinkId.call(this, sinkId);
+    };
+    try {
+      const [, b] = await watching(
+        html`<local-track kind="video" stream="cam"></local-track>
+          <local-track kind="audio" stream="cam"></local-track>`,
+        html`<remote-stream sink-id="no-such-output"></remote-stream>`,
+      );
+      const el = b.querySelector('remote-stream')!;
+      const errors = record<CallErrorEvent>(el, 'error');
+      await until(() => errors.length === 1, 'the output told');
+      expect(errors[0].operation).to.equal('sink');
+      expect(errors[0].message).to.match(/^\w+Error: /);
+      await until(() => playing(el), 'the video playing all the same');
+      const video = shadow(el, 'video') as HTMLVideoElement;
+      expect(video.sinkId).to.equal('');
+      // Each toggle renders; the output is not tried, nor told, again at each render.
+      const tried = tries;
+      for (const muted of [true, false, true]) {
+        el.muted = muted;
+        await el.updateComplete;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect([errors.length, tries]).to.deep.equal([1, tried]);
+      // Set again, to the same value (the device plugged in, say): tried again, by the property and the attribute.
+      el.sinkId = 'no-such-output';
+      await until(() => errors.length === 2, 'told again');
+      el.setAttribute('sink-id', 'no-such-output');
+      await until(() => errors.length === 3, 'told again by the attribute');
+      // Set while out of the document: tried once it is back.
+      el.remove();
+      el.sinkId = 'no-such-output';
+      b.append(el);
+      await until(() => errors.length === 4, 'told once back');
+      expect(el.matches(':state(playing)')).to.equal(true);
+    } finally {
+      HTMLMediaElement.prototype.setSinkId = setSinkId;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(errors.length).to.equal(1);
-    // Chosen again (the device plugged in, say): tried again.
-    el.sinkId = '';
-    await el.updateComplete;
-    el.sinkId = 'no-such-output';
-    await until(() => errors.length === 2, 'told again');
-    expect(el.matches(':state(playing)')).to.equal(true);
+  });
+
+  it('in a browser without setSinkId, plays on the default and tells a chosen output it cannot use', async () => {
+    const descriptor = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'setSinkId')!;
+    delete (HTMLMediaElement.prototype as Partial<HTMLMediaElement>).setSinkId;
+    try {
+      const [, b] = await watching(
+        html`<local-track kind="video" stream="cam"></local-track>`,
+        html`<remote-stream></remote-stream>`,
+      );
+      const el = b.querySelector('remote-stream')!;
+      const errors = record<CallErrorEvent>(el, 'error');
+      await until(() => playing(el), 'the video');
+      expect(errors).to.have.length(0);
+      el.sinkId = 'an-output';
+      await until(() => errors.length === 1, 'the output told');
+      expect([errors[0].operation, errors[0].message]).to.deep.equal([
+        'sink',
+        'NotSupportedError: This browser plays on its default audio output only',
+      ]);
+      expect(playing(el)).to.equal(true);
+    } finally {
+      Object.defineProperty(HTMLMediaElement.prototype, 'setSinkId', descriptor);
+    }
   });
 
   it("<remote-streams> puts its tiles on the audio output sink-id names, and tells a tile's failure on itself", async () => {
@@ -661,6 +722,9 @@ describe('<remote-stream>', () => {
     expect(tile()!.sinkId).to.equal('no-such-output');
     await until(() => errors.length === 1, "the tile's error");
     expect(errors[0].operation).to.equal('sink');
+    // Set again, to the same value: the tile tries again.
+    grid.sinkId = 'no-such-output';
+    await until(() => errors.length === 2, 'told again');
     grid.sinkId = '';
     await grid.updateComplete;
     expect(tile()!.sinkId).to.equal('');

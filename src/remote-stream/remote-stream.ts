@@ -51,7 +51,7 @@ export class RemoteStream extends LitElement {
       // A removed attribute means the default, not null: `streams[null]` would play nothing.
       index: { converter: (value: string | null) => (value === null ? 0 : Number(value)) },
       muted: { type: Boolean, reflect: true },
-      sinkId: { attribute: 'sink-id' },
+      sinkId: { attribute: 'sink-id', noAccessor: true },
       htmlFor: { attribute: 'for', reflect: true },
       stream: { attribute: false },
     };
@@ -81,9 +81,19 @@ export class RemoteStream extends LitElement {
 
   /**
    * The audio output to play on: the `deviceId` of an `audiooutput` that `navigator.mediaDevices.enumerateDevices()`
-   * lists. `''` (or `null`): the browser's default.
+   * lists. `''`, `null` or `undefined`: the browser's default. Set again after it failed, even to the same value (the
+   * device plugged in again), it is tried again.
    */
-  sinkId: string | null = '';
+  get sinkId(): string {
+    return this.#sinkId;
+  }
+  set sinkId(sinkId: string | null | undefined) {
+    this.#sinkId = sinkId ?? '';
+    // Here, not in willUpdate: the same value again is no change to Lit, and a change made while out of the document
+    // would be dropped with its update (see shouldUpdate).
+    this.#sinkFailed = undefined;
+    this.requestUpdate();
+  }
 
   /** The id of the `<peer-connection>` to play from, when the element is not inside it. */
   htmlFor: string | null = null;
@@ -108,8 +118,11 @@ export class RemoteStream extends LitElement {
   #checkIndex = false;
   /** The playback that failed for another reason than autoplay: not tried, nor told, again until its source changes. */
   #failed?: Playback;
+  #sinkId = '';
   /** The audio output that could not be set: not tried, nor told, again until `sinkId` is set anew. */
   #sinkFailed?: string;
+  /** The audio output the media were last put on: they stay there, and a new `<audio>` goes there, while the chosen one fails. */
+  #sinkInUse = '';
 
   #pageStream: MediaStream | null = null;
   /** What the `<video>` plays (the watched stream when it has video), and the video track it shows. */
@@ -163,9 +176,7 @@ export class RemoteStream extends LitElement {
     this.requestUpdate();
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    // Chosen again (say, once the device is plugged in), it is tried again.
-    if (changed.has('sinkId')) this.#sinkFailed = undefined;
+  protected override willUpdate(): void {
     if (this.#checkIndex) {
       this.#checkIndex = false;
       if (!isIndex(this.#indexNumber())) {
@@ -230,18 +241,18 @@ export class RemoteStream extends LitElement {
     }
     // The wait starts at the unmute, as frames can only come after it.
     if (!this.#framed && !this.#frameWait && hasLiveVideo(this.#watched)) this.#awaitFrame();
-    void this.#play();
-    void this.#routeAudio();
+    // A new <audio> plays once it is on its output (it does not autoplay): else it starts on the default for a moment.
+    void this.#routeAudio().then(() => this.#play());
   }
 
   /**
    * Puts the media on the audio output `sinkId` names, a new `<audio>` too. An output that cannot be used (unplugged,
    * not allowed, a browser without `setSinkId`) is told once; the media stay on the output they had, so the call is
-   * still heard.
+   * still heard where it was.
    */
   async #routeAudio(): Promise<void> {
-    const sink = this.sinkId ?? '';
-    if (sink === this.#sinkFailed) return;
+    const wanted = this.#sinkId;
+    const sink = wanted === this.#sinkFailed ? this.#sinkInUse : wanted;
     // A browser without setSinkId has no sinkId either: it plays on the default, which is what '' asks for.
     const media = [...this.#mediaElements()].filter((element) => (element.sinkId ?? '') !== sink);
     if (media.length === 0) return;
@@ -249,13 +260,18 @@ export class RemoteStream extends LitElement {
       if (!('setSinkId' in HTMLMediaElement.prototype))
         throw new DOMException('This browser plays on its default audio output only', 'NotSupportedError');
       await Promise.all(media.map((element) => element.setSinkId(sink)));
+      this.#sinkInUse = sink;
       // Another output chosen while this one was set may have been set first: the next update puts it back.
-      if ((this.sinkId ?? '') !== sink) this.requestUpdate();
+      if (this.#sinkId !== wanted) this.requestUpdate();
     } catch (error) {
-      // Another output chosen meanwhile is tried by its own update; the same failure of two updates is told once.
-      if ((this.sinkId ?? '') !== sink || this.#sinkFailed === sink) return;
-      this.#sinkFailed = sink;
+      // The output they had is gone too: the default, from the next update on.
+      if (sink !== wanted) this.#sinkInUse = '';
+      // Told once: not for the output fallen back to, nor for one chosen since (its own update tries it).
+      if (sink !== wanted || this.#sinkId !== wanted || this.#sinkFailed === wanted) return;
+      this.#sinkFailed = wanted;
       this.#emit(new CallErrorEvent(error, 'sink'));
+      // Media moved before another failed go back to the output they had.
+      this.requestUpdate();
     }
   }
 
@@ -447,7 +463,7 @@ export class RemoteStream extends LitElement {
       ></video>
       ${
         stream && !source
-          ? html`<audio part="audio" autoplay .muted=${this.muted} .srcObject=${live(stream)}></audio>`
+          ? html`<audio part="audio" .muted=${this.muted} .srcObject=${live(stream)}></audio>`
           : nothing
       }
       <div class="overlay" tabindex="-1" ?hidden=${showing && !this.#blocked}>

@@ -44,7 +44,7 @@ export class RemoteStreams extends LitElement {
   static override get properties(): PropertyDeclarations {
     return {
       muted: { type: Boolean, reflect: true },
-      sinkId: { attribute: 'sink-id' },
+      sinkId: { attribute: 'sink-id', noAccessor: true },
       htmlFor: { attribute: 'for', reflect: true },
     };
   }
@@ -52,8 +52,22 @@ export class RemoteStreams extends LitElement {
   /** Silences every tile. */
   muted = false;
 
-  /** The audio output every tile plays on (see `RemoteStream.sinkId`); `''` (or `null`): the browser's default. */
-  sinkId: string | null = '';
+  /**
+   * The audio output every tile plays on (see `RemoteStream.sinkId`); `''`, `null` or `undefined`: the browser's
+   * default. Set again, even to the same value, each tile tries it again.
+   */
+  get sinkId(): string {
+    return this.sink;
+  }
+  set sinkId(sinkId: string | null | undefined) {
+    this.sink = sinkId ?? '';
+    // Given to the tiles here: their binding below sets only a value that differs from the last one.
+    for (const tile of this.renderRoot?.querySelectorAll<RemoteStream>('[part~="stream"]') ?? [])
+      tile.sinkId = this.sink;
+    this.requestUpdate();
+  }
+
+  private sink = '';
 
   /** The id of the `<call-room>` or `<peer-connection>` to show, when the element is not inside it. */
   htmlFor: string | null = null;
