@@ -6,12 +6,14 @@ import { canvasCallName, sideBySide } from './support.js';
 interface Args {
   muted: boolean;
   index: number;
+  /** An `audiooutput`'s deviceId (see `navigator.mediaDevices.enumerateDevices()`); empty: the default. */
+  sinkId: string;
 }
 
 const meta: Meta<Args> = {
   title: 'Elements/remote-stream',
   component: 'remote-stream',
-  args: { muted: true, index: 0 },
+  args: { muted: true, index: 0, sinkId: '' },
 };
 export default meta;
 
@@ -26,9 +28,9 @@ export const Waiting: Story = {
     </remote-stream>`,
 };
 
-/** Playing a live remote stream from a call. */
+/** Playing a live remote stream from a call, on the audio output `sinkId` names. */
 export const Playing: Story = {
-  render: ({ muted, index }, { canvasElement }: StoryContext<Args>) => {
+  render: ({ muted, index, sinkId }, { canvasElement }: StoryContext<Args>) => {
     const name = canvasCallName('playing', canvasElement);
     return html`<div style=${sideBySide}>
       <peer-connection signaling="loopback:${name}">
@@ -36,7 +38,7 @@ export const Playing: Story = {
         <local-track kind="audio" stream="cam"></local-track>
       </peer-connection>
       <peer-connection signaling="loopback:${name}">
-        <remote-stream ?muted=${muted} index=${index}></remote-stream>
+        <remote-stream ?muted=${muted} index=${index} sink-id=${sinkId}></remote-stream>
       </peer-connection>
     </div>`;
   },
