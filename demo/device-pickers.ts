@@ -21,11 +21,12 @@ export interface DevicePickers {
  * Camera, microphone and speaker choosers (`<select>`s) in `controls`. Choosing a camera or microphone sets `device` on
  * the `<local-track>` of that kind in `localTracks`, which swaps the track it sends with no renegotiation; a track
  * switched on later captures from the person's choice (`chosen`), and one never made leaves it to the browser's
- * default. Choosing a speaker sets `sinkId` on `players`; browsers that cannot choose one get no speaker chooser.
+ * default. Choosing a speaker sets `sinkId` on `players`; browsers that cannot choose one get no speaker chooser. A
+ * speaker that cannot be used (or that went away) gives way to the default, which always can.
  *
  * Each chooser shows what is in use: the device its track captures, the one it had after a switch that failed (the
- * device gone, or busy), the speaker it had after one that could not be used. Browsers name devices only once the page
- * may capture, so the lists are read again after any capture on the page, and whenever a device comes or goes.
+ * device gone, or busy), the speaker. Browsers name devices only once the page may capture, so the lists are read
+ * again after any capture on the page, and whenever a device comes or goes.
  */
 export function devicePickers(
   controls: HTMLElement,
@@ -33,15 +34,16 @@ export function devicePickers(
   players: Players,
 ): DevicePickers {
   const selects = new Map<ChooserKind, HTMLSelectElement>();
-  const choices = new Map<ChooserKind, string | null>();
-  /** The speaker set before the latest choice: back to it if that one cannot be used. */
-  let speakerBefore: string | null = null;
+  /** The camera and microphone the person chose, for a track switched on later (the speaker is `players.sinkId`). */
+  const choices = new Map<LocalTrackKind, string | null>();
 
   const trackOf = (kind: ChooserKind) => localTracks.querySelector<LocalTrack>(`local-track[kind="${kind}"]`);
 
-  /** What the chooser of `kind` shows: the device its live track captures, else the person's choice. */
+  /** What the chooser of `kind` shows: the speaker, the device a live track captures, else the person's choice. */
   const inUse = (kind: ChooserKind): string =>
-    trackOf(kind)?.track?.getSettings().deviceId ?? choices.get(kind) ?? '';
+    kind === 'speaker'
+      ? (players.sinkId ?? '')
+      : (trackOf(kind)?.track?.getSettings().deviceId ?? choices.get(kind) ?? '');
 
   const show = (kind: ChooserKind) => {
     const select = selects.get(kind)!;
@@ -56,14 +58,13 @@ export function devicePickers(
     select.dataset.kind = kind;
     select.addEventListener('change', () => {
       const device = select.value || null;
-      choices.set(kind, device);
       if (kind === 'speaker') {
-        speakerBefore = players.sinkId;
         players.sinkId = device;
-      } else {
-        const track = trackOf(kind);
-        if (track) track.device = device;
+        return;
       }
+      choices.set(kind, device);
+      const track = trackOf(kind);
+      if (track) track.device = device;
     });
     const wrapper = document.createElement('label');
     wrapper.append(`${label} `, select);
@@ -88,9 +89,12 @@ export function devicePickers(
         new Option('Default', ''),
         ...named.map((d, i) => new Option(d.label || `${unnamed} ${i + 1}`, d.deviceId)),
       );
-      // A chosen device that went away (unplugged) leaves the next capture to the default.
-      const choice = choices.get(kind);
-      if (choice && named.length > 0 && !named.some((d) => d.deviceId === choice)) choices.set(kind, null);
+      // A chosen device that went away (unplugged): the default, for the next capture or for the sound.
+      const choice = kind === 'speaker' ? players.sinkId : choices.get(kind);
+      if (choice && named.length > 0 && !named.some((d) => d.deviceId === choice)) {
+        if (kind === 'speaker') players.sinkId = null;
+        else choices.set(kind, null);
+      }
       show(kind);
     }
   };
@@ -116,8 +120,7 @@ export function devicePickers(
     'error',
     (e) => {
       if ((e as CallErrorEvent).operation !== 'sink') return;
-      choices.set('speaker', speakerBefore);
-      players.sinkId = speakerBefore;
+      players.sinkId = null;
       show('speaker');
     },
     true,

@@ -34,6 +34,23 @@ function brightness(video: HTMLVideoElement): number {
   return sum / (data.length / 4);
 }
 
+/**
+ * The output each `<audio>` or `<video>` of `el` was on as it was asked to play: media events stop at the shadow root,
+ * which a just-inserted element has before its first render.
+ */
+function outputsAtPlay(el: RemoteStream, media: 'audio' | 'video'): string[] {
+  const outputs: string[] = [];
+  el.shadowRoot!.addEventListener(
+    'play',
+    (event) => {
+      if ((event.target as Element).localName === media)
+        outputs.push((event.target as HTMLMediaElement).sinkId);
+    },
+    true,
+  );
+  return outputs;
+}
+
 describe('<remote-stream>', () => {
   it('shows the placeholder while there is no stream', async () => {
     const el = await fixture<RemoteStream>(
@@ -592,15 +609,7 @@ describe('<remote-stream>', () => {
     );
     const el = b.querySelector('remote-stream')!;
     const errors = record<CallErrorEvent>(el, 'error');
-    // The output each <audio> was on as it started to play (media events stop at the shadow root).
-    const startedOn: string[] = [];
-    el.shadowRoot!.addEventListener(
-      'playing',
-      (event) => {
-        if (event.target instanceof HTMLAudioElement) startedOn.push(event.target.sinkId);
-      },
-      true,
-    );
+    const startedOn = outputsAtPlay(el, 'audio');
     // Audio only: the <audio> made for the stream plays on the output, from its start.
     await until(() => !!shadow(el, 'audio[part="audio"]'), 'an audio element');
     const audio = shadow(el, 'audio') as HTMLAudioElement;
@@ -636,6 +645,28 @@ describe('<remote-stream>', () => {
     el.sinkId = undefined;
     await until(() => video.sinkId === '', 'undefined: the default');
     expect(errors.map((e) => e.operation)).to.deep.equal(['sink']);
+
+    // A stream and an output given in one render (as each tile of <remote-streams> is): the video starts on it, even
+    // when the output takes longer to set than the video to have a frame (here 300 ms; a Bluetooth headset may).
+    a.append(camera);
+    await until(() => playing(el), 'the video back');
+    const setSinkId = HTMLMediaElement.prototype.setSinkId;
+    HTMLMediaElement.prototype.setSinkId = async function (this: HTMLMediaElement, sinkId: string) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return setSinkId.call(this, sinkId);
+    };
+    const tile = document.createElement('remote-stream');
+    tile.stream = b.remoteStreams[0];
+    tile.sinkId = output;
+    document.body.append(tile);
+    try {
+      const videoStartedOn = outputsAtPlay(tile, 'video');
+      await until(() => playing(tile), 'the tile playing');
+      expect([...new Set(videoStartedOn)]).to.deep.equal([output]);
+    } finally {
+      HTMLMediaElement.prototype.setSinkId = setSinkId;
+      tile.remove();
+    }
   });
 
   it('tells an audio output it cannot use once, playing on the one it had; set again, even the same, tries again', async () => {

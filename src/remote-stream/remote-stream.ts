@@ -121,7 +121,7 @@ export class RemoteStream extends LitElement {
   #sinkId = '';
   /** The audio output that could not be set: not tried, nor told, again until `sinkId` is set anew. */
   #sinkFailed?: string;
-  /** The audio output the media were last put on: they stay there, and a new `<audio>` goes there, while the chosen one fails. */
+  /** The audio output the media were last put on: they stay there, a new `<audio>` too, while the chosen one fails. */
   #sinkInUse = '';
 
   #pageStream: MediaStream | null = null;
@@ -241,7 +241,8 @@ export class RemoteStream extends LitElement {
     }
     // The wait starts at the unmute, as frames can only come after it.
     if (!this.#framed && !this.#frameWait && hasLiveVideo(this.#watched)) this.#awaitFrame();
-    // A new <audio> plays once it is on its output (it does not autoplay): else it starts on the default for a moment.
+    // Media play once they are on their output (neither autoplays): a stream given with a sink-id in one render (each
+    // tile of <remote-streams>), or a new <audio>, would start on the default for a moment.
     void this.#routeAudio().then(() => this.#play());
   }
 
@@ -400,6 +401,8 @@ export class RemoteStream extends LitElement {
    * tracks change.
    */
   async #play(): Promise<void> {
+    // Called once the output is set, which may be after the element left: the media let go of the stream a task later.
+    if (!this.isConnected) return;
     const media = [...this.#mediaElements()].find((element) => element.srcObject);
     if (!media?.paused) return;
     const playback = playbackOf(media);
@@ -455,7 +458,6 @@ export class RemoteStream extends LitElement {
     return html`<video
         part="video"
         tabindex="-1"
-        autoplay
         playsinline
         ?hidden=${!source || (this.#framed && !showing)}
         .muted=${this.muted}

@@ -20,7 +20,8 @@ import { styles } from './remote-streams.styles.js';
  * @slot empty - Shown while there is no remote stream.
  *
  * @fires {CallErrorEvent} error - A tile's playback failed for another reason than autoplay (`operation` is `play`),
- *   or its audio could not be put on the output `sink-id` names (`operation` is `sink`). Does not bubble.
+ *   or its audio could not be put on the output `sink-id` names (`operation` is `sink`; each tile tells it once, a tile
+ *   that comes later too). Does not bubble.
  *
  * @csspart tile - The `<figure>` around one stream.
  * @csspart stream - The `<remote-stream>` of a tile.
