@@ -677,13 +677,17 @@ describe('<remote-stream>', () => {
       return setSinkId.call(this, sinkId);
     };
     try {
+      // Listened to from the start: the output may fail before the call's fixture is ready.
+      const errors: CallErrorEvent[] = [];
       const [, b] = await watching(
         html`<local-track kind="video" stream="cam"></local-track>
           <local-track kind="audio" stream="cam"></local-track>`,
-        html`<remote-stream sink-id="no-such-output"></remote-stream>`,
+        html`<remote-stream
+          sink-id="no-such-output"
+          @error=${(event: CallErrorEvent) => errors.push(event)}
+        ></remote-stream>`,
       );
       const el = b.querySelector('remote-stream')!;
-      const errors = record<CallErrorEvent>(el, 'error');
       await until(() => errors.length === 1, 'the output told');
       expect(errors[0].operation).to.equal('sink');
       expect(errors[0].message).to.match(/^\w+Error: /);

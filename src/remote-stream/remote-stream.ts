@@ -272,7 +272,7 @@ export class RemoteStream extends LitElement {
       this.#sinkFailed = wanted;
       this.#emit(new CallErrorEvent(error, 'sink'));
       // Media moved before another failed go back to the output they had.
-      this.requestUpdate();
+      if (media.some((element) => element.sinkId === wanted)) this.requestUpdate();
     }
   }
 
