@@ -92,25 +92,7 @@ export const MAX_META_CHARS = 2048;
  *   UpgradeListener
  */
 
-/**
- * @typedef {object} Client
- * @property {import('ws').WebSocket} socket
- * @property {string} id
- * @property {string} room
- * @property {Buffer} [keyHash] SHA-256 of the key the id was first taken with, if any (see PEER_KEY).
- * @property {Record<string, unknown>} meta
- * @property {boolean} alive
- * @property {number} tokens
- * @property {number} refilledAt
- * @property {number} dropped
- * @property {'leave' | 'gone' | 'replaced'} [leaving]
- * @property {ReturnType<typeof setTimeout>} [graceTimer] Set while the socket is gone and the place is kept.
- * @property {string[]} [held] Messages for the peer while it is away (from when its socket was found gone or cut off).
- * @property {number} [heldBytes] Their size, in bytes of UTF-8.
- * @property {boolean} [heldFull] A message was not held for want of room, or was lost with the socket: none after it
- *   is held, so that the peer never gets a later message (a candidate) without an earlier one (its offer).
- * @property {boolean} [rateLimited] Cut off for flooding: a reconnection takes its bucket over (see admit).
- */
+/** @import { Client } from './relay-client.js' */
 
 /** Messages held for a peer that is away; a bound, so nobody can grow the relay's memory through it. */
 const MAX_HELD = 200;
@@ -172,14 +154,19 @@ export class Relay {
       throw new TypeError(`the most peers in a room must be a whole number from 2, got ${maxPeersPerRoom}`);
     if (!Number.isInteger(maxPeers) || maxPeers < 2)
       throw new TypeError(`the most peers in all must be a whole number from 2, got ${maxPeers}`);
-    /** @type {Map<string, Map<string, Client>>} */
+    // What follows is the relay's own state, private (its tests read it); the published types leave it out, so that
+    // a TypeScript project using the relay needs no types of `ws`.
+    /** @private @type {Map<string, Map<string, Client>>} The clients of each room, by peer id. */
     this.rooms = new Map();
+    /** @private */
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
     this.wss.on('connection', (socket, request) => this.accept(socket, request));
+    /** @private */
     this.pinger = setInterval(() => this.ping(), this.options.pingIntervalMs);
     this.pinger.unref();
+    /** @private */
     this.closing = false;
-    /** @type {Map<import('node:http').Server, UpgradeListener>} The servers attached to, with the listener on each. */
+    /** @private @type {Map<import('node:http').Server, UpgradeListener>} The servers attached to, with their listener. */
     this.servers = new Map();
   }
 
@@ -247,6 +234,7 @@ export class Relay {
   /**
    * @param {import('ws').WebSocket} socket
    * @param {import('node:http').IncomingMessage} request
+   * @private
    */
   accept(socket, request) {
     // As for messages (see below), a throw here would stop the relay for every room: this one client goes instead.
@@ -261,6 +249,7 @@ export class Relay {
   /**
    * @param {import('ws').WebSocket} socket
    * @param {import('node:http').IncomingMessage} request
+   * @private
    */
   admit(socket, request) {
     // First: a socket's errors (a frame over the size limit, a reset) are thrown if nobody listens, and a client being
@@ -418,6 +407,7 @@ export class Relay {
    * @param {Client} client
    * @param {import('ws').RawData} data
    * @param {boolean} isBinary
+   * @private
    */
   receive(client, data, isBinary) {
     // A socket on its way out (rate limit, goodbye, replaced) is not heard any more: frames still arriving during the
@@ -486,6 +476,7 @@ export class Relay {
    * sending far over the rate, which gets a token every 20 ms, is flooding all along, and one a little over it, whose
    * passes outnumber its drops, is only slowed.
    * @param {Client} client
+   * @private
    */
   takeToken(client) {
     const { ratePerSecond, burst } = this.options;
@@ -513,7 +504,10 @@ export class Relay {
     return false;
   }
 
-  /** @param {Client} client */
+  /**
+   * @param {Client} client
+   * @private
+   */
   remove(client) {
     const members = this.rooms.get(client.room);
     if (members?.get(client.id) !== client) return; // replaced by a newer connection: nobody left
@@ -537,6 +531,7 @@ export class Relay {
   /**
    * Terminates clients that did not answer the last ping, pings the others: a WebSocket ping, which the browser
    * answers, and a text frame, which the page sees (see the protocol above).
+   * @private
    */
   ping() {
     for (const members of this.rooms.values()) {
@@ -556,6 +551,7 @@ export class Relay {
   /**
    * @param {Client} from
    * @param {object} message
+   * @private
    */
   broadcast(from, message) {
     const data = Buffer.from(JSON.stringify(message));
@@ -572,6 +568,7 @@ export class Relay {
    * @param {Client} client
    * @param {object | string | Buffer} message
    * @param {boolean} [signal] Whether it is a signal from a peer (see heldFull).
+   * @private
    */
   send(client, message, signal = false) {
     const { socket } = client;
@@ -598,6 +595,7 @@ export class Relay {
    * Keeps a message for a peer that is away, within the bounds (MAX_HELD, MAX_HELD_BYTES), in order and without gaps.
    * @param {Client} client
    * @param {string} signal
+   * @private
    */
   hold(client, signal) {
     const heldBytes = (client.heldBytes ?? 0) + Buffer.byteLength(signal);

@@ -137,8 +137,8 @@ async function fuzzRelay(label, limits, exact) {
       () => (isDeepStrictEqual(server.relay.stats(), baseline) ? true : undefined),
       `the relay back to ${JSON.stringify(baseline)}, at ${JSON.stringify(server.relay.stats())}`,
     );
-    assert.equal(server.relay.wss.clients.size, 2);
-    for (const members of server.relay.rooms.values()) {
+    assert.equal(server.relay['wss'].clients.size, 2);
+    for (const members of server.relay['rooms'].values()) {
       for (const client of members.values()) {
         assert.equal(client.held, undefined);
         assert.equal(client.graceTimer, undefined);

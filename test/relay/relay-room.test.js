@@ -90,8 +90,8 @@ it('drops what the relay held for it from a peer that left while its socket was 
   await gone.welcomed();
   await until(() => heard.includes('joined gone-peer-1'), 'the other peer met');
   // The socket drops; while it is down, the other peer writes and then leaves. The relay holds the message.
-  server.relay.rooms.get(room)?.get(self.selfId)?.socket.terminate();
-  await until(() => !!server.relay.rooms.get(room)?.get(self.selfId)?.graceTimer, 'the place kept');
+  server.relay['rooms'].get(room)?.get(self.selfId)?.socket.terminate();
+  await until(() => !!server.relay['rooms'].get(room)?.get(self.selfId)?.graceTimer, 'the place kept');
   gone.send({ type: 'signal', to: self.selfId, data: { candidate: 'held' } });
   gone.send({ type: 'leave' });
   await gone.closing();
@@ -124,7 +124,7 @@ it('leaves cleanly when left, joined and left again in one task', async () => {
   self.join(second.listener, {});
   self.leave();
   await new Promise((resolve) => setTimeout(resolve, 500));
-  assert.equal(server.relay.rooms.get(room)?.has(self.selfId) ?? false, false);
+  assert.equal(server.relay['rooms'].get(room)?.has(self.selfId) ?? false, false);
   assert.deepEqual(second.heard, []);
   other.close();
 });
@@ -198,7 +198,7 @@ it('tells a message over the relay limit, or metadata it would refuse, and keeps
   );
   // The same socket all along (joined once), and the metadata the relay took.
   assert.equal(other.messages.filter((m) => m.type === 'joined').length, 1);
-  assert.deepEqual(server.relay.rooms.get(room)?.get(self.selfId)?.meta, { name: 'Ana' });
+  assert.deepEqual(server.relay['rooms'].get(room)?.get(self.selfId)?.meta, { name: 'Ana' });
   self.leave();
   other.close();
 });
@@ -216,7 +216,7 @@ it('joins without metadata the relay would refuse, and tells it, rather than be 
       heard.filter((line) => line.startsWith('error')).map((line) => line.split(':')[0]),
       ['error bad-meta'],
     );
-    assert.deepEqual(server.relay.rooms.get(room)?.get(self.selfId)?.meta, {});
+    assert.deepEqual(server.relay['rooms'].get(room)?.get(self.selfId)?.meta, {});
     // Joined, it can still name itself.
     self.setMeta({ name: 'Ana' });
     await other.next((/** @type {any} */ m) => m.type === 'updated', 'the name');
@@ -244,8 +244,8 @@ it('sends metadata set before its welcome once welcomed', async () => {
 
 /** Cuts this side's socket on the relay, and resolves once the page's side has seen it drop (its reconnection is due in 125 ms or more). */
 async function cutSocket(/** @type {string} */ room, /** @type {{ selfId: string }} */ self) {
-  server.relay.rooms.get(room)?.get(self.selfId)?.socket.terminate();
-  await until(() => !!server.relay.rooms.get(room)?.get(self.selfId)?.graceTimer, 'the place kept');
+  server.relay['rooms'].get(room)?.get(self.selfId)?.socket.terminate();
+  await until(() => !!server.relay['rooms'].get(room)?.get(self.selfId)?.graceTimer, 'the place kept');
   await until(() => /** @type {any} */ (self).socket.readyState === WebSocket.CLOSED, 'the drop seen');
 }
 
@@ -317,7 +317,7 @@ it('says goodbye when left as its socket opens, before the welcome, so the room 
   /** @type {any} */ (self).socket.addEventListener('open', () => self.leave(), { once: true });
   await other.next((/** @type {any} */ m) => m.type === 'left', 'the goodbye');
   assert.equal(other.messages.find((m) => m.type === 'left')?.reason, 'leave');
-  assert.equal(server.relay.rooms.get(room)?.has(self.selfId), false);
+  assert.equal(server.relay['rooms'].get(room)?.has(self.selfId), false);
   other.close();
 });
 
@@ -453,7 +453,7 @@ async function joinedAfterRefusal(later) {
     /** Frees a place in the relay: a peer that only closes its socket keeps its place through its grace. */
     freePlace: () => fillers[0].send({ type: 'leave' }),
     /** How many peers the relay has in a room. */
-    peersIn: (/** @type {string} */ room) => full.relay.rooms.get(room)?.size ?? 0,
+    peersIn: (/** @type {string} */ room) => full.relay['rooms'].get(room)?.size ?? 0,
     close,
   };
 }
@@ -540,7 +540,7 @@ it('joins again through a new socket when the relay goes silent, before the room
     cut = true;
     await until(() => tries === 2, 'a new socket after the relay went silent', 5000);
     await until(
-      () => quick.relay.rooms.get('silent-path')?.get(self.selfId)?.socket.readyState === 1,
+      () => quick.relay['rooms'].get('silent-path')?.get(self.selfId)?.socket.readyState === 1,
       'rejoined',
     );
     other.send(self.selfId, 'after');
