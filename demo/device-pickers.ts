@@ -9,6 +9,16 @@ const choosers = [
 
 type ChooserKind = (typeof choosers)[number]['kind'];
 
+/**
+ * Firefox lists an audio output only once the person picked it in the browser's own prompt, which
+ * `selectAudioOutput()` opens (Chromium has no such prompt, and lists them all): the speaker chooser's last option
+ * opens it there.
+ */
+const OTHER_SPEAKER = 'other-speaker';
+const mediaDevices = navigator.mediaDevices as MediaDevices & {
+  selectAudioOutput?: () => Promise<MediaDeviceInfo>;
+};
+
 /** What plays the far side: a `<remote-stream>` or a `<remote-streams>`. */
 type Players = HTMLElement & { sinkId: string | null };
 
@@ -21,8 +31,9 @@ export interface DevicePickers {
  * Camera, microphone and speaker choosers (`<select>`s) in `controls`. Choosing a camera or microphone sets `device` on
  * the `<local-track>` of that kind in `localTracks`, which swaps the track it sends with no renegotiation; a track
  * switched on later captures from the person's choice (`chosen`), and one never made leaves it to the browser's
- * default. Choosing a speaker sets `sinkId` on `players`; browsers that cannot choose one get no speaker chooser. A
- * speaker that cannot be used (or that went away) gives way to the default, which always can.
+ * default. Choosing a speaker sets `sinkId` on `players`; browsers that cannot choose one get no speaker chooser, and one
+ * that lists only the outputs the person picked in its own prompt (Firefox) gets an option that opens it. A speaker that
+ * cannot be used (or that went away) gives way to the default, which always can.
  *
  * Each chooser shows what is in use: the device its track captures, the one it had after a switch that failed (the
  * device gone, or busy), the speaker. Browsers name devices only once the page may capture, so the lists are read
@@ -58,6 +69,7 @@ export function devicePickers(
     select.dataset.kind = kind;
     select.addEventListener('change', () => {
       const device = select.value || null;
+      if (device === OTHER_SPEAKER) return void pickSpeaker(select);
       if (kind === 'speaker') {
         players.sinkId = device;
         return;
@@ -89,6 +101,8 @@ export function devicePickers(
         new Option('Default', ''),
         ...named.map((d, i) => new Option(d.label || `${unnamed} ${i + 1}`, d.deviceId)),
       );
+      if (kind === 'speaker' && mediaDevices.selectAudioOutput)
+        select.add(new Option('Other speaker…', OTHER_SPEAKER));
       // A chosen device that went away (unplugged): the default, for the next capture or for the sound.
       const choice = kind === 'speaker' ? players.sinkId : choices.get(kind);
       if (choice && named.length > 0 && !named.some((d) => d.deviceId === choice)) {
@@ -96,6 +110,22 @@ export function devicePickers(
         else choices.set(kind, null);
       }
       show(kind);
+    }
+  };
+
+  /**
+   * Opens the browser's prompt for an audio output (the change that chose the option is the activation it needs), and
+   * plays on the one picked, which the browser lists from then on. The chooser shows what plays meanwhile. No output
+   * to offer is told; a prompt dismissed is not, as the person knows.
+   */
+  const pickSpeaker = async (select: HTMLSelectElement) => {
+    show('speaker');
+    try {
+      players.sinkId = (await mediaDevices.selectAudioOutput!()).deviceId;
+      await list();
+    } catch (error) {
+      if ((error as DOMException).name === 'NotFoundError')
+        select.dispatchEvent(new ErrorEvent('error', { message: 'there is no other speaker to choose' }));
     }
   };
 

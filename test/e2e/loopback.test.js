@@ -153,7 +153,10 @@ for (const browserName of browsers) {
       const speakers = await until(
         page,
         (select) => {
-          const values = [...$(select).options].map((o) => String(o.value));
+          // Outputs listed, after "Default" (Firefox's option for its prompt is not one; see the test below).
+          const values = [...$(select).options]
+            .map((o) => String(o.value))
+            .filter((v) => v !== 'other-speaker');
           return values.length > 1 && values.slice(1);
         },
         chooser,
@@ -188,6 +191,52 @@ for (const browserName of browsers) {
       );
       const seen = await page.evaluate(seenByBob);
       await untilSeenByBob(page, (now) => now.decoded > seen.decoded + 10, 'the video playing on');
+      await page.close();
+    });
+
+    it("opens the browser's speaker prompt where it lists only the speakers picked there, and says when there is none", async () => {
+      const page = await callInOnePage(browser);
+      const chooser = '.side[data-side="bob"] select[data-kind="speaker"]';
+      await page.waitForSelector(chooser);
+      const prompts = await page.evaluate(
+        () => 'selectAudioOutput' in /** @type {any} */ (globalThis).navigator.mediaDevices,
+      );
+      // Firefox has the prompt; Chromium lists every output, and has none.
+      assert.equal(prompts, browserName === 'firefox');
+      const options = () =>
+        page.$eval(chooser, (select) => [.../** @type {any} */ (select).options].map((o) => String(o.value)));
+      if (!prompts) {
+        assert.ok(!(await options()).includes('other-speaker'));
+        return page.close();
+      }
+      await until(page, (select) => [...$(select).options].some((o) => o.value === 'other-speaker'), chooser);
+      // The real prompt, with what it answers recorded: it needs the person's activation, which a choice made with the
+      // keyboard gives; the fake media have no output to offer, so it finds none.
+      await page.evaluate(() => {
+        const devices = /** @type {any} */ (globalThis).navigator.mediaDevices;
+        const select = devices.selectAudioOutput.bind(devices);
+        devices.selectAudioOutput = () =>
+          select().catch((/** @type {Error} */ error) => {
+            /** @type {any} */ (globalThis).promptAnswer = error.name;
+            throw error;
+          });
+      });
+      await page.focus(chooser);
+      const before = await options();
+      for (let i = before.indexOf(''); i < before.indexOf('other-speaker'); i++)
+        await page.keyboard.press('ArrowDown');
+      await until(page, () => /** @type {any} */ (globalThis).promptAnswer);
+      assert.equal(await page.evaluate(() => /** @type {any} */ (globalThis).promptAnswer), 'NotFoundError');
+      // The chooser shows the speaker still in use, and the page says why nothing changed.
+      await until(
+        page,
+        (select) =>
+          $(select).value === '' &&
+          $('.side[data-side="bob"] remote-stream').sinkId === '' &&
+          !$('.side[data-side="bob"] .problem').hidden &&
+          $('.side[data-side="bob"] .problem').textContent.includes('no other speaker'),
+        chooser,
+      );
       await page.close();
     });
   });
