@@ -82,7 +82,7 @@ export class RemoteStream extends LitElement {
   /**
    * The audio output to play on: the `deviceId` of an `audiooutput` that `navigator.mediaDevices.enumerateDevices()`
    * lists. `''`, `null` or `undefined`: the browser's default. Set again after it failed, even to the same value (the
-   * device plugged in again), it is tried again.
+   * device plugged in again), it is tried again. A stream with no sound is put on it once an audio track comes.
    */
   get sinkId(): string {
     return this.#sinkId;
@@ -257,10 +257,16 @@ export class RemoteStream extends LitElement {
     // A browser without setSinkId has no sinkId either: it plays on the default, which is what '' asks for.
     const media = [...this.#mediaElements()].filter((element) => (element.sinkId ?? '') !== sink);
     if (media.length === 0) return;
+    // Chromium refuses an output (AbortError) to media whose stream has no audio track, which have no sound to put on
+    // it: they are put there in the update an audio track brings (addtrack).
+    const audible = media.filter(
+      (element) => (element.srcObject as MediaStream | null)?.getAudioTracks().length,
+    );
     try {
       if (!('setSinkId' in HTMLMediaElement.prototype))
         throw new DOMException('This browser plays on its default audio output only', 'NotSupportedError');
-      await Promise.all(media.map((element) => element.setSinkId(sink)));
+      if (audible.length === 0) return;
+      await Promise.all(audible.map((element) => element.setSinkId(sink)));
       this.#sinkInUse = sink;
       // Another output chosen while this one was set may have been set first: the next update puts it back.
       if (this.#sinkId !== wanted) this.requestUpdate();

@@ -1,4 +1,5 @@
 import { html, LitElement, type PropertyDeclarations } from 'lit';
+import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
 import { CallErrorEvent } from '../events.js';
@@ -20,8 +21,9 @@ import { styles } from './remote-streams.styles.js';
  * @slot empty - Shown while there is no remote stream.
  *
  * @fires {CallErrorEvent} error - A tile's playback failed for another reason than autoplay (`operation` is `play`),
- *   or its audio could not be put on the output `sink-id` names (`operation` is `sink`; each tile tells it once, a tile
- *   that comes later too). Does not bubble.
+ *   or its audio could not be put on the output `sink-id` names (`operation` is `sink`; told once, until `sink-id` is
+ *   set again: every tile, a tile that comes later too, stays on or is put on the output the tiles had). Does not
+ *   bubble.
  *
  * @csspart tile - The `<figure>` around one stream.
  * @csspart stream - The `<remote-stream>` of a tile.
@@ -55,20 +57,33 @@ export class RemoteStreams extends LitElement {
 
   /**
    * The audio output every tile plays on (see `RemoteStream.sinkId`); `''`, `null` or `undefined`: the browser's
-   * default. Set again, even to the same value, each tile tries it again.
+   * default. One that cannot be used is told once, and the tiles play on the output they had; set again, even to the
+   * same value, each tile tries it again.
    */
   get sinkId(): string {
     return this.sink;
   }
   set sinkId(sinkId: string | null | undefined) {
+    this.sinkBefore = this.tileSink;
     this.sink = sinkId ?? '';
-    // Given to the tiles here: their binding below sets only a value that differs from the last one.
+    this.sinkFailed = false;
+    // Given to the tiles here, even as they have it (they try it again); their binding below sets only a value that
+    // differs from theirs, so they are not given it twice.
     for (const tile of this.renderRoot?.querySelectorAll<RemoteStream>('[part~="stream"]') ?? [])
       tile.sinkId = this.sink;
     this.requestUpdate();
   }
 
   private sink = '';
+  /** The output the tiles were given before `sink`, which they stay on if it cannot be used. */
+  private sinkBefore = '';
+  /** A tile told that `sink` cannot be used. */
+  private sinkFailed = false;
+
+  /** The output a tile is given: `sink`, or once a tile told it cannot be used, the one the tiles stayed on. */
+  private get tileSink(): string {
+    return this.sinkFailed ? this.sinkBefore : this.sink;
+  }
 
   /** The id of the `<call-room>` or `<peer-connection>` to show, when the element is not inside it. */
   htmlFor: string | null = null;
@@ -93,7 +108,15 @@ export class RemoteStreams extends LitElement {
   }
 
   /** A tile's error, told on this element: the tiles are in its shadow root, and their errors do not bubble. */
-  private readonly tileError = ({ error, operation }: CallErrorEvent): void => {
+  private readonly tileError = (event: CallErrorEvent): void => {
+    const { error, operation } = event;
+    if (operation === 'sink' && (event.target as RemoteStream).sinkId === this.sink) {
+      // `sink` cannot be used: told once, by the first tile that tried it. The tiles stay on the output they had, and
+      // the binding gives it to every tile, a tile that comes later too, so that none tries `sink` or tells it again.
+      if (this.sinkFailed) return;
+      this.sinkFailed = true;
+      this.requestUpdate();
+    }
     this.dispatchEvent(new CallErrorEvent(error, operation));
   };
 
@@ -113,7 +136,7 @@ export class RemoteStreams extends LitElement {
               exportparts="video, audio, play-button"
               .stream=${stream}
               ?muted=${this.muted}
-              .sinkId=${this.sinkId}
+              .sinkId=${live(this.tileSink)}
               @error=${this.tileError}
             ></${tile}>
             <figcaption part="name">${typeof name === 'string' ? name : ''}</figcaption>
