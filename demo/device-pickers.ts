@@ -10,9 +10,9 @@ const choosers = [
 type ChooserKind = (typeof choosers)[number]['kind'];
 
 /**
- * Firefox lists an audio output only once the person picked it in the browser's own prompt, which
- * `selectAudioOutput()` opens (Chromium has no such prompt, and lists them all): the speaker chooser's last option
- * opens it there.
+ * Firefox may list no audio output, or not the one wanted, until the person picked it in the browser's own prompt,
+ * which `selectAudioOutput()` opens (Chromium has no such prompt, and lists them all): the speaker chooser's last
+ * option opens it there.
  */
 const OTHER_SPEAKER = 'other-speaker';
 const mediaDevices = navigator.mediaDevices as MediaDevices & {
@@ -115,17 +115,27 @@ export function devicePickers(
 
   /**
    * Opens the browser's prompt for an audio output (the change that chose the option is the activation it needs), and
-   * plays on the one picked, which the browser lists from then on. The chooser shows what plays meanwhile. No output
-   * to offer is told; a prompt dismissed is not, as the person knows.
+   * plays on the one picked, which the browser lists from then on. The chooser shows what plays meanwhile; while the
+   * prompt is open, choosing the option again opens no other. A prompt dismissed is not told, as the person knows.
    */
+  let prompting = false;
   const pickSpeaker = async (select: HTMLSelectElement) => {
     show('speaker');
+    if (prompting) return;
+    prompting = true;
     try {
       players.sinkId = (await mediaDevices.selectAudioOutput!()).deviceId;
       await list();
     } catch (error) {
-      if ((error as DOMException).name === 'NotFoundError')
-        select.dispatchEvent(new ErrorEvent('error', { message: 'there is no other speaker to choose' }));
+      const { name } = error as DOMException;
+      if (name === 'NotAllowedError') return;
+      const message =
+        name === 'NotFoundError'
+          ? 'there is no other speaker to choose'
+          : `the speaker could not be chosen (${String(error)}): choose again`;
+      select.dispatchEvent(new ErrorEvent('error', { message }));
+    } finally {
+      prompting = false;
     }
   };
 

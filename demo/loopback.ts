@@ -21,8 +21,9 @@ for (const section of document.querySelectorAll<HTMLElement>('.side')) {
   controls.setAttribute('aria-label', `${name}'s tracks`);
   section.querySelector('.devices')!.setAttribute('aria-label', `${name}'s devices`);
   const problemOver = showProblems(section, section.querySelector<HTMLElement>('.problem')!);
-  // Over once the person tries again, or the call connects again.
+  // Over once the person tries again (a problem with the new try shows after), or the call connects again.
   controls.addEventListener('click', problemOver);
+  section.querySelector('.devices')!.addEventListener('change', problemOver);
   pc.addEventListener('connectionstatechange', (e) => {
     if (e.state === 'connected') problemOver();
   });

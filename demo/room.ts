@@ -72,7 +72,10 @@ applyName();
 const controls = document.querySelector<HTMLElement>('.controls')!;
 controls.addEventListener('click', problemOver);
 const localTracks = document.querySelector<HTMLElement>('.local')!;
-const devices = devicePickers(document.querySelector<HTMLElement>('.devices')!, localTracks, tiles);
+const choosers = document.querySelector<HTMLElement>('.devices')!;
+// A problem shown is over once the person chooses again (a problem with the new choice shows after).
+choosers.addEventListener('change', problemOver);
+const devices = devicePickers(choosers, localTracks, tiles);
 trackToggles(controls, localTracks, note, {
   on: [
     ...(params.get('camera') === 'off' ? [] : (['video'] as const)),

@@ -194,7 +194,7 @@ for (const browserName of browsers) {
       await page.close();
     });
 
-    it("opens the browser's speaker prompt where it lists only the speakers picked there, and says when there is none", async () => {
+    it("opens the browser's speaker prompt where it has one, and says when there is no speaker to pick", async () => {
       const page = await callInOnePage(browser);
       const chooser = '.side[data-side="bob"] select[data-kind="speaker"]';
       await page.waitForSelector(chooser);
@@ -206,25 +206,32 @@ for (const browserName of browsers) {
       const options = () =>
         page.$eval(chooser, (select) => [.../** @type {any} */ (select).options].map((o) => String(o.value)));
       if (!prompts) {
+        // Once the list is read (the two fake speakers after "Default"), it has no option for a prompt.
+        await until(page, (select) => $(select).options.length >= 3, chooser);
         assert.ok(!(await options()).includes('other-speaker'));
         return page.close();
       }
       await until(page, (select) => [...$(select).options].some((o) => o.value === 'other-speaker'), chooser);
       // The real prompt, with what it answers recorded: it needs the person's activation, which a choice made with the
-      // keyboard gives; the fake media have no output to offer, so it finds none.
+      // keyboard gives (End: the last option, the prompt's). This machine has no audio output (nor have the fake
+      // media), so it finds none; one with outputs would open a prompt that nobody answers here.
       await page.evaluate(() => {
         const devices = /** @type {any} */ (globalThis).navigator.mediaDevices;
         const select = devices.selectAudioOutput.bind(devices);
         devices.selectAudioOutput = () =>
-          select().catch((/** @type {Error} */ error) => {
-            /** @type {any} */ (globalThis).promptAnswer = error.name;
-            throw error;
-          });
+          select().then(
+            (/** @type {any} */ device) => {
+              /** @type {any} */ (globalThis).promptAnswer = `picked ${device.label}`;
+              return device;
+            },
+            (/** @type {Error} */ error) => {
+              /** @type {any} */ (globalThis).promptAnswer = error.name;
+              throw error;
+            },
+          );
       });
       await page.focus(chooser);
-      const before = await options();
-      for (let i = before.indexOf(''); i < before.indexOf('other-speaker'); i++)
-        await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('End');
       await until(page, () => /** @type {any} */ (globalThis).promptAnswer);
       assert.equal(await page.evaluate(() => /** @type {any} */ (globalThis).promptAnswer), 'NotFoundError');
       // The chooser shows the speaker still in use, and the page says why nothing changed.

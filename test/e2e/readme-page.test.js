@@ -62,9 +62,14 @@ before(async () => {
   // A plain static server, as a site's would be: files by path, 404 for anything else.
   const types = /** @type {Record<string, string>} */ ({ '.html': 'text/html', '.js': 'text/javascript' });
   server = createServer((request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://site').pathname));
+    let path = '';
+    try {
+      path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://site').pathname));
+    } catch {
+      // A malformed address: not found, as below.
+    }
     const file = join(site, path.endsWith('/') ? `${path}index.html` : path);
-    if (!file.startsWith(site) || !existsSync(file) || !types[extname(file)]) {
+    if (!path || !file.startsWith(site) || !existsSync(file) || !types[extname(file)]) {
       response.writeHead(404).end();
       return;
     }
@@ -76,7 +81,7 @@ before(async () => {
 });
 
 after(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  if (server) await new Promise((resolve) => server.close(resolve));
   if (site) rmSync(site, { recursive: true, force: true });
 });
 

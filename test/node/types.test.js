@@ -1,9 +1,9 @@
 // @ts-check
 /**
  * The published types (`dist/`, made by `npm run build`) as a TypeScript project that installed the kit sees them:
- * strict, checking libraries too (`skipLibCheck: false`), with the kit's dependencies installed and nothing of its
- * development ones. A page's code needs no Node types, and a server's needs Node's but not those of `ws`, which the
- * relay uses inside.
+ * strict, an ES module, checking libraries too (`skipLibCheck: false`), with the repository's packages beside it but
+ * only the type packages an install of the kit brings. A page's code needs no Node types, and a server's needs Node's
+ * but not those of `ws`, which the relay uses inside.
  */
 import assert from 'node:assert/strict';
 import {
@@ -34,6 +34,10 @@ before(() => {
   // The kit as npm installs it: its own folder, so nothing resolves through the repository's node_modules.
   const kit = join(modules, 'webrtc-elements');
   mkdirSync(kit, { recursive: true });
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
   for (const entry of ['package.json', 'dist', 'server', 'src'])
     cpSync(join(root, entry), join(kit, entry), { recursive: true });
   // The packages, linked from the repository's. Of type packages only those an install of the kit brings (lit's
@@ -49,7 +53,9 @@ before(() => {
   }
 });
 
-after(() => rmSync(project, { recursive: true, force: true }));
+after(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
 
 /**
  * Type-checks one file of a consumer's code; returns the problems found, as text.
