@@ -806,6 +806,99 @@ describe('<remote-stream>', () => {
     expect(tile()!.sinkId).to.equal('');
   });
 
+  it('<remote-streams> puts camera-only tiles on its output once they have sound, telling nothing before', async () => {
+    // Each tile is given its stream and the output in one render: Chromium refused a real output to such a tile
+    // (AbortError), which then played on the default. Firefox lists none (see above): one it cannot use is told once
+    // there is sound.
+    const listed = (await listedOutputs())[0]?.deviceId;
+    const output = listed ?? 'no-such-output';
+    const errors: CallErrorEvent[] = [];
+    const [a, b] = await watching(
+      html`<local-track kind="video" stream="cam"></local-track>`,
+      html`<remote-streams
+        sink-id=${output}
+        @error=${(event: CallErrorEvent) => errors.push(event)}
+      ></remote-streams>`,
+    );
+    const grid = b.querySelector('remote-streams')!;
+    const tile = () => grid.shadowRoot!.querySelector<RemoteStream>('[part="stream"]');
+    await until(() => !!tile() && playing(tile()!), 'the tile playing');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(errors.map((e) => e.message)).to.deep.equal([]);
+    const microphone = document.createElement('local-track');
+    microphone.kind = 'audio';
+    microphone.stream = 'cam';
+    a.append(microphone);
+    const video = shadow(tile()!, 'video') as HTMLVideoElement;
+    if (listed) {
+      await until(
+        () => video.srcObject instanceof MediaStream && video.srcObject.getAudioTracks().length > 0,
+        'sound',
+      );
+      await until(() => video.sinkId === output, 'the sound on the output');
+      expect(errors.map((e) => e.message)).to.deep.equal([]);
+    } else {
+      await until(() => errors.length === 1, 'the output told once there is sound');
+    }
+  });
+
+  it('<remote-streams> falls back to the output set before, or to the default when that one fails too', async () => {
+    const output = (await listedOutputs())[0]?.deviceId ?? '';
+    const setSinkId = HTMLMediaElement.prototype.setSinkId;
+    const tried: string[] = [];
+    HTMLMediaElement.prototype.setSinkId = function (this: HTMLMediaElement, sinkId: string) {
+      tried.push(sinkId);
+      return setSinkId.call(this, sinkId);
+    };
+    try {
+      const errors: CallErrorEvent[] = [];
+      const [a, b] = await watching(
+        html`<local-track kind="video" stream="one"></local-track>
+          <local-track kind="audio" stream="one"></local-track>`,
+        html`<remote-streams @error=${(event: CallErrorEvent) => errors.push(event)}></remote-streams>`,
+      );
+      const grid = b.querySelector('remote-streams')!;
+      const tiles = () => [...grid.shadowRoot!.querySelectorAll<RemoteStream>('[part="stream"]')];
+      const outputsOfTiles = () => tiles().map((tile) => (shadow(tile, 'video') as HTMLVideoElement).sinkId);
+      const addStream = (name: string) => {
+        for (const kind of ['video', 'audio'] as const) {
+          const track = document.createElement('local-track');
+          track.kind = kind;
+          track.stream = name;
+          a.append(track);
+        }
+      };
+      addStream('two');
+      await until(() => tiles().length === 2 && tiles().every(playing), 'two tiles playing');
+      grid.sinkId = output;
+      await until(() => outputsOfTiles().every((id) => id === output), 'the tiles on the output');
+
+      // The same output set twice before it fails: the one to fall back to is still the output set before it.
+      grid.sinkId = 'no-such-output';
+      grid.sinkId = 'no-such-output';
+      await until(() => errors.length === 1, 'the output told');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const triedBad = tried.filter((id) => id === 'no-such-output').length;
+      addStream('three');
+      await until(() => tiles().length === 3 && tiles().every(playing), 'a third tile playing');
+      expect(outputsOfTiles()).to.deep.equal([output, output, output]);
+      expect(tried.filter((id) => id === 'no-such-output').length).to.equal(triedBad);
+
+      // Two outputs set one after the other, neither usable: the second is told, the first (the one to fall back to,
+      // never tried) fails too, untold, and the tiles go to the default.
+      grid.sinkId = 'gone-output';
+      grid.sinkId = 'another-gone-output';
+      await until(() => errors.length === 2, 'the second told');
+      await until(() => outputsOfTiles().every((id) => id === ''), 'the default');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(errors.map((e) => e.operation)).to.deep.equal(['sink', 'sink']);
+      expect(tried).to.include('gone-output');
+      expect(tiles().every(playing)).to.equal(true);
+    } finally {
+      HTMLMediaElement.prototype.setSinkId = setSinkId;
+    }
+  });
+
   it('<remote-streams> tells an output it cannot use once, and a tile that comes later plays where the others stayed', async () => {
     // A real output in Chromium; Firefox lists none (see above), so there the tiles stay on the default.
     const output = (await listedOutputs())[0]?.deviceId ?? '';

@@ -258,19 +258,19 @@ export class RemoteStream extends LitElement {
     const media = [...this.#mediaElements()].filter((element) => (element.sinkId ?? '') !== sink);
     if (media.length === 0) return;
     // Chromium refuses an output (AbortError) to media whose stream has no audio track, which have no sound to put on
-    // it: they are put there in the update an audio track brings (addtrack).
-    const audible = media.filter(
-      (element) => (element.srcObject as MediaStream | null)?.getAudioTracks().length,
-    );
+    // it: they are put there in the update an audio track brings (addtrack). Media with no stream yet take it at once.
+    const routable = media.filter(canRoute);
     try {
       if (!('setSinkId' in HTMLMediaElement.prototype))
         throw new DOMException('This browser plays on its default audio output only', 'NotSupportedError');
-      if (audible.length === 0) return;
-      await Promise.all(audible.map((element) => element.setSinkId(sink)));
+      if (routable.length === 0) return;
+      await Promise.all(routable.map((element) => element.setSinkId(sink)));
       this.#sinkInUse = sink;
       // Another output chosen while this one was set may have been set first: the next update puts it back.
       if (this.#sinkId !== wanted) this.requestUpdate();
     } catch (error) {
+      // The sound left while the output was set (refused for that, not for the output): its return tries again.
+      if (!routable.every(canRoute)) return;
       // The output they had is gone too: the default, from the next update on.
       if (sink !== wanted) this.#sinkInUse = '';
       // Told once: not for the output fallen back to, nor for one chosen since (its own update tries it).
@@ -490,6 +490,9 @@ export class RemoteStream extends LitElement {
 const FIRST_FRAME_WAIT_MS = 1000;
 
 const TRACK_EVENTS = ['addtrack', 'removetrack', 'mute', 'unmute', 'ended'] as const;
+/** Whether media can be put on an audio output now: they have no stream yet, or one with sound (see routeAudio). */
+const canRoute = (media: HTMLMediaElement): boolean =>
+  !media.srcObject || (media.srcObject as MediaStream).getAudioTracks().length > 0;
 /** Events of a person's gesture, after which the browser lets media play. */
 const GESTURES = ['click', 'keydown'] as const;
 

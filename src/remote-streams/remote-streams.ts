@@ -22,8 +22,8 @@ import { styles } from './remote-streams.styles.js';
  *
  * @fires {CallErrorEvent} error - A tile's playback failed for another reason than autoplay (`operation` is `play`),
  *   or its audio could not be put on the output `sink-id` names (`operation` is `sink`; told once, until `sink-id` is
- *   set again: every tile, a tile that comes later too, stays on or is put on the output the tiles had). Does not
- *   bubble.
+ *   set again: every tile, a tile that comes later too, stays on or is put on the output set before, or the default
+ *   if that one cannot be used either). Does not bubble.
  *
  * @csspart tile - The `<figure>` around one stream.
  * @csspart stream - The `<remote-stream>` of a tile.
@@ -57,14 +57,15 @@ export class RemoteStreams extends LitElement {
 
   /**
    * The audio output every tile plays on (see `RemoteStream.sinkId`); `''`, `null` or `undefined`: the browser's
-   * default. One that cannot be used is told once, and the tiles play on the output they had; set again, even to the
+   * default. One that cannot be used is told once, and the tiles play on the output set before; set again, even to the
    * same value, each tile tries it again.
    */
   get sinkId(): string {
     return this.sink;
   }
   set sinkId(sinkId: string | null | undefined) {
-    this.sinkBefore = this.tileSink;
+    // The same output again (tried again) keeps the one to fall back to.
+    if ((sinkId ?? '') !== this.tileSink) this.sinkBefore = this.tileSink;
     this.sink = sinkId ?? '';
     this.sinkFailed = false;
     // Given to the tiles here, even as they have it (they try it again); their binding below sets only a value that
@@ -75,7 +76,7 @@ export class RemoteStreams extends LitElement {
   }
 
   private sink = '';
-  /** The output the tiles were given before `sink`, which they stay on if it cannot be used. */
+  /** The output set before `sink`, which the tiles stay on (or go to) if `sink` cannot be used. */
   private sinkBefore = '';
   /** A tile told that `sink` cannot be used. */
   private sinkFailed = false;
@@ -110,12 +111,21 @@ export class RemoteStreams extends LitElement {
   /** A tile's error, told on this element: the tiles are in its shadow root, and their errors do not bubble. */
   private readonly tileError = (event: CallErrorEvent): void => {
     const { error, operation } = event;
-    if (operation === 'sink' && (event.target as RemoteStream).sinkId === this.sink) {
-      // `sink` cannot be used: told once, by the first tile that tried it. The tiles stay on the output they had, and
-      // the binding gives it to every tile, a tile that comes later too, so that none tries `sink` or tells it again.
+    const tile = event.target as RemoteStream;
+    // A tile gone (its stream removed) has nothing more to tell.
+    if (!tile.isConnected) return;
+    if (operation === 'sink' && tile.sinkId === this.sink) {
+      // `sink` cannot be used: told once, by the first tile that tried it. The tiles stay on the output set before, and
+      // the binding gives it to every tile, a tile that comes later too, so that none tries `sink` or tells it again
+      // (a tile still trying it drops its own answer then; the check below is for two answers before that render).
       if (this.sinkFailed) return;
       this.sinkFailed = true;
       this.requestUpdate();
+    } else if (operation === 'sink' && this.sinkFailed && tile.sinkId === this.sinkBefore) {
+      // That one cannot be used either (gone since, or never tried): the default, as a <remote-stream> falls back to.
+      this.sinkBefore = '';
+      this.requestUpdate();
+      return;
     }
     this.dispatchEvent(new CallErrorEvent(error, operation));
   };
