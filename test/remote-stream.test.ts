@@ -590,6 +590,20 @@ describe('<remote-stream>', () => {
     await until(() => tile()!.matches(':state(playing)'), 'the tile playing');
   });
 
+  it("follows a page's own stream changed with removeTrack and addTrack once the page fires their events", async () => {
+    const stream = await capture({ video: true });
+    const el = await fixture<RemoteStream>(html`<remote-stream .stream=${stream}></remote-stream>`);
+    await until(() => playing(el), 'the video');
+    const [track] = stream.getVideoTracks();
+    // removeTrack fires nothing: the page tells the element, as the browser does for a remote stream.
+    stream.removeTrack(track);
+    stream.dispatchEvent(new MediaStreamTrackEvent('removetrack', { track }));
+    await until(() => el.matches(':state(waiting)'), 'the placeholder for the video gone');
+    stream.addTrack(track);
+    stream.dispatchEvent(new MediaStreamTrackEvent('addtrack', { track }));
+    await until(() => playing(el), 'the video back');
+  });
+
   it('fires no error event for its own source switches', async () => {
     const [, b] = await watching(html`<local-track kind="video"></local-track>`);
     const el = b.querySelector('remote-stream')!;

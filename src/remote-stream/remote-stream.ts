@@ -98,7 +98,11 @@ export class RemoteStream extends LitElement {
   /** The id of the `<peer-connection>` to play from, when the element is not inside it. */
   htmlFor: string | null = null;
 
-  /** The stream to play; set it to play any stream, or read it to see which one is playing. */
+  /**
+   * The stream to play; set it to play any stream, or read it to see which one is playing. A stream of the page's own
+   * changed with `addTrack()` or `removeTrack()`, which fire no event, is followed once the page fires on it the
+   * `addtrack` or `removetrack` (`MediaStreamTrackEvent`) the browser fires for a remote stream's changes.
+   */
   get stream(): MediaStream | null {
     return this.#pageStream ?? this.#chosenStream();
   }
