@@ -43,6 +43,34 @@ async function listedOutputs(): Promise<MediaDeviceInfo[]> {
 }
 
 /**
+ * A microphone joins the stream "cam" that `near` sends to a `<video>` with no sound so far, given `listed` (an output
+ * listed, Chromium) or `no-such-output` (none listed, Firefox): the sound goes on the listed one with nothing told, or
+ * the unusable one is told, once, now that there is sound.
+ */
+async function microphoneJoins(
+  near: PeerConnection,
+  video: HTMLVideoElement,
+  listed: string | undefined,
+  errors: CallErrorEvent[],
+): Promise<void> {
+  const microphone = document.createElement('local-track');
+  microphone.kind = 'audio';
+  microphone.stream = 'cam';
+  near.append(microphone);
+  if (listed) {
+    await until(
+      () => video.srcObject instanceof MediaStream && video.srcObject.getAudioTracks().length > 0,
+      'sound',
+    );
+    await until(() => video.sinkId === listed, 'the sound on the output');
+    expect(errors.map((e) => e.message)).to.deep.equal([]);
+  } else {
+    await until(() => errors.length === 1, 'the output told once there is sound');
+    expect(errors[0].operation).to.equal('sink');
+  }
+}
+
+/**
  * The output each `<audio>` or `<video>` of `el` was on as it was asked to play: media events stop at the shadow root,
  * which a just-inserted element has before its first render.
  */
@@ -753,22 +781,7 @@ describe('<remote-stream>', () => {
     el.sinkId = output;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(errors.map((e) => e.message)).to.deep.equal([]);
-    const microphone = document.createElement('local-track');
-    microphone.kind = 'audio';
-    microphone.stream = 'cam';
-    a.append(microphone);
-    const video = shadow(el, 'video') as HTMLVideoElement;
-    if (listed) {
-      await until(
-        () => video.srcObject instanceof MediaStream && video.srcObject.getAudioTracks().length > 0,
-        'sound',
-      );
-      await until(() => video.sinkId === output, 'the sound on the output');
-      expect(errors.map((e) => e.message)).to.deep.equal([]);
-    } else {
-      await until(() => errors.length === 1, 'the output told once there is sound');
-      expect(errors[0].operation).to.equal('sink');
-    }
+    await microphoneJoins(a, shadow(el, 'video') as HTMLVideoElement, listed, errors);
     expect(playing(el)).to.equal(true);
   });
 
@@ -839,21 +852,7 @@ describe('<remote-stream>', () => {
     await until(() => !!tile() && playing(tile()!), 'the tile playing');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(errors.map((e) => e.message)).to.deep.equal([]);
-    const microphone = document.createElement('local-track');
-    microphone.kind = 'audio';
-    microphone.stream = 'cam';
-    a.append(microphone);
-    const video = shadow(tile()!, 'video') as HTMLVideoElement;
-    if (listed) {
-      await until(
-        () => video.srcObject instanceof MediaStream && video.srcObject.getAudioTracks().length > 0,
-        'sound',
-      );
-      await until(() => video.sinkId === output, 'the sound on the output');
-      expect(errors.map((e) => e.message)).to.deep.equal([]);
-    } else {
-      await until(() => errors.length === 1, 'the output told once there is sound');
-    }
+    await microphoneJoins(a, shadow(tile()!, 'video') as HTMLVideoElement, listed, errors);
   });
 
   it('<remote-streams> falls back to the output set before, or to the default when that one fails too', async () => {
