@@ -101,6 +101,27 @@ describe('<remote-stream>', () => {
     expect(el.matches(':state(waiting)')).to.equal(true);
   });
 
+  it('keeps its <video> laid out while it has nothing to show: invisible, also to a page that styles ::part(video)', async () => {
+    // Firefox showed a stream's first frame late in a video that had no box while it waited (see the styles).
+    const style = document.createElement('style');
+    style.textContent = 'remote-stream::part(video) { visibility: visible; }';
+    document.head.append(style);
+    try {
+      const el = await fixture<RemoteStream>(html`<remote-stream></remote-stream>`);
+      const video = shadow(el, 'video') as HTMLVideoElement;
+      const looks = () => {
+        const { display, visibility } = getComputedStyle(video);
+        return { hidden: video.hidden, display, visibility, boxes: video.getClientRects().length };
+      };
+      expect(looks()).to.deep.equal({ hidden: true, display: 'block', visibility: 'hidden', boxes: 1 });
+      el.stream = await capture({ video: true });
+      await until(() => playing(el), 'the video');
+      expect(looks()).to.deep.equal({ hidden: false, display: 'block', visibility: 'visible', boxes: 1 });
+    } finally {
+      style.remove();
+    }
+  });
+
   it('plays the first remote stream, with decoded video', async () => {
     const [, b] = await watching(html`<local-track kind="video" stream="cam"></local-track>`);
     const el = b.querySelector('remote-stream')!;

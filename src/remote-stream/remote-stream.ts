@@ -21,7 +21,8 @@ import { addState, deleteState, hasState } from '../shared/custom-states.js';
  *   play (state `playing`).
  * @slot play-label - The play button's label, "Play" by default: to translate it, or to say whose stream it plays.
  *
- * @csspart video - The `<video>` that plays a stream with video (always there; hidden while it has nothing to show).
+ * @csspart video - The `<video>` that plays a stream with video (always there and laid out; invisible while it has
+ *   nothing to show).
  * @csspart audio - The `<audio>` that plays a stream without video.
  * @csspart play-button - Starts playback when the browser refused to autoplay.
  *
