@@ -122,6 +122,17 @@ describe('<remote-stream>', () => {
     }
   });
 
+  it('shows its placeholder with --remote-stream-aspect-ratio: auto while it has no video', async () => {
+    const el = await fixture<RemoteStream>(
+      html`<remote-stream style="--remote-stream-aspect-ratio: auto; --remote-stream-width: 320px"
+        ><p slot="placeholder">Waiting</p></remote-stream
+      >`,
+    );
+    // The empty <video> gives the element its height: with none, the element and its placeholder had none either.
+    const heights = [el, el.querySelector('p')!].map((element) => element.getBoundingClientRect().height);
+    expect(heights.every((height) => height > 0)).to.equal(true);
+  });
+
   it('plays the first remote stream, with decoded video', async () => {
     const [, b] = await watching(html`<local-track kind="video" stream="cam"></local-track>`);
     const el = b.querySelector('remote-stream')!;

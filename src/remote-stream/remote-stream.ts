@@ -36,7 +36,8 @@ import { addState, deleteState, hasState } from '../shared/custom-states.js';
  *   page (another tile's play button too) tries again.
  *
  * @cssprop [--remote-stream-width=auto] - Width of the element.
- * @cssprop [--remote-stream-aspect-ratio=16 / 9] - Aspect ratio of the element.
+ * @cssprop [--remote-stream-aspect-ratio=16 / 9] - Aspect ratio of the element. `auto`: its video's; while it shows no
+ *   video, the height of an empty `<video>` (about 150 px).
  * @cssprop [--remote-stream-background=#111] - Background behind the video and placeholder.
  * @cssprop [--remote-stream-radius=0] - Corner radius.
  * @cssprop [--remote-stream-object-fit=contain] - How the video fills the element.
