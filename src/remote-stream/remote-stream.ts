@@ -37,7 +37,7 @@ import { addState, deleteState, hasState } from '../shared/custom-states.js';
  *
  * @cssprop [--remote-stream-width=auto] - Width of the element.
  * @cssprop [--remote-stream-aspect-ratio=16 / 9] - Aspect ratio of the element. `auto`: its video's; while it shows no
- *   video, the height of an empty `<video>` (about 150 px).
+ *   video, the shape its video last had, or an empty `<video>`'s (150 px high in Chromium, 2:1 in Firefox).
  * @cssprop [--remote-stream-background=#111] - Background behind the video and placeholder.
  * @cssprop [--remote-stream-radius=0] - Corner radius.
  * @cssprop [--remote-stream-object-fit=contain] - How the video fills the element.
