@@ -229,10 +229,20 @@ describe('<local-track>', () => {
     const [a, , local] = await sendingOne(html`<local-track kind="video"></local-track>`);
     const track = local.track!;
     const sender = senderOf(a, track)!;
+    // `a` joined its loopback pair first: it offers the removal.
+    const pc = a.connection!;
+    const transceiver = pc.getTransceivers().find((t) => t.sender === sender)!;
+    const atOffer = new Promise<[boolean, MediaStreamTrackState]>((resolve) =>
+      pc.addEventListener('signalingstatechange', () => {
+        if (pc.signalingState === 'have-local-offer') resolve([sender.track === null, track.readyState]);
+      }),
+    );
     local.remove();
-    // In the same task: the sender is already empty, while the camera waits out the grace (a move would keep it).
-    expect(sender.track).to.equal(null);
-    expect(track.readyState).to.equal('live');
+    // In the same task the transceiver no longer sends; its sender lets the track go with replaceTrack(null), which
+    // the connection's operations chain lands before the offer. The camera stays on meanwhile: a move would keep it,
+    // and it is let go once the far side knows.
+    expect(transceiver.direction).to.equal('recvonly');
+    expect(await atOffer, 'as the removal is offered: sender empty, camera on').to.deep.equal([true, 'live']);
     await until(() => track.readyState === 'ended', 'the captured track stopped');
   });
 

@@ -166,7 +166,7 @@ export class LocalTrack extends LitElement {
     super();
     // The first state too: `:state(idle)` matches from the start, as the `state` attribute says.
     addState(this.#internals.states, this.state);
-    new DisconnectGrace(this, () => this.#teardown());
+    new DisconnectGrace(this, () => void this.#detached.then(() => this.isConnected || this.#teardown()));
   }
 
   /**
@@ -488,9 +488,11 @@ export class LocalTrack extends LitElement {
   }
 
   /**
-   * The link was let go on leaving the document (see disconnectedCallback). A captured track is stopped at the end of
-   * the connection's next exchange, usually the one that tells the far side: stopping a camera keeps the browser's
-   * WebRTC thread busy for a while, which held that offer up (by 0.5 ms in Chromium, and more in Firefox).
+   * Out of the document for good: the link was let go on leaving it (see disconnectedCallback), and this runs at the
+   * end of the connection's next exchange, usually the one that tells the far side, rather than right after the grace,
+   * in the middle of it. The browser ends each step of an exchange in a task on the page's main thread, and this
+   * work there (the update to `idle`, its events) held the offer up, as did stopping a camera, which keeps the
+   * browser's WebRTC thread busy for a while (by 0.5 ms in Chromium, and more in Firefox).
    */
   #teardown(): void {
     this.#wanted = this.#lookedFor = undefined;
@@ -502,7 +504,7 @@ export class LocalTrack extends LitElement {
     if (captured) unmuteTrack(captured, this, false);
     this.#ownsCurrent = false;
     this.#use(null, false, 'idle');
-    if (captured) void this.#detached.then(() => captured.stop());
+    captured?.stop();
   }
 
   /** The browser ended the track (device unplugged, sharing stopped from its own controls): stop sending it. */
