@@ -393,13 +393,35 @@ describe('<local-track>', () => {
     own.stop();
   });
 
+  it('a track its element just left the connection with can be sent by the page itself in the same task', async () => {
+    const own = (await capture({ video: true })).getVideoTracks()[0];
+    const [a, b, local] = await sendingOne(html`<local-track .track=${own}></local-track>`);
+    const elementSender = senderOf(a, own)!;
+    local.remove();
+    // As after removeTrack: the element's sender lets the track go at once, and addTrack takes it.
+    const stream = new MediaStream([own]);
+    const sender = a.addTrack(own, stream);
+    expect(sender === elementSender, 'a sender of its own').to.equal(false);
+    expect(sender.track === own && elementSender.track === null, 'the track on the new sender only').to.equal(
+      true,
+    );
+    const far = () => b.remoteStreams.find((s) => s.id === stream.id);
+    await until(
+      () => far()?.getVideoTracks().length === 1,
+      "the track at the far side, in the page's stream",
+    );
+    await settled(a, b);
+    expect(senderOf(a, own) === sender, "still on the page's sender").to.equal(true);
+    own.stop();
+  });
+
   it('muted disables a track the page gave it only while set, and gives it back as it came', async () => {
     const own = (await capture({ video: true })).getVideoTracks()[0];
     const [a, , local] = await sendingOne(html`<local-track muted .track=${own}></local-track>`);
     expect(own.enabled).to.equal(false);
     local.remove();
     await until(() => !senderOf(a, own), 'the track removed from the connection');
-    // Once the element's grace for a move is over, it lets go of the track.
+    // Once the element's grace for a move is over and the far side told, it lets go of the track.
     await until(() => own.enabled, 'the track enabled again once let go');
     // A track the page disabled itself stays disabled: the element does not turn it on.
     own.enabled = false;
@@ -449,7 +471,7 @@ describe('<local-track>', () => {
     const [, , local] = await sendingOne(html`<local-track kind="video" muted></local-track>`);
     const captured = local.track!;
     expect(captured.enabled).to.equal(false);
-    // The element lets go of its track once its grace is over (trackchange to null), and stops it after the exchange.
+    // The element lets go of its track (trackchange to null) once its grace is over and the exchange done.
     const letGo = nextEvent<TrackChangeEvent>(local, 'trackchange');
     local.remove();
     expect((await letGo).track).to.equal(null);

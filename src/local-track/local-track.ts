@@ -166,7 +166,7 @@ export class LocalTrack extends LitElement {
     super();
     // The first state too: `:state(idle)` matches from the start, as the `state` attribute says.
     addState(this.#internals.states, this.state);
-    new DisconnectGrace(this, () => void this.#detached.then(() => this.isConnected || this.#teardown()));
+    new DisconnectGrace(this, () => this.#teardownAfterExchange());
   }
 
   /**
@@ -182,8 +182,9 @@ export class LocalTrack extends LitElement {
 
   /**
    * Leaving the document stops sending at once: the far side learns without waiting out the grace. The capture
-   * itself lives on through the grace, so a move (out and back in one task) sends the same track again on the same
-   * transceiver, and the browser sees nothing to negotiate.
+   * itself lives on through the grace and the exchange that tells the far side (see teardownAfterExchange), so a move
+   * (out and back in one task) sends the same track again on the same transceiver, and the browser sees nothing to
+   * negotiate.
    */
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -488,12 +489,23 @@ export class LocalTrack extends LitElement {
   }
 
   /**
-   * Out of the document for good: the link was let go on leaving it (see disconnectedCallback), and this runs at the
-   * end of the connection's next exchange, usually the one that tells the far side, rather than right after the grace,
-   * in the middle of it. The browser ends each step of an exchange in a task on the page's main thread, and this
-   * work there (the update to `idle`, its events) held the offer up, as did stopping a camera, which keeps the
-   * browser's WebRTC thread busy for a while (by 0.5 ms in Chromium, and more in Firefox).
+   * Out of the document for a whole task (see DisconnectGrace): the link was let go on leaving it (see
+   * disconnectedCallback), and the teardown waits for the end of the connection's next exchange, usually the one that
+   * tells the far side, rather than running in the middle of it. The browser ends each step of an exchange in a task on
+   * the page's main thread, and the teardown's work there (the update to `idle`, its events) held the offer up, as did
+   * stopping a camera, which keeps the browser's WebRTC thread busy for a while (by 0.5 ms in Chromium, and more in
+   * Firefox). Then again only once out for a whole task, and only if the element has not left another connection
+   * since: that leaving has a teardown of its own.
    */
+  #teardownAfterExchange(): void {
+    const detached = this.#detached;
+    void detached.then(() =>
+      setTimeout(() => {
+        if (!this.isConnected && detached === this.#detached) this.#teardown();
+      }),
+    );
+  }
+
   #teardown(): void {
     this.#wanted = this.#lookedFor = undefined;
     this.#capture?.abort();

@@ -22,7 +22,7 @@ interface Sending {
  * remove/add cycle.
  *
  * It also says when its changes need an offer, in a microtask, without waiting for the browser's `negotiationneeded`
- * task: in Chromium that came 0.5 to 1 ms after a `removeTrack` returned, and the far side let a removed track go about
+ * task: in Chromium that came 0.5 to 1 ms after the change, and the far side let a removed track go about
  * 10% later than with plain code. Changes made in one go (one DOM operation, one synchronous run of page code) make
  * one offer, and changes that undo each other (a move: a track removed and sent again on its transceiver) ask for
  * nothing. A change undone only after an `await` has had its offer by then, and its undoing takes an exchange of its
@@ -38,8 +38,8 @@ export class SenderReconciler {
    */
   readonly #usedToSend = new WeakSet<RTCRtpTransceiver>();
   /**
-   * replaceTrack calls not settled yet, with the track each puts on its sender (null: the sender lets its track go,
-   * see #stop): until then `sender.track` still shows the track before.
+   * The last replaceTrack call not settled yet of each sender, with the track it puts on it (null: the sender lets
+   * its track go, see #stop): until it lands `sender.track` still shows the track before.
    */
   readonly #replacing = new Map<RTCRtpSender, { done: Promise<void>; track: MediaStreamTrack | null }>();
   readonly localStreams: LocalStreams;
@@ -193,6 +193,10 @@ export class SenderReconciler {
    * @throws InvalidAccessError for a track sent already, or about to be (its `replaceTrack` not landed yet).
    */
   addSender(track: MediaStreamTrack, streams: readonly MediaStream[]): RTCRtpSender {
+    // A sender letting the track go (its element just left, see #stop) lets it go at once here, as removeTrack would
+    // have: the page may send the track itself in the same task.
+    for (const sender of this.#pc.getSenders())
+      if (sender.track === track && this.#replacing.get(sender)?.track === null) this.#pc.removeTrack(sender);
     if (this.#conflict(track) === 'leaving') throw alreadySent();
     return this.#pc.addTrack(track, ...streams);
   }
@@ -205,20 +209,26 @@ export class SenderReconciler {
     this.localStreams.remove(track);
     if (this.#pc.signalingState === 'closed') return;
     const { direction, sender } = transceiver;
-    // What removeTrack does, in two steps that hold the page less: removeTrack blocks the page's main thread while the
-    // browser's WebRTC thread takes the track off (0.8-0.9 ms in Chromium 156), and the offer waits for it. The new
-    // direction makes the next description stop the sending, replaceTrack(null) stops it at once, and the sender
-    // shows its track until that lands (see #replacing). Also right behind a replaceTrack not landed yet, which a
-    // removeTrack would see undone when it lands. A stopped transceiver sends nothing already.
     const next = direction === 'sendrecv' ? 'recvonly' : direction === 'sendonly' ? 'inactive' : undefined;
-    if (next) {
-      this.#changed(transceiver, direction);
-      try {
+    this.#changed(transceiver, direction);
+    try {
+      // On a transceiver that sent (the usual removal, mid-call), what removeTrack does in two steps that hold the page
+      // less: removeTrack blocks the page's main thread while the browser's WebRTC thread takes the track off (0.8-0.9
+      // ms in Chromium 156), and the offer waited for it. The new direction makes the next description stop the
+      // sending, and replaceTrack(null) takes the track off in the connection's operations chain, before that offer;
+      // the sender shows its track until then (see #replacing), and a track coming back takes the transceiver again
+      // (see idleTransceiver). Also right behind a replaceTrack not landed yet, which a removeTrack would see undone
+      // when it lands. Otherwise removeTrack: addTrack takes a transceiver that never sent again at once only once
+      // its sender is empty, and it empties a sender whatever its direction.
+      if (next && (this.#usedToSend.has(transceiver) || this.#replacing.has(sender))) {
         transceiver.direction = next;
         this.#watch(source, 'remove-track', sender, null);
-      } catch (error) {
-        this.#onError(source, error, 'remove-track');
+      } else {
+        this.#pc.removeTrack(sender);
+        this.#retryWaiting();
       }
+    } catch (error) {
+      this.#onError(source, error, 'remove-track');
     }
     this.#retryRefused(track);
   }
@@ -309,7 +319,7 @@ export class SenderReconciler {
    * Throws InvalidAccessError if another source sends `track` and still wants it, or a sender this reconciler does not
    * manage (one the page added) has it. Says `leaving` if only a sender of this reconciler's has it, whose source has
    * moved on to another track (its replaceTrack not landed yet, or the source not synced yet): a list re-rendered
-   * without keys, two elements swapping tracks.
+   * without keys, two elements swapping tracks; or whose source left (see #stop).
    */
   #conflict(track: MediaStreamTrack, source?: TrackSource): 'leaving' | undefined {
     const wanted = this.#wantedByAnother(track, source);
@@ -322,12 +332,12 @@ export class SenderReconciler {
     return holders.length > 0 ? 'leaving' : undefined;
   }
 
-  /** Whether a source other than `source` sends `track` (or is held to) and still wants it. */
+  /** Whether a source other than `source` sends `track` (or is held to, or waits to) and still wants it. */
   #wantedByAnother(track: MediaStreamTrack, source?: TrackSource): boolean {
     return (
       [...this.#sending].some(
         ([s, sending]) => s !== source && s.track === track && sending.track === track,
-      ) || [...this.#held].some((s) => s !== source && s.track === track)
+      ) || [...this.#held, ...this.#waiting].some((s) => s !== source && s.track === track)
     );
   }
 
