@@ -196,7 +196,7 @@ export class SenderReconciler {
     // A sender letting the track go (its element just left, see #stop) lets it go at once here, as removeTrack would
     // have: the page may send the track itself in the same task.
     for (const sender of this.#pc.getSenders())
-      if (sender.track === track && this.#replacing.get(sender)?.track === null) this.#pc.removeTrack(sender);
+      if (sender.track === track && !this.#trackOf(sender)) this.#pc.removeTrack(sender);
     if (this.#conflict(track) === 'leaving') throw alreadySent();
     return this.#pc.addTrack(track, ...streams);
   }
